@@ -1,0 +1,167 @@
+"""Fixtures shared by the suite.
+
+Every database test runs twice, on SQLite and on PostgreSQL. PostgreSQL comes from
+``TRACKER_TEST_DATABASE_URL`` (any database on the server: each test run creates and
+drops its own throwaway database there). Without it the PostgreSQL half is skipped,
+except under ``CI=true``, where a missing URL fails the run.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import smtplib
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+from sqlmodel import Session, SQLModel
+
+from tracker import create_app, migrate
+from tracker.db import create_db_engine, get_engine, new_session
+
+PG_URL = os.environ.get("TRACKER_TEST_DATABASE_URL")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if IN_CI and not PG_URL:
+        raise pytest.UsageError("CI=true but TRACKER_TEST_DATABASE_URL is not set")
+
+
+def _worker() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One migrated SQLite file per worker; each test gets a copy (cheaper than migrating)."""
+    path = tmp_path_factory.mktemp("sqlite-template") / "template.sqlite"
+    engine = create_db_engine(f"sqlite:///{path}")
+    migrate.upgrade(engine)
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[str]:
+    """A throwaway PostgreSQL database for this worker, migrated once, dropped at the end."""
+    if not PG_URL:
+        pytest.skip("PostgreSQL: TRACKER_TEST_DATABASE_URL is not set")
+    name = f"tracker_test_{_worker()}_{uuid.uuid4().hex[:8]}"
+    admin = create_db_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    url = sa.engine.make_url(admin.url).set(database=name).render_as_string(hide_password=False)
+    engine = create_db_engine(url)
+    migrate.upgrade(engine)
+    engine.dispose()
+    try:
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+def _truncate_postgres(url: str) -> None:
+    engine = create_db_engine(url)
+    tables = [f'"{t.name}"' for t in SQLModel.metadata.sorted_tables]
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+    engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The URL of an empty, migrated database: a SQLite file, then PostgreSQL."""
+    if request.param == "sqlite":
+        template = request.getfixturevalue("sqlite_template")
+        path = tmp_path / "tracker.sqlite"
+        shutil.copy(template, path)
+        yield f"sqlite:///{path}"
+    else:
+        url = request.getfixturevalue("pg_database")
+        _truncate_postgres(url)
+        yield url
+
+
+@pytest.fixture
+def app_config(db_url: str, tmp_path: Path) -> dict[str, Any]:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key",
+        "DATABASE_URL": db_url,
+        "WTF_CSRF_ENABLED": False,
+        "OUTBOX_DIR": str(tmp_path / "outbox"),
+        "BASE_URL": "http://tracker.test",
+    }
+
+
+@pytest.fixture
+def app(app_config: dict[str, Any]) -> Iterator[Flask]:
+    app = create_app(app_config)
+    with app.app_context():
+        yield app
+    get_engine(app).dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def session(app: Flask) -> Iterator[Session]:
+    """A session for arranging and checking data; tests commit what they arrange.
+
+    It begins deferred so that it does not hold SQLite's write lock while the code
+    under test writes; call ``rollback()`` before re-reading what another connection wrote.
+    """
+    with new_session(get_engine(app)) as session:
+        yield session
+
+
+@pytest.fixture
+def dump_database(app: Flask) -> Callable[[], dict[str, list[tuple[Any, ...]]]]:
+    """Every row of every table, to show that a refused command changed nothing."""
+
+    def dump() -> dict[str, list[tuple[Any, ...]]]:
+        with get_engine(app).connect() as conn:
+            return {
+                table.name: sorted(
+                    (tuple(map(repr, row)) for row in conn.execute(sa.select(table))),
+                )
+                for table in SQLModel.metadata.sorted_tables
+            }
+
+    return dump
+
+
+class UnexpectedSMTP(AssertionError):
+    pass
+
+
+@pytest.fixture(autouse=True)
+def _no_unexpected_smtp(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fail any test that opens SMTP without the loopback ``smtp_server`` fixture."""
+    if "smtp_server" in request.fixturenames:
+        return
+
+    def guarded(self: smtplib.SMTP, host: str = "localhost", port: int = 0, *a: Any) -> Any:
+        raise UnexpectedSMTP(f"test opened SMTP to {host}:{port} without smtp_server")
+
+    monkeypatch.setattr(smtplib.SMTP, "connect", guarded)

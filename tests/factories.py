@@ -1,0 +1,71 @@
+"""Small builders for arranging data in tests, with overridable defaults."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from typing import Any
+
+from sqlmodel import Session
+
+from tracker.models import DeadlineKind, Programme, Recommendation, Report, Treaty
+from tracker.services import actions as action_service
+from tracker.services import programmes as programme_service
+
+_counter = itertools.count(1)
+
+
+def make_programme(
+    session: Session, *, deadline: dt.date | None = dt.date(2025, 12, 31), **overrides: Any
+) -> Programme:
+    fields: dict[str, Any] = {
+        "country": f"Norland {next(_counter)}",
+        "treaty": Treaty.APMBC,
+        "article": "5",
+        "timezone": "Asia/Phnom_Penh",
+    } | overrides
+    programme = Programme(**fields)
+    session.add(programme)
+    session.flush()
+    if deadline:
+        programme_service.record_deadline_change(
+            session, programme, kind=DeadlineKind.original, new_on=deadline,
+            decided_on=dt.date(2000, 1, 1),
+        )  # fmt: skip
+    return programme
+
+
+def make_report(session: Session, programme: Programme, **overrides: Any) -> Report:
+    fields: dict[str, Any] = {
+        "programme_id": programme.id,
+        "edition": "Clearing the Mines 2023",
+        "year": 2023,
+        "checksum": f"{next(_counter):064d}",
+    } | overrides
+    report = Report(**fields)
+    session.add(report)
+    session.flush()
+    return report
+
+
+def make_action(
+    session: Session,
+    programme: Programme | None = None,
+    *,
+    text: str = "The authority should publish its workplan.",
+    **overrides: Any,
+):
+    """An action made the way the importer makes one, then changed by ``overrides``."""
+    programme = programme or make_programme(session)
+    report = make_report(session, programme)
+    recommendation = Recommendation(report_id=report.id, position=1, text=text)
+    session.add(recommendation)
+    session.flush()
+    assert programme.id is not None
+    due = programme_service.current_deadline(session, programme.id)
+    action = action_service.create_action(session, recommendation, programme.id, due_on=due)
+    for key, value in overrides.items():
+        setattr(action, key, value)
+    session.add(action)
+    session.flush()
+    return action

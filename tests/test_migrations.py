@@ -1,0 +1,38 @@
+"""The migrations build the schema the models describe, on both databases."""
+
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from flask import Flask
+from sqlmodel import SQLModel
+
+from tracker import migrate
+from tracker.db import get_engine
+
+
+def test_migrated_schema_matches_models(app: Flask) -> None:
+    """After upgrading, autogenerate finds nothing to change (no drift)."""
+    with get_engine(app).connect() as conn:
+        context = MigrationContext.configure(
+            conn,
+            opts={"compare_type": True, "render_as_batch": conn.dialect.name == "sqlite"},
+        )
+        diff = compare_metadata(context, SQLModel.metadata)
+    assert diff == []
+
+
+def test_database_is_at_the_single_head(app: Flask) -> None:
+    """There is one head revision and the database stands on it."""
+    script = ScriptDirectory.from_config(migrate.alembic_config())
+    heads = script.get_heads()
+    assert len(heads) == 1
+    with get_engine(app).connect() as conn:
+        assert MigrationContext.configure(conn).get_current_revision() == heads[0]
+
+
+def test_upgrade_twice_is_harmless(app: Flask) -> None:
+    """init-db on an up-to-date database changes nothing and does not fail."""
+    migrate.upgrade(get_engine(app))
+    migrate.upgrade(get_engine(app))

@@ -1,0 +1,24 @@
+"""tracker: Mine Action Review recommendations as tracked actions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: config, database, web extensions, blueprints, commands."""
+    app = Flask(__name__, instance_relative_config=True, template_folder=str(TEMPLATES))
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    from . import cli, config, db, web
+
+    config.load_config(app, test_config)
+    db.init_app(app)
+    web.init_app(app)
+    cli.init_app(app)
+    return app

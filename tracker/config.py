@@ -1,0 +1,107 @@
+"""Configuration: built-in defaults, then ``instance/config.py``, then ``TRACKER_*`` variables.
+
+Secrets never live in code: the first run writes a random ``SECRET_KEY`` into the
+instance file, and production passes ``TRACKER_SECRET_KEY``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+DEFAULTS: dict[str, Any] = {
+    "DATABASE_URL": None,  # None: sqlite:///<instance>/tracker.sqlite
+    "BASE_URL": "http://127.0.0.1:5000",
+    "HTTPS": False,
+    # Mail: with no MAIL_HOST, messages are written as .eml files to instance/outbox/.
+    "MAIL_HOST": None,
+    "MAIL_PORT": 25,
+    "MAIL_SECURITY": "none",  # none | starttls | ssl
+    "MAIL_USERNAME": None,
+    "MAIL_PASSWORD": None,
+    "MAIL_FROM": "tracker <tracker@localhost>",
+    "MAIL_TIMEOUT": 20,
+    "OUTBOX_DIR": None,  # None: <instance>/outbox
+    "SCHEDULER_INTERVAL_MINUTES": 5,
+    "LOG_LEVEL": "INFO",
+    "WTF_CSRF_TIME_LIMIT": None,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "BABEL_DEFAULT_LOCALE": "en",
+    "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
+}
+
+# Environment variables whose value is not a plain string.
+_BOOLEAN = {"HTTPS", "TESTING"}
+_NOT_SETTINGS = {"TRACKER_TEST_DATABASE_URL", "TRACKER_CREATE_INSTANCE_CONFIG"}
+_INTEGER = {"MAIL_PORT", "MAIL_TIMEOUT", "SCHEDULER_INTERVAL_MINUTES"}
+
+INSTANCE_CONFIG_TEMPLATE = '''"""Instance configuration, written on first run.
+
+Not committed: it holds a secret.
+"""
+
+SECRET_KEY = {key!r}
+'''
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or malformed; the message is one line for the operator."""
+
+
+def _parse_env(name: str, raw: str) -> Any:
+    if name in _BOOLEAN:
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    if name in _INTEGER:
+        try:
+            return int(raw)
+        except ValueError as exc:
+            raise ConfigError(f"TRACKER_{name} must be a whole number, not {raw!r}") from exc
+    return raw
+
+
+def ensure_instance_config(instance_path: str | Path) -> Path:
+    """Write ``instance/config.py`` with a random secret key if it does not exist yet."""
+    path = Path(instance_path) / "config.py"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(INSTANCE_CONFIG_TEMPLATE.format(key=secrets.token_hex(32)))
+        path.chmod(0o600)
+    return path
+
+
+def load_config(app: Flask, test_config: dict[str, Any] | None = None) -> None:
+    """Fill ``app.config`` in the documented order of precedence."""
+    app.config.from_mapping(DEFAULTS)
+    if test_config is None:
+        instance_file = Path(app.instance_path) / "config.py"
+        if os.environ.get("TRACKER_CREATE_INSTANCE_CONFIG") == "1":
+            ensure_instance_config(app.instance_path)
+        if instance_file.exists():
+            app.config.from_pyfile(str(instance_file))
+        for key, raw in os.environ.items():
+            if key.startswith("TRACKER_") and key not in _NOT_SETTINGS:
+                name = key.removeprefix("TRACKER_")
+                app.config[name] = _parse_env(name, raw)
+    else:
+        app.config.from_mapping(test_config)
+
+    if not app.config.get("DATABASE_URL"):
+        db_file = Path(app.instance_path) / "tracker.sqlite"
+        app.config["DATABASE_URL"] = f"sqlite:///{db_file}"
+    if not app.config.get("OUTBOX_DIR"):
+        app.config["OUTBOX_DIR"] = str(Path(app.instance_path) / "outbox")
+    if app.config["HTTPS"]:
+        app.config["SESSION_COOKIE_SECURE"] = True
+        app.config["REMEMBER_COOKIE_SECURE"] = True
+    if not app.config.get("SECRET_KEY"):
+        raise ConfigError(
+            "TRACKER_SECRET_KEY is not set (and instance/config.py has no SECRET_KEY); "
+            "'make run' creates one for development"
+        )

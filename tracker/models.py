@@ -1,0 +1,305 @@
+"""Every table of tracker, with its enums.
+
+Models import nothing of ours and know nothing of Flask: the services own the
+workflow, the views own HTTP. Timestamps named ``*_at`` are UTC instants; dates
+named ``*_on`` are calendar days in the programme's time zone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+# One naming convention so that Alembic's batch mode on SQLite can find and
+# rebuild constraints by name, and so both databases carry the same names.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> dt.datetime:
+    """The current instant, timezone-aware, so that it can never be mistaken for local time."""
+    return dt.datetime.now(dt.UTC)
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """Stores naive UTC on every backend and always hands back an aware UTC datetime.
+
+    SQLite keeps no time zone, PostgreSQL would convert to the session's: storing
+    naive UTC everywhere keeps the two identical and comparisons correct.
+    """
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(dt.UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC)
+
+
+class Treaty(enum.StrEnum):
+    APMBC = "APMBC"
+    CCM = "CCM"
+
+
+class DeadlineKind(enum.StrEnum):
+    original = "original"
+    extension = "extension"
+    correction = "correction"
+
+
+class Role(enum.StrEnum):
+    admin = "admin"
+    coordinator = "coordinator"
+    owner = "owner"
+    viewer = "viewer"
+
+
+class Status(enum.StrEnum):
+    not_started = "not_started"
+    in_progress = "in_progress"
+    blocked = "blocked"
+    implemented = "implemented"
+    not_applicable = "not_applicable"
+
+    @property
+    def is_closed(self) -> bool:
+        return self in CLOSED_STATUSES
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+CLOSED_STATUSES = frozenset({Status.implemented, Status.not_applicable})
+OPEN_STATUSES = frozenset(set(Status) - CLOSED_STATUSES)
+
+
+class EventKind(enum.StrEnum):
+    created = "created"
+    status_changed = "status_changed"
+    owner_changed = "owner_changed"
+    due_date_changed = "due_date_changed"
+    comment = "comment"
+
+
+def _enum(enum_cls: type[enum.Enum], length: int = 20, name: str | None = None) -> Any:
+    """Enums stored as plain strings with a CHECK: no PostgreSQL ENUM type to migrate."""
+    return sa.Enum(
+        enum_cls,
+        native_enum=False,
+        length=length,
+        values_callable=lambda e: [m.value for m in e],
+        create_constraint=True,
+        name=name or enum_cls.__name__.lower(),
+    )
+
+
+class Organisation(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200, sa_column_kwargs={"unique": True})
+    short_name: str = Field(max_length=40, sa_column_kwargs={"unique": True})
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class User(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    # Stored lower-cased by the services, so the unique index is case-insensitive.
+    email: str = Field(max_length=254, sa_column_kwargs={"unique": True})
+    name: str = Field(max_length=200)
+    role: Role = Field(sa_type=_enum(Role))
+    organisation_id: int | None = Field(default=None, foreign_key="organisation.id", index=True)
+    active: bool = True
+    password_hash: str | None = Field(default=None, max_length=255)
+    must_change_password: bool = False
+    # Bumped to end every session of the user (sign out everywhere, password change).
+    session_version: int = 1
+    # Secret token of the user's calendar feed; reset by the user.
+    feed_token: str | None = Field(default=None, max_length=64, sa_column_kwargs={"unique": True})
+    reminders_paused_until: dt.date | None = None
+    reminders_pause_reason: str | None = Field(default=None, max_length=500)
+    is_demo: bool = False
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    last_login_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Programme(SQLModel, table=True):
+    """A country's clearance obligation under one treaty (Cambodia, APMBC, Article 5)."""
+
+    __table_args__ = (sa.UniqueConstraint("country", "treaty", name="uq_programme_country"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    country: str = Field(max_length=120)
+    treaty: Treaty = Field(sa_type=_enum(Treaty, 10))
+    article: str = Field(max_length=4)
+    timezone: str = Field(default="UTC", max_length=64)
+    # Reminder policy, configurable per programme (comma-separated day counts).
+    remind_before_days: str = Field(default="90,30,14,7,1", max_length=100)
+    remind_overdue_every_days: int = 7
+    escalate_overdue_days: int = 14
+    escalate_idle_days: int = 60
+    countdown_days: str = Field(default="365,180,90,30,7", max_length=100)
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class DeadlineChange(SQLModel, table=True):
+    """One record per change of a treaty deadline; dates are never overwritten in place.
+
+    The current deadline is the decided, not refused record with the latest
+    decision date; a request with no decision moves nothing.
+    """
+
+    __tablename__ = "deadline_change"
+
+    id: int | None = Field(default=None, primary_key=True)
+    programme_id: int = Field(foreign_key="programme.id", index=True)
+    kind: DeadlineKind = Field(sa_type=_enum(DeadlineKind))
+    previous_on: dt.date | None = None
+    new_on: dt.date
+    requested_on: dt.date | None = None
+    decided_on: dt.date | None = None
+    decided_by: str | None = Field(default=None, max_length=300)
+    refused: bool = False
+    source: str | None = Field(default=None, max_length=500)
+    note: str | None = Field(default=None, max_length=4000)
+    recorded_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    recorded_by_id: int | None = Field(default=None, foreign_key="user.id")
+
+
+class Report(SQLModel, table=True):
+    """One imported edition of a country profile, with its scorecard."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    programme_id: int = Field(foreign_key="programme.id", index=True)
+    edition: str | None = Field(default=None, max_length=200)
+    publisher: str = Field(default="Mine Action Review", max_length=200)
+    year: int | None = None
+    source_url: str | None = Field(default=None, max_length=500)
+    # sha256 of the normalised text: the same text is imported once.
+    checksum: str = Field(max_length=64, sa_column_kwargs={"unique": True})
+    key_developments: str | None = Field(default=None, sa_type=sa.Text)
+    deadline_on_page: dt.date | None = None
+    rating: str | None = Field(default=None, max_length=40)
+    stated_score: float | None = None
+    computed_score: float | None = None
+    band: str | None = Field(default=None, max_length=40)
+    warnings: str = Field(default="", sa_type=sa.Text)
+    imported_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    imported_by_id: int | None = Field(default=None, foreign_key="user.id")
+
+
+class Criterion(SQLModel, table=True):
+    __table_args__ = (sa.UniqueConstraint("report_id", "position", name="uq_criterion_report"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: int = Field(foreign_key="report.id", index=True)
+    position: int
+    name: str = Field(max_length=300)
+    weight: int | None = None
+    score: float
+
+
+class Recommendation(SQLModel, table=True):
+    __table_args__ = (
+        sa.UniqueConstraint("report_id", "position", name="uq_recommendation_report"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: int = Field(foreign_key="report.id", index=True)
+    position: int
+    text: str = Field(sa_type=sa.Text)
+
+
+class Action(SQLModel, table=True):
+    """The trackable unit made from one recommendation.
+
+    ``due_on`` is always the effective due date, kept in step with the programme
+    deadline while ``follows_deadline`` is true, so lists and reminders can use an
+    index instead of recomputing it per row.
+    """
+
+    __table_args__ = (
+        sa.Index("ix_action_programme_status_due", "programme_id", "status", "due_on"),
+        sa.Index("ix_action_status_due", "status", "due_on"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    programme_id: int = Field(foreign_key="programme.id", index=True)
+    recommendation_id: int = Field(
+        foreign_key="recommendation.id", sa_column_kwargs={"unique": True}
+    )
+    title: str = Field(max_length=500)
+    owner_user_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    owner_organisation_id: int | None = Field(
+        default=None, foreign_key="organisation.id", index=True
+    )
+    status: Status = Field(default=Status.not_started, sa_type=_enum(Status))
+    due_on: dt.date | None = None
+    follows_deadline: bool = True
+    version: int = 1
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+
+
+class Meeting(SQLModel, table=True):
+    """A progress review meeting; decisions taken there name it in the action history."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    programme_id: int = Field(foreign_key="programme.id", index=True)
+    held_on: dt.date
+    title: str = Field(max_length=300)
+    attendees: str = Field(default="", sa_type=sa.Text)
+    notes: str = Field(default="", sa_type=sa.Text)
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_by_id: int | None = Field(default=None, foreign_key="user.id")
+
+
+class ActionEvent(SQLModel, table=True):
+    """Append-only journal of an action.
+
+    Each event carries the before and after value of what it changed; the
+    ``created`` event carries the initial status, owner and due date, so the state
+    of any action at any past instant can be rebuilt from the journal alone.
+    """
+
+    __tablename__ = "action_event"
+    __table_args__ = (
+        sa.Index("ix_action_event_action_at", "action_id", "at"),
+        sa.Index("ix_action_event_kind_at", "kind", "at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    action_id: int = Field(foreign_key="action.id")
+    kind: EventKind = Field(sa_type=_enum(EventKind))
+    at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    actor_id: int | None = Field(default=None, foreign_key="user.id")
+    status_from: Status | None = Field(default=None, sa_type=_enum(Status, name="status_from"))
+    status_to: Status | None = Field(default=None, sa_type=_enum(Status, name="status_to"))
+    owner_user_from: int | None = Field(default=None, foreign_key="user.id")
+    owner_user_to: int | None = Field(default=None, foreign_key="user.id")
+    owner_organisation_from: int | None = Field(default=None, foreign_key="organisation.id")
+    owner_organisation_to: int | None = Field(default=None, foreign_key="organisation.id")
+    due_from: dt.date | None = None
+    due_to: dt.date | None = None
+    follows_deadline_to: bool | None = None
+    comment: str | None = Field(default=None, sa_type=sa.Text)
+    evidence_url: str | None = Field(default=None, max_length=1000)
+    meeting_id: int | None = Field(default=None, foreign_key="meeting.id")
+    deadline_change_id: int | None = Field(default=None, foreign_key="deadline_change.id")

@@ -1,0 +1,146 @@
+"""Storing a parsed country profile: programme, report, scorecard, recommendations, actions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlmodel import Session, select
+
+from ..importer import ParsedProfile
+from ..models import (
+    Criterion,
+    DeadlineKind,
+    Programme,
+    Recommendation,
+    Report,
+    Treaty,
+    User,
+)
+from . import actions as action_service
+from . import programmes as programme_service
+
+
+class ImportRefused(ValueError):
+    """The profile cannot be stored as it is; the message is one line for the user."""
+
+
+@dataclass
+class ImportResult:
+    programme: Programme | None
+    report: Report | None
+    actions_created: int = 0
+    already_imported: bool = False
+    programme_created: bool = False
+    warnings: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        if self.already_imported:
+            return "already imported: nothing stored"
+        return f"stored 1 report, {self.actions_created} actions"
+
+
+def resolve_treaty(parsed: ParsedProfile, override: str | None) -> tuple[Treaty, list[str]]:
+    """The treaty to store under: the page's, or the one the user named when it says none."""
+    warnings: list[str] = []
+    if override:
+        try:
+            chosen = Treaty(override.upper())
+        except ValueError as exc:
+            raise ImportRefused(f"unknown treaty {override!r}: use APMBC or CCM") from exc
+        if parsed.treaty and parsed.treaty != chosen.value:
+            warnings.append(f"the page reads as {parsed.treaty}; stored as {chosen.value} as asked")
+        return chosen, warnings
+    if parsed.treaty is None:
+        raise ImportRefused(
+            "the page does not say which treaty it is about: name it with --treaty APMBC or CCM"
+        )
+    return Treaty(parsed.treaty), warnings
+
+
+def store_profile(
+    session: Session,
+    parsed: ParsedProfile,
+    *,
+    treaty: str | None = None,
+    actor: User | None = None,
+    source_url: str | None = None,
+) -> ImportResult:
+    """Store everything of one profile in the caller's transaction, or nothing.
+
+    The same text (same checksum) is stored once. A deadline on the page that differs
+    from the programme's current one changes nothing: older editions predate later
+    extensions, which coordinators record on purpose.
+    """
+    chosen, warnings = resolve_treaty(parsed, treaty)
+    warnings = list(parsed.warnings) + warnings
+    existing = session.exec(select(Report).where(Report.checksum == parsed.checksum)).first()
+    if existing is not None:
+        programme = session.get(Programme, existing.programme_id)
+        return ImportResult(programme, existing, already_imported=True, warnings=warnings)
+
+    programme, created = programme_service.get_or_create_programme(
+        session, parsed.country, chosen, parsed.article
+    )
+    assert programme.id is not None
+    current = programme_service.current_deadline(session, programme.id)
+    if parsed.deadline is not None:
+        if current is None and not programme_service.deadline_history(session, programme.id):
+            programme_service.record_deadline_change(
+                session,
+                programme,
+                kind=DeadlineKind.original,
+                new_on=parsed.deadline,
+                source=f"imported from {parsed.edition or 'the country profile'}",
+                note="First deadline known to tracker, as printed on the imported page.",
+                actor=actor,
+            )
+            current = parsed.deadline
+        elif current != parsed.deadline:
+            warnings.append(
+                f"the page gives the deadline as {parsed.deadline:%d %B %Y}; the programme's "
+                f"current deadline is {current:%d %B %Y} and is kept"
+                if current
+                else f"the page gives the deadline as {parsed.deadline:%d %B %Y}; not recorded"
+            )
+
+    report = Report(
+        programme_id=programme.id,
+        edition=parsed.edition,
+        year=parsed.year,
+        source_url=source_url,
+        checksum=parsed.checksum,
+        key_developments=parsed.key_developments,
+        deadline_on_page=parsed.deadline,
+        rating=parsed.rating,
+        stated_score=parsed.score,
+        computed_score=parsed.computed_score,
+        band=parsed.band,
+        warnings="\n".join(warnings),
+        imported_by_id=actor.id if actor else None,
+    )
+    session.add(report)
+    session.flush()
+    assert report.id is not None
+    for position, criterion in enumerate(parsed.criteria, start=1):
+        session.add(
+            Criterion(
+                report_id=report.id,
+                position=position,
+                name=criterion.name,
+                weight=criterion.weight,
+                score=criterion.score,
+            )
+        )
+    count = 0
+    for position, text in enumerate(parsed.recommendations, start=1):
+        recommendation = Recommendation(report_id=report.id, position=position, text=text)
+        session.add(recommendation)
+        session.flush()
+        action_service.create_action(
+            session, recommendation, programme.id, due_on=current, actor=actor
+        )
+        count += 1
+    session.flush()
+    return ImportResult(
+        programme, report, actions_created=count, programme_created=created, warnings=warnings
+    )

@@ -1,0 +1,78 @@
+"""Read models for the programme page: what a page needs, gathered in few queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlmodel import Session, col, select
+
+from ..formatting import local_today
+from ..models import Action, Criterion, DeadlineChange, Organisation, Programme, Report, User
+from . import programmes as programme_service
+
+
+@dataclass
+class ReportCard:
+    report: Report
+    criteria: list[Criterion]
+
+
+@dataclass
+class ProgrammeOverview:
+    programme: Programme
+    today: dt.date
+    deadline: dt.date | None
+    history: list[DeadlineChange]
+    reports: list[ReportCard]
+    actions: list[Action] = field(default_factory=list)
+    owner_names: dict[int, str] = field(default_factory=dict)
+    organisation_names: dict[int, str] = field(default_factory=dict)
+
+
+def list_programmes(session: Session) -> list[Programme]:
+    return list(session.exec(select(Programme).order_by(Programme.country, Programme.treaty)))
+
+
+def programme_overview(
+    session: Session, programme: Programme, *, with_actions: bool = True
+) -> ProgrammeOverview:
+    assert programme.id is not None
+    reports = list(
+        session.exec(
+            select(Report)
+            .where(Report.programme_id == programme.id)
+            .order_by(col(Report.year).desc(), col(Report.id).desc())
+        )
+    )
+    criteria = list(
+        session.exec(
+            select(Criterion)
+            .where(col(Criterion.report_id).in_([r.id for r in reports]))
+            .order_by(col(Criterion.report_id), col(Criterion.position))
+        )
+    )
+    cards = [ReportCard(r, [c for c in criteria if c.report_id == r.id]) for r in reports]
+    overview = ProgrammeOverview(
+        programme=programme,
+        today=local_today(programme.timezone),
+        deadline=programme_service.current_deadline(session, programme.id),
+        history=programme_service.deadline_history(session, programme.id),
+        reports=cards,
+    )
+    if with_actions:
+        overview.actions = list(
+            session.exec(
+                select(Action)
+                .where(Action.programme_id == programme.id)
+                .order_by(col(Action.due_on).asc().nulls_last(), col(Action.id))
+                .limit(200)
+            )
+        )
+        overview.owner_names = {
+            u.id: u.name for u in session.exec(select(User)) if u.id is not None
+        }
+        overview.organisation_names = {
+            o.id: o.short_name for o in session.exec(select(Organisation)) if o.id is not None
+        }
+    return overview

@@ -1,0 +1,1 @@
+"""Blueprints: thin request handlers that call services and render templates."""

@@ -1,0 +1,43 @@
+"""Web-wide plumbing: CSRF, translations, security headers, template helpers, blueprints."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Flask, Response
+from flask_babel import Babel
+from flask_wtf.csrf import CSRFProtect
+
+from . import formatting
+
+csrf = CSRFProtect()
+babel = Babel()
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def _security_headers(response: Response) -> Response:
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    return response
+
+
+def init_app(app: Flask) -> None:
+    csrf.init_app(app)
+    babel.init_app(app)
+    app.jinja_env.autoescape = True
+    app.after_request(_security_headers)
+    app.jinja_env.filters["day"] = formatting.format_day
+    app.jinja_env.filters["relative_days"] = formatting.relative_days
+    app.jinja_env.filters["instant"] = formatting.format_instant
+    app.jinja_env.filters["score"] = formatting.format_score
+    app.jinja_env.globals["today_utc"] = lambda: dt.datetime.now(dt.UTC).date()
+
+    from .views import main
+
+    app.register_blueprint(main.bp)
