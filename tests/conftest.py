@@ -165,3 +165,37 @@ def _no_unexpected_smtp(request: pytest.FixtureRequest, monkeypatch: pytest.Monk
         raise UnexpectedSMTP(f"test opened SMTP to {host}:{port} without smtp_server")
 
     monkeypatch.setattr(smtplib.SMTP, "connect", guarded)
+
+
+DEFAULT_PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def make_user(session: Session) -> Callable[..., Any]:
+    """Create and commit a user: ``make_user(role="owner", organisation=org, email=...)``."""
+    from tracker.models import Role
+    from tracker.services import users as user_service
+
+    counter = iter(range(1, 10_000))
+
+    def make(role: str = "owner", password: str = DEFAULT_PASSWORD, **fields: Any) -> Any:
+        number = next(counter)
+        fields.setdefault("email", f"{role}{number}@example.org")
+        fields.setdefault("name", f"{role.title()} {number}")
+        user = user_service.create_user(session, role=Role(role), password=password, **fields)
+        session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def login(client: FlaskClient) -> Callable[..., Any]:
+    """Sign ``user`` in on the test client through the real sign-in form."""
+
+    def sign_in(user: Any, password: str = DEFAULT_PASSWORD) -> Any:
+        response = client.post("/auth/login", data={"email": user.email, "password": password})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return response
+
+    return sign_in

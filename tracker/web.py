@@ -38,6 +38,10 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["score"] = formatting.format_score
     app.jinja_env.globals["today_utc"] = lambda: dt.datetime.now(dt.UTC).date()
 
+    from . import auth
+    from .views import auth as auth_views
     from .views import main
 
+    auth.init_app(app)
     app.register_blueprint(main.bp)
+    app.register_blueprint(auth_views.bp)
