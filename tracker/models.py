@@ -303,3 +303,25 @@ class ActionEvent(SQLModel, table=True):
     evidence_url: str | None = Field(default=None, max_length=1000)
     meeting_id: int | None = Field(default=None, foreign_key="meeting.id")
     deadline_change_id: int | None = Field(default=None, foreign_key="deadline_change.id")
+
+
+# --- Workflow issue 3: accounts, sign-in and security ---
+
+
+class LoginAttempt(SQLModel, table=True):
+    """One failed sign-in, kept for a short while to throttle password guessing.
+
+    Counted in the database, not in a worker's memory, so that the limit holds
+    however many workers and hosts serve the site.
+    """
+
+    __tablename__ = "login_attempt"
+    __table_args__ = (
+        sa.Index("ix_login_attempt_email_at", "email", "at"),
+        sa.Index("ix_login_attempt_address_at", "address", "at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254)
+    address: str = Field(max_length=64)
+    at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)

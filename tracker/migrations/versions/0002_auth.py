@@ -9,9 +9,9 @@ issue that owns it fills in upgrade() and downgrade().
 """
 from collections.abc import Sequence
 
-import sqlalchemy as sa  # noqa: F401
-import sqlmodel  # noqa: F401
-from alembic import op  # noqa: F401
+import sqlalchemy as sa
+import sqlmodel
+from alembic import op
 
 import tracker.models  # noqa: F401
 
@@ -22,8 +22,23 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    pass
+    op.create_table(
+        "login_attempt",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("email", sqlmodel.sql.sqltypes.AutoString(length=254), nullable=False),
+        sa.Column("address", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("at", tracker.models.UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_login_attempt")),
+    )
+    with op.batch_alter_table("login_attempt", schema=None) as batch_op:
+        batch_op.create_index("ix_login_attempt_address_at", ["address", "at"], unique=False)
+        batch_op.create_index("ix_login_attempt_email_at", ["email", "at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_login_attempt_at"), ["at"], unique=False)
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table("login_attempt", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_login_attempt_at"))
+        batch_op.drop_index("ix_login_attempt_email_at")
+        batch_op.drop_index("ix_login_attempt_address_at")
+    op.drop_table("login_attempt")
