@@ -100,6 +100,11 @@ def load_config(app: Flask, test_config: dict[str, Any] | None = None) -> None:
     if app.config["HTTPS"]:
         app.config["SESSION_COOKIE_SECURE"] = True
         app.config["REMEMBER_COOKIE_SECURE"] = True
+    if not app.config.get("SECRET_KEY") and os.environ.get("FLASK_RUN_FROM_CLI") == "true":
+        # Commands (import-profile, send-reminders, ...) sign nothing a browser keeps:
+        # they need no shared key, so a throwaway one lets them run on a bare checkout.
+        app.config["SECRET_KEY"] = secrets.token_hex(32)
+        app.config["SECRET_KEY_EPHEMERAL"] = True
     if not app.config.get("SECRET_KEY"):
         raise ConfigError(
             "TRACKER_SECRET_KEY is not set (and instance/config.py has no SECRET_KEY); "
