@@ -1,0 +1,450 @@
+"""Finding actions: filters that live in the URL, sorted, counted and paged in SQL.
+
+``ActionFilter.from_args(request.args)`` reads a bookmarked list's query string;
+``list_actions(session, filter, page)`` answers one page with its total, never
+loading every row. The CSV/XLSX export reuses ``filtered_query``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, Protocol
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from ..formatting import local_today
+from ..models import (
+    OPEN_STATUSES,
+    Action,
+    ActionEvent,
+    DeadlineChange,
+    Meeting,
+    Organisation,
+    Programme,
+    Recommendation,
+    Report,
+    Status,
+    User,
+)
+from . import policy
+from . import programmes as programme_service
+
+PAGE_SIZE = 50
+SORTS = ("due", "status", "changed")
+MAX_TEXT_QUERY = 200
+MAX_DAYS = 36_500
+
+
+class _Args(Protocol):
+    def get(self, key: str, default: Any = None) -> Any: ...
+
+    def getlist(self, key: str) -> list[str]: ...
+
+
+@dataclass(frozen=True)
+class ActionFilter:
+    """One list of actions, as a bookmarkable query string describes it.
+
+    ``owned_by`` is set by "my actions" (not from the URL): actions owned by that
+    user or by their organisation.
+    """
+
+    statuses: tuple[Status, ...] = ()
+    owner_user_id: int | None = None
+    unassigned: bool = False
+    organisation_id: int | None = None
+    edition: str | None = None
+    programme_id: int | None = None
+    overdue: bool = False
+    due_within_days: int | None = None
+    text: str = ""
+    sort: str = "due"
+    owned_by: User | None = None
+    problems: tuple[str, ...] = field(default=(), compare=False)
+
+    @classmethod
+    def from_args(cls, args: _Args | Mapping[str, str]) -> ActionFilter:
+        """Read ``status`` (repeatable), ``owner`` (id or ``none``), ``organisation``,
+        ``edition``, ``programme``, ``overdue=1``, ``due_within`` (days), ``q``, ``sort``.
+
+        A malformed value is left out and named in ``problems``, never an error page.
+        """
+        problems: list[str] = []
+        getlist = getattr(args, "getlist", None)
+        raw_statuses = getlist("status") if getlist else [args.get("status") or ""]
+        statuses: list[Status] = []
+        for value in raw_statuses:
+            if not value:
+                continue
+            try:
+                statuses.append(Status(value))
+            except ValueError:
+                problems.append(f"status {value[:40]!r}")
+        owner = (args.get("owner") or "").strip()
+        unassigned = owner == "none"
+        sort = args.get("sort") or "due"
+        if sort not in SORTS:
+            problems.append(f"sort {sort[:40]!r}")
+            sort = "due"
+        text = (args.get("q") or "").strip()[:MAX_TEXT_QUERY]
+        return cls(
+            statuses=tuple(dict.fromkeys(statuses)),
+            owner_user_id=None if unassigned else _int(owner, "owner", problems),
+            unassigned=unassigned,
+            organisation_id=_int(args.get("organisation"), "organisation", problems),
+            edition=(args.get("edition") or "").strip()[:200] or None,
+            programme_id=_int(args.get("programme"), "programme", problems),
+            overdue=(args.get("overdue") or "") in ("1", "true", "on", "yes"),
+            due_within_days=_int(args.get("due_within"), "due_within", problems, MAX_DAYS),
+            text=text,
+            sort=sort,
+            problems=tuple(problems),
+        )
+
+    def to_args(self, **overrides: Any) -> dict[str, Any]:
+        """The query string of this filter (for links: sorting, pages, exports)."""
+        f = replace(self, **overrides) if overrides else self
+        args: dict[str, Any] = {}
+        if f.statuses:
+            args["status"] = [s.value for s in f.statuses]
+        if f.unassigned:
+            args["owner"] = "none"
+        elif f.owner_user_id is not None:
+            args["owner"] = f.owner_user_id
+        for key, value in (
+            ("organisation", f.organisation_id),
+            ("edition", f.edition),
+            ("programme", f.programme_id),
+            ("due_within", f.due_within_days),
+        ):
+            if value is not None:
+                args[key] = value
+        if f.overdue:
+            args["overdue"] = "1"
+        if f.text:
+            args["q"] = f.text
+        if f.sort != "due":
+            args["sort"] = f.sort
+        return args
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.to_args(sort="due")
+
+
+def _int(value: str | None, name: str, problems: list[str], upper: int = 2**31 - 1) -> int | None:
+    text = (value or "").strip()
+    if not text:
+        return None
+    if not text.isdigit() or int(text) > upper:
+        problems.append(f"{name} {text[:40]!r}")
+        return None
+    return int(text)
+
+
+@dataclass
+class ActionRow:
+    """One line of a list: the action and the names it shows."""
+
+    action: Action
+    programme: Programme
+    report: Report
+    owner_name: str | None
+    organisation_name: str | None
+    assigned: bool
+    today: dt.date
+
+    @property
+    def overdue(self) -> bool:
+        return (
+            self.action.due_on is not None
+            and self.action.status in OPEN_STATUSES
+            and self.action.due_on < self.today
+        )
+
+
+@dataclass
+class Page:
+    rows: list[ActionRow]
+    total: int
+    number: int
+    size: int = PAGE_SIZE
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.size))
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.pages
+
+    @property
+    def first_index(self) -> int:
+        return (self.number - 1) * self.size + 1 if self.total else 0
+
+    @property
+    def last_index(self) -> int:
+        return min(self.number * self.size, self.total)
+
+
+def _programme_todays(session: Session) -> dict[int, dt.date]:
+    """Today in each programme's time zone: 'overdue' depends on where the programme is."""
+    return {
+        p.id: local_today(p.timezone) for p in session.exec(select(Programme)) if p.id is not None
+    }
+
+
+def _due_before(todays: dict[int, dt.date], days: int) -> sa.ColumnElement[bool]:
+    """due_on < (the programme's today + days), per programme."""
+    clauses = [
+        sa.and_(col(Action.programme_id) == pid, col(Action.due_on) < today + dt.timedelta(days))
+        for pid, today in todays.items()
+    ]
+    return sa.or_(sa.false(), *clauses)
+
+
+def filtered_query(session: Session, flt: ActionFilter) -> sa.Select[Any]:
+    """SELECT of the matching actions with their programme, report, owner and organisation."""
+    owner = sa.orm.aliased(User, name="owner_user")
+    assigned = policy.effectively_assigned().label("assigned")
+    query = (
+        sa.select(  # type: ignore[call-overload]
+            Action, Programme, Report, owner.name, Organisation.short_name, assigned
+        )
+        .join(Programme, col(Programme.id) == Action.programme_id)
+        .join(Recommendation, col(Recommendation.id) == Action.recommendation_id)
+        .join(Report, col(Report.id) == Recommendation.report_id)
+        .outerjoin(owner, owner.id == Action.owner_user_id)
+        .outerjoin(Organisation, col(Organisation.id) == Action.owner_organisation_id)
+    )
+    conditions: list[sa.ColumnElement[bool]] = []
+    if flt.statuses:
+        conditions.append(col(Action.status).in_(flt.statuses))
+    if flt.unassigned:
+        conditions.append(sa.not_(policy.effectively_assigned()))
+    elif flt.owner_user_id is not None:
+        conditions.append(col(Action.owner_user_id) == flt.owner_user_id)
+    if flt.organisation_id is not None:
+        conditions.append(col(Action.owner_organisation_id) == flt.organisation_id)
+    if flt.edition:
+        conditions.append(col(Report.edition) == flt.edition)
+    if flt.programme_id is not None:
+        conditions.append(col(Action.programme_id) == flt.programme_id)
+    if flt.overdue or flt.due_within_days is not None:
+        todays = _programme_todays(session)
+        conditions.append(col(Action.status).in_(OPEN_STATUSES))
+        if flt.overdue:
+            conditions.append(_due_before(todays, 0))
+        if flt.due_within_days is not None:
+            conditions.append(_due_before(todays, flt.due_within_days + 1))
+    if flt.text:
+        pattern = "%" + _escape_like(flt.text) + "%"
+        conditions.append(
+            sa.or_(
+                col(Action.title).ilike(pattern, escape="\\"),
+                col(Recommendation.text).ilike(pattern, escape="\\"),
+            )
+        )
+    if flt.owned_by is not None:
+        mine = [col(Action.owner_user_id) == flt.owned_by.id]
+        if flt.owned_by.organisation_id is not None:
+            mine.append(col(Action.owner_organisation_id) == flt.owned_by.organisation_id)
+        conditions.append(sa.or_(*mine))
+    return query.where(*conditions)
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+_STATUS_ORDER = sa.case(
+    {status.value: number for number, status in enumerate(Status)}, value=col(Action.status)
+)
+
+
+def _ordering(sort: str) -> list[Any]:
+    due = col(Action.due_on).asc().nulls_last()
+    if sort == "status":
+        return [_STATUS_ORDER, due, col(Action.id)]
+    if sort == "changed":
+        return [col(Action.updated_at).desc(), col(Action.id).desc()]
+    return [due, _STATUS_ORDER, col(Action.id)]
+
+
+def list_actions(session: Session, flt: ActionFilter, page: int = 1) -> Page:
+    """One page of the filtered, sorted list and the total, both counted in SQL."""
+    query = filtered_query(session, flt)
+    total = session.execute(
+        sa.select(sa.func.count()).select_from(query.order_by(None).subquery())
+    ).scalar_one()
+    pages = max(1, math.ceil(total / PAGE_SIZE))
+    number = min(max(page, 1), pages)
+    result = session.execute(
+        query.order_by(*_ordering(flt.sort)).limit(PAGE_SIZE).offset((number - 1) * PAGE_SIZE)
+    ).all()
+    todays: dict[int, dt.date] = {}
+    rows = []
+    for action, programme, report, owner_name, organisation_name, assigned in result:
+        if programme.id not in todays:
+            todays[programme.id] = local_today(programme.timezone)
+        rows.append(
+            ActionRow(
+                action,
+                programme,
+                report,
+                owner_name,
+                organisation_name,
+                bool(assigned),
+                todays[programme.id],
+            )
+        )
+    return Page(rows=rows, total=total, number=number)
+
+
+@dataclass
+class FilterChoices:
+    """What the filter form offers: people, organisations, editions, programmes."""
+
+    owners: list[User]
+    organisations: list[Organisation]
+    editions: list[str]
+    programmes: list[Programme]
+
+
+def filter_choices(session: Session) -> FilterChoices:
+    editions = session.exec(
+        select(Report.edition).where(col(Report.edition).is_not(None)).distinct()
+    ).all()
+    return FilterChoices(
+        owners=list(
+            session.exec(
+                select(User)
+                .where(col(User.id).in_(select(Action.owner_user_id)))
+                .order_by(User.name)
+            )
+        ),
+        organisations=list(session.exec(select(Organisation).order_by(Organisation.short_name))),
+        editions=sorted(e for e in editions if e),
+        programmes=list(session.exec(select(Programme).order_by(Programme.country))),
+    )
+
+
+# --------------------------------------------------------------------------- one action
+
+
+@dataclass
+class ActionDetail:
+    """Everything the action page shows, gathered in a few queries."""
+
+    action: Action
+    programme: Programme
+    report: Report
+    recommendation: Recommendation
+    today: dt.date
+    deadline: dt.date | None
+    assigned: bool
+    events: list[ActionEvent]
+    users: dict[int, User]
+    organisations: dict[int, Organisation]
+    meetings: dict[int, Meeting]
+    deadline_changes: dict[int, DeadlineChange]
+
+    def user_name(self, user_id: int | None) -> str | None:
+        user = self.users.get(user_id) if user_id is not None else None
+        return user.name if user else None
+
+    def organisation_name(self, organisation_id: int | None) -> str | None:
+        organisation = (
+            self.organisations.get(organisation_id) if organisation_id is not None else None
+        )
+        return organisation.short_name if organisation else None
+
+    def owner_label(self, user_id: int | None, organisation_id: int | None) -> str | None:
+        """'Sokha (CMAA)', 'CMAA' or None for unassigned."""
+        person = self.user_name(user_id)
+        organisation = self.organisation_name(organisation_id)
+        if person and organisation:
+            return f"{person} ({organisation})"
+        return person or organisation
+
+
+def action_detail(session: Session, action_id: int) -> ActionDetail | None:
+    action = session.get(Action, action_id, populate_existing=True)
+    if action is None:
+        return None
+    recommendation = session.get(Recommendation, action.recommendation_id)
+    programme = session.get(Programme, action.programme_id)
+    assert recommendation is not None and programme is not None
+    report = session.get(Report, recommendation.report_id)
+    assert report is not None
+    events = events_of(session, action_id)
+    return ActionDetail(
+        action=action,
+        programme=programme,
+        report=report,
+        recommendation=recommendation,
+        today=local_today(programme.timezone),
+        deadline=programme_service.current_deadline(session, programme.id),  # type: ignore[arg-type]
+        assigned=policy.effective_owner_active(session, action),
+        events=events,
+        **names_for(session, [action], events),
+    )
+
+
+def events_of(session: Session, action_id: int) -> list[ActionEvent]:
+    """The action's full journal, oldest first."""
+    return list(
+        session.exec(
+            select(ActionEvent)
+            .where(ActionEvent.action_id == action_id)
+            .order_by(col(ActionEvent.at), col(ActionEvent.id))
+        )
+    )
+
+
+def names_for(
+    session: Session, actions: Sequence[Action], events: Sequence[ActionEvent]
+) -> dict[str, Any]:
+    """The people, organisations, meetings and deadline records a history names."""
+    user_ids = {a.owner_user_id for a in actions} | {
+        u for e in events for u in (e.actor_id, e.owner_user_from, e.owner_user_to)
+    }
+    organisation_ids = {a.owner_organisation_id for a in actions} | {
+        o for e in events for o in (e.owner_organisation_from, e.owner_organisation_to)
+    }
+    meeting_ids = {e.meeting_id for e in events if e.meeting_id}
+    change_ids = {e.deadline_change_id for e in events if e.deadline_change_id}
+    return {
+        "users": _by_id(session, User, user_ids),
+        "organisations": _by_id(session, Organisation, organisation_ids),
+        "meetings": _by_id(session, Meeting, meeting_ids),
+        "deadline_changes": _by_id(session, DeadlineChange, change_ids),
+    }
+
+
+def _by_id(session: Session, model: Any, ids: Iterable[int | None]) -> dict[int, Any]:
+    wanted = [i for i in ids if i is not None]
+    if not wanted:
+        return {}
+    return {row.id: row for row in session.exec(select(model).where(col(model.id).in_(wanted)))}
+
+
+@dataclass
+class OwnerChoices:
+    users: list[User]
+    organisations: list[Organisation]
+
+
+def owner_choices(session: Session) -> OwnerChoices:
+    """Who a coordinator can name as owner: active people who can act, and organisations."""
+    users = [u for u in session.exec(select(User).order_by(User.name)) if policy.can_own(u)]
+    organisations = list(session.exec(select(Organisation).order_by(Organisation.short_name)))
+    return OwnerChoices(users, organisations)
