@@ -15,9 +15,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True, template_folder=str(TEMPLATES))
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
-    from . import cli, config, db, web
+    from . import cli, config, db, proxy, web
+    from . import logging as tracker_logging
 
     config.load_config(app, test_config)
+    tracker_logging.init_app(app)
+    proxy.init_app(app)
     db.init_app(app)
     web.init_app(app)
     cli.init_app(app)

@@ -6,6 +6,7 @@ and one line on standard error, and leaves the database as it was.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import secrets
 import sys
@@ -119,7 +120,44 @@ def ensure_admin_command(email: str) -> None:
     click.echo("=" * 64)
 
 
-COMMANDS = [init_db_command, load_demo_command, import_profile_command, ensure_admin_command]
+@click.command("seed-synthetic")
+@click.option("--programmes", type=click.IntRange(min=1), required=True)
+@click.option("--actions", type=click.IntRange(min=1), required=True, help="In all.")
+@click.option("--events-per-action", type=click.IntRange(min=1), default=10, show_default=True)
+@click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), help="Day the dates count from.")
+def seed_synthetic_command(
+    programmes: int, actions: int, events_per_action: int, seed: int, today: dt.datetime | None
+) -> None:
+    """Fill the database with generated programmes, actions and histories (for benchmarks)."""
+    from .services import synthetic
+
+    plan = synthetic.SyntheticPlan(
+        programmes=programmes,
+        actions=actions,
+        events_per_action=events_per_action,
+        seed=seed,
+        **({"today": today.date()} if today else {}),
+    )
+    try:
+        plan.check()
+        with (
+            click.progressbar(length=actions, label="actions", file=sys.stderr) as bar,
+            db.session_scope() as session,
+        ):
+            result = synthetic.seed_synthetic(session, plan, progress=bar.update)
+    except synthetic.SyntheticError as exc:
+        fail(str(exc))
+    click.echo(f"seeded {result.summary()}")
+
+
+COMMANDS = [
+    init_db_command,
+    load_demo_command,
+    import_profile_command,
+    ensure_admin_command,
+    seed_synthetic_command,
+]
 
 
 def init_app(app: Flask) -> None:

@@ -11,6 +11,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+import click
 from flask import Flask
 
 DEFAULTS: dict[str, Any] = {
@@ -35,12 +36,20 @@ DEFAULTS: dict[str, Any] = {
     "REMEMBER_COOKIE_SAMESITE": "Lax",
     "BABEL_DEFAULT_LOCALE": "en",
     "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
+    # Reverse proxies in front of the app that set each X-Forwarded-* header (0: trust none).
+    "PROXY_FIX_X_FOR": 0,
+    "PROXY_FIX_X_PROTO": 0,
+    "PROXY_FIX_X_HOST": 0,
+    "PROXY_FIX_X_PORT": 0,
+    "PROXY_FIX_X_PREFIX": 0,
 }
 
 # Environment variables whose value is not a plain string.
 _BOOLEAN = {"HTTPS", "TESTING"}
 _NOT_SETTINGS = {"TRACKER_TEST_DATABASE_URL", "TRACKER_CREATE_INSTANCE_CONFIG"}
-_INTEGER = {"MAIL_PORT", "MAIL_TIMEOUT", "SCHEDULER_INTERVAL_MINUTES"}
+_INTEGER = {"MAIL_PORT", "MAIL_TIMEOUT", "SCHEDULER_INTERVAL_MINUTES"} | {
+    f"PROXY_FIX_X_{header}" for header in ("FOR", "PROTO", "HOST", "PORT", "PREFIX")
+}
 
 INSTANCE_CONFIG_TEMPLATE = '''"""Instance configuration, written on first run.
 
@@ -51,8 +60,13 @@ SECRET_KEY = {key!r}
 '''
 
 
-class ConfigError(RuntimeError):
-    """A setting is missing or malformed; the message is one line for the operator."""
+class ConfigError(click.ClickException, RuntimeError):
+    """A setting is missing or malformed; the message is one line for the operator.
+
+    A click exception, so that ``flask --app tracker ...`` prints that one line
+    (``Error: ...``, exit status 1) instead of a traceback; ``tracker.wsgi`` does the
+    same for gunicorn.
+    """
 
 
 def _parse_env(name: str, raw: str) -> Any:

@@ -442,3 +442,9 @@ class AccountToken(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     expires_at: dt.datetime = Field(sa_type=UTCDateTime)
     used_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+# --- summary issue 5: indexes for the latest changes and a meeting's decisions ---
+
+sa.Index("ix_action_event_at", ActionEvent.at)
+sa.Index("ix_action_event_meeting_id", ActionEvent.meeting_id)

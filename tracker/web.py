@@ -45,3 +45,9 @@ def init_app(app: Flask) -> None:
     auth.init_app(app)
     app.register_blueprint(main.bp)
     app.register_blueprint(auth_views.bp)
+
+    from .views import exports, meetings, summary
+
+    app.register_blueprint(summary.bp)
+    app.register_blueprint(meetings.bp)
+    app.register_blueprint(exports.bp)

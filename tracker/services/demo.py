@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from importlib import resources
+from typing import Any
 
 from sqlmodel import Session, select
 
@@ -97,3 +98,209 @@ def load_demo(session: Session, *, deadlines_until: dt.date | None = None) -> De
     text = resources.files("tracker").joinpath("data", DEMO_PROFILE).read_text("utf-8")
     result = import_service.store_profile(session, parse_profile(text))
     return DemoResult(created=not result.already_imported, warnings=result.warnings)
+
+
+# --- summary issue 5: a year of demo history (accounts, owners, statuses, meetings) ---
+
+DEMO_ACCOUNTS = [
+    # e-mail, role, organisation short name, name (every one labelled as demo data)
+    ("coordinator@cmaa.example", "coordinator", "CMAA", "Demo: CMAA planning and coordination"),
+    ("qa@cmaa.example", "owner", "CMAA", "Demo: CMAA quality assurance"),
+    ("im@cmaa.example", "owner", "CMAA", "Demo: CMAA information management"),
+    ("liaison@mfaic.example", "owner", "MFAIC", "Demo: MFAIC border affairs"),
+    ("budget@mef.example", "owner", "MEF", "Demo: MEF budget department"),
+    ("ops@rcaf.example", "owner", "RCAF", "Demo: RCAF demining units"),
+    ("ops@npmec.example", "owner", "NPMEC", "Demo: NPMEC clearance operations"),
+    ("donor@example.org", "viewer", None, "Demo: donor representative (technical working group)"),
+]
+IMPORTED_AT = dt.datetime(2023, 10, 16, 3, 0, tzinfo=dt.UTC)  # 10:00 in Phnom Penh
+FIRST_DEADLINE = dt.date(2025, 12, 31)
+EXTENSION_DECIDED = dt.datetime(2025, 12, 5, 9, 0, tzinfo=dt.UTC)
+DEMO_NOTE = "Demo data: invented for illustration."
+
+
+def _at(day: str, hour: int = 3) -> dt.datetime:
+    """A demo instant: ``hour`` UTC on ``day`` (03:00 UTC is 10:00 in Phnom Penh)."""
+    return dt.datetime.combine(dt.date.fromisoformat(day), dt.time(hour), dt.UTC)
+
+
+def load_demo_story(session: Session) -> bool:
+    """Give the Cambodia demo its people and a year of history, once; False if already there.
+
+    The accounts cannot sign in (no password) until an admin sets one. Every change
+    goes through the workflow with a past timestamp, so the summary, the burn-up
+    and the meeting pages show a history that reads as it happened.
+    """
+    import sqlalchemy as sa
+    from sqlmodel import col
+
+    from ..models import Action, ActionEvent, DeadlineChange, EventKind, Programme, Role, User
+    from . import meetings as meeting_service
+    from . import users as user_service
+    from .workflow import ActionChange, Owner, update_action
+
+    if user_service.find_user_by_email(session, "coordinator@cmaa.example") is not None:
+        return False
+    programme = session.exec(
+        select(Programme).where(Programme.country == "Cambodia", Programme.treaty == Treaty.APMBC)
+    ).first()
+    if programme is None:
+        return False
+    organisations = {o.short_name: o for o in session.exec(select(Organisation))}
+    users: dict[str, User] = {}
+    for email, role, short_name, name in DEMO_ACCOUNTS:
+        user = user_service.create_user(
+            session,
+            email=email,
+            name=name,
+            role=Role(role),
+            organisation=organisations.get(short_name) if short_name else None,
+        )
+        user.is_demo = True
+        user.created_at = IMPORTED_AT
+        users[email] = user
+    session.flush()
+    coordinator = users["coordinator@cmaa.example"]
+    actions = list(
+        session.exec(
+            select(Action).where(Action.programme_id == programme.id).order_by(col(Action.id))
+        )
+    )
+    if len(actions) != 5:
+        return False
+    ids = [a.id for a in actions]
+
+    # Oct 2023 as it was: imported before the 2025 extension, so due on 31 Dec 2025.
+    programme.created_at = IMPORTED_AT
+    for change in session.exec(
+        select(DeadlineChange).where(DeadlineChange.programme_id == programme.id)
+    ):
+        if change.decided_on:
+            change.recorded_at = dt.datetime.combine(change.decided_on, dt.time(9), dt.UTC)
+        session.add(change)
+    session.execute(
+        sa.update(Action)
+        .where(col(Action.id).in_(ids))
+        .values(due_on=FIRST_DEADLINE, created_at=IMPORTED_AT, updated_at=IMPORTED_AT)
+        .execution_options(synchronize_session="fetch")
+    )
+    session.execute(
+        sa.update(ActionEvent)
+        .where(col(ActionEvent.action_id).in_(ids), col(ActionEvent.kind) == EventKind.created)
+        .values(at=IMPORTED_AT, due_to=FIRST_DEADLINE, actor_id=coordinator.id)
+        .execution_options(synchronize_session="fetch")
+    )
+    from ..models import Report
+
+    for report in session.exec(select(Report).where(Report.programme_id == programme.id)):
+        report.imported_at = IMPORTED_AT
+        report.imported_by_id = coordinator.id
+        session.add(report)
+    session.flush()
+
+    def step(
+        number: int, actor: User, when: str, hour: int = 3, meeting: Any = None, **fields: Any
+    ) -> None:
+        action = session.get(Action, ids[number - 1], populate_existing=True)
+        assert action is not None
+        update_action(
+            session, action.id, actor, action.version, ActionChange(**fields),  # type: ignore[arg-type]
+            meeting=meeting, at=_at(when, hour),
+        )  # fmt: skip
+
+    owners = [
+        "coordinator@cmaa.example",
+        "liaison@mfaic.example",
+        "budget@mef.example",
+        "qa@cmaa.example",
+        "im@cmaa.example",
+    ]
+    assign = "Owners assigned after the import (demo)."
+    for number, key in enumerate(owners, start=1):
+        step(number, coordinator, "2023-10-18", owner=Owner(user_id=users[key].id), reason=assign)
+    pin = "Date agreed with the owner (demo)."
+    step(1, coordinator, "2023-10-18", 4, due_on=dt.date(2024, 12, 31), reason=pin)
+    step(3, coordinator, "2023-10-18", 4, due_on=dt.date(2024, 3, 31), reason=pin)
+    step(4, coordinator, "2023-10-18", 4, due_on=dt.date(2024, 6, 30), reason=pin)
+
+    meeting_service.record_meeting(
+        session, programme, held_on=dt.date(2023, 12, 12),
+        title="Mine action technical working group, Q4 2023 (demo)",
+        attendees="CMAA planning and coordination\nCMAA quality assurance\nMEF budget department\n"
+        "Donor representative",
+        notes=f"{DEMO_NOTE} First review after the import; owners confirmed.",
+        actor=coordinator,
+    ).created_at = _at("2023-12-12", 9)  # fmt: skip
+    step(3, users["budget@mef.example"], "2024-01-09", status="in_progress",
+           comment="Budget line drafted for 2024.")  # fmt: skip
+    step(4, users["qa@cmaa.example"], "2024-01-22", status="in_progress",
+           comment="QA expansion plan drafted: two new monitoring teams.")  # fmt: skip
+    step(5, users["im@cmaa.example"], "2024-02-05", status="in_progress",
+           comment="Reconciliation with operator data started (RCAF, NPMEC).")  # fmt: skip
+    march = meeting_service.record_meeting(
+        session, programme, held_on=dt.date(2024, 3, 14),
+        title="Mine action technical working group, Q1 2024 (demo)",
+        attendees="CMAA planning and coordination\nCMAA quality assurance\nCMAA information "
+        "management\nMFAIC border affairs\nMEF budget department\nDonor representative",
+        notes=f"{DEMO_NOTE} QA recruitment is slower than planned; the group agrees to move "
+        "action 4 to 30 September 2024.",
+        actor=coordinator,
+    )  # fmt: skip
+    march.created_at = _at("2024-03-14", 9)
+    step(4, coordinator, "2024-03-14", 8, meeting=march, due_on=dt.date(2024, 9, 30),
+           reason="Agreed by the working group: QA recruitment takes longer.")  # fmt: skip
+    step(3, users["budget@mef.example"], "2024-04-23", status="implemented",
+           comment="Mine action budget line adopted in the 2024 budget law.",
+           evidence_url="https://example.org/demo/cambodia-budget-law-2024")  # fmt: skip
+    step(1, coordinator, "2024-06-03", status="in_progress",
+           comment="Drafting a clearance policy for the Thai border areas.")  # fmt: skip
+    step(4, users["qa@cmaa.example"], "2024-07-15", comment="First new QA team deployed (demo).")
+    step(4, users["qa@cmaa.example"], "2024-09-24", status="implemented",
+           comment="Two QA teams now monitor RCAF, NPMEC and NGO operators.")  # fmt: skip
+    step(1, coordinator, "2024-11-19", status="blocked",
+           comment="Awaiting the joint boundary commission.")  # fmt: skip
+    step(5, users["im@cmaa.example"], "2025-02-11",
+           comment="Discrepancies with operator data down to 4% of records (demo).")  # fmt: skip
+    step(2, users["liaison@mfaic.example"], "2025-05-06", status="in_progress",
+           comment="Border areas listed for discussion with Thailand.")  # fmt: skip
+    meeting_service.record_meeting(
+        session, programme, held_on=dt.date(2025, 9, 18),
+        title="Mine action technical working group, Q3 2025 (demo)",
+        attendees="CMAA planning and coordination\nCMAA information management\n"
+        "MFAIC border affairs\nDonor representative",
+        notes=f"{DEMO_NOTE} Extension request before the Twenty-Second Meeting of the "
+        "States Parties; action 1 still blocked.",
+        actor=coordinator,
+    ).created_at = _at("2025-09-18", 9)  # fmt: skip
+
+    # Dec 2025: the extension to 31 Dec 2030 moves the actions that follow the deadline.
+    extension = session.exec(
+        select(DeadlineChange).where(
+            col(DeadlineChange.programme_id) == programme.id,
+            DeadlineChange.new_on == dt.date(2030, 12, 31),
+        )
+    ).first()
+    following = session.exec(
+        select(Action).where(col(Action.id).in_(ids), col(Action.follows_deadline).is_(True))
+    ).all()
+    for action in following:
+        if action.status.is_closed or extension is None:
+            continue
+        session.add(
+            ActionEvent(
+                action_id=action.id,  # type: ignore[arg-type]
+                kind=EventKind.due_date_changed,
+                at=EXTENSION_DECIDED,
+                due_from=action.due_on,
+                due_to=extension.new_on,
+                follows_deadline_to=True,
+                comment=f"Treaty deadline extension ({extension.decided_by})",
+                deadline_change_id=extension.id,
+            )
+        )
+        action.due_on = extension.new_on
+        action.version += 1
+        action.updated_at = EXTENSION_DECIDED
+        session.add(action)
+    session.flush()
+    return True

@@ -24,7 +24,7 @@ def _safe_next(target: str | None) -> str:
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc:
             return target
-    return url_for("main.index")
+    return url_for("summary.index")
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -4,8 +4,8 @@ Revision ID: 0004
 Revises: 0003
 Create Date: 2026-11-28
 
-Reserved in the chain so that work on separate issues cannot create two heads; the
-issue that owns it fills in upgrade() and downgrade().
+No new table: meetings, feed tokens and decisions (events naming a meeting) already
+exist; two indexes on the journal keep the summary and meeting pages fast.
 """
 from collections.abc import Sequence
 
@@ -22,8 +22,14 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    pass
+    # The summary's latest changes read the journal newest first; a meeting page
+    # lists the decisions that name it.
+    with op.batch_alter_table("action_event") as batch:
+        batch.create_index("ix_action_event_at", ["at"])
+        batch.create_index("ix_action_event_meeting_id", ["meeting_id"])
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table("action_event") as batch:
+        batch.drop_index("ix_action_event_meeting_id")
+        batch.drop_index("ix_action_event_at")

@@ -1,0 +1,324 @@
+"""Charts as inline SVG drawn on the server: readable without JavaScript, printable.
+
+Styling is by class (rules in tracker.css and print.css) and presentation
+attributes, never ``style=""``, so the strict Content-Security-Policy holds. Every
+chart carries a ``<title>`` and ``<desc>``; the page puts a table of the same
+numbers beside it for people who cannot see it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from flask_babel import gettext
+from markupsafe import Markup, escape
+
+from .formatting import format_day
+from .models import DeadlineChange, DeadlineKind, Status
+from .services.summary import BurnupPoint, OwnerRow, ScorePoint
+
+WIDTH = 720
+STATUS_ORDER = [
+    Status.implemented,
+    Status.in_progress,
+    Status.not_started,
+    Status.blocked,
+    Status.not_applicable,
+]
+
+
+def _n(value: float) -> str:
+    """Coordinates with one decimal: short markup, no visible rounding."""
+    return f"{value:.1f}".rstrip("0").rstrip(".")
+
+
+def _nice_ceiling(value: int) -> int:
+    """A round axis maximum at or above ``value`` (5, 10, 20, 50, 100, ...)."""
+    if value <= 5:
+        return 5
+    step = 1
+    while True:
+        for factor in (1, 2, 5):
+            if step * factor * 5 >= value:
+                return step * factor * 5
+        step *= 10
+
+
+def _month_start(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+@dataclass
+class MonthValue:
+    month: dt.date
+    scope: int
+    implemented: int
+
+
+def monthly_values(points: Sequence[BurnupPoint], until: dt.date) -> list[MonthValue]:
+    """The running totals at the end of each month in which they changed, and the last month.
+
+    Totals hold between the rows, so the table says everything the chart says
+    without a line for every quiet month.
+    """
+    if not points:
+        return []
+    values: list[MonthValue] = []
+    month = _month_start(points[0].day)
+    index, scope, done = 0, 0, 0
+    while month <= until:
+        next_month = (month + dt.timedelta(days=32)).replace(day=1)
+        while index < len(points) and points[index].day < next_month:
+            scope, done = points[index].scope, points[index].implemented
+            index += 1
+        if not values or (scope, done) != (values[-1].scope, values[-1].implemented):
+            values.append(MonthValue(month, scope, done))
+        month = next_month
+    last = _month_start(until)
+    if values and values[-1].month != last:
+        values.append(MonthValue(last, values[-1].scope, values[-1].implemented))
+    return values
+
+
+def burnup_chart(
+    points: Sequence[BurnupPoint],
+    *,
+    today: dt.date,
+    deadline: dt.date | None,
+    history: Sequence[DeadlineChange],
+    chart_id: str = "burnup",
+) -> Markup:
+    """Implemented actions against the actions that apply, with every deadline marked."""
+    left, right, top, bottom = 48, 20, 44, 58
+    height = 320
+    plot_w, plot_h = WIDTH - left - right, height - top - bottom
+    start = _month_start(points[0].day) if points else _month_start(today)
+    end = max(today, deadline or today, points[-1].day if points else today)
+    end = (end + dt.timedelta(days=45)).replace(day=1)
+    span = max((end - start).days, 1)
+    y_max = _nice_ceiling(max([p.scope for p in points] + [1]))
+
+    def x(day: dt.date) -> float:
+        return left + plot_w * (day - start).days / span
+
+    def y(value: float) -> float:
+        return top + plot_h * (1 - value / y_max)
+
+    title = gettext("Burn-up: implemented actions over time")
+    last = points[-1] if points else BurnupPoint(today, 0, 0)
+    desc = gettext(
+        "%(done)s of %(scope)s applicable actions implemented on %(today)s.",
+        done=last.implemented,
+        scope=last.scope,
+        today=format_day(today),
+    )
+    if deadline:
+        desc += " " + gettext("Treaty deadline: %(day)s.", day=format_day(deadline))
+    parts = [
+        f'<svg class="chart burnup" viewBox="0 0 {WIDTH} {height}" role="img" '
+        f'aria-labelledby="{chart_id}-title {chart_id}-desc" '
+        f'xmlns="http://www.w3.org/2000/svg" preserveAspectRatio="xMidYMid meet">',
+        f'<title id="{chart_id}-title">{escape(title)}</title>',
+        f'<desc id="{chart_id}-desc">{escape(desc)}</desc>',
+    ]
+    # Horizontal grid with the count scale.
+    for tick in range(0, y_max + 1, max(y_max // 5, 1)):
+        parts.append(
+            f'<line class="grid" x1="{left}" x2="{WIDTH - right}" '
+            f'y1="{_n(y(tick))}" y2="{_n(y(tick))}"/>'
+            f'<text class="axis-label" x="{left - 6}" y="{_n(y(tick) + 4)}" '
+            f'text-anchor="end">{tick}</text>'
+        )
+    # Years along the bottom (quarters when the span is short).
+    years = range(start.year, end.year + 1)
+    step_months = 3 if len(years) <= 2 else 12
+    tick_day = start if start.month == 1 or step_months == 3 else dt.date(start.year + 1, 1, 1)
+    while tick_day <= end:
+        label = str(tick_day.year) if tick_day.month == 1 else f"{tick_day:%b}"
+        parts.append(
+            f'<line class="axis" x1="{_n(x(tick_day))}" x2="{_n(x(tick_day))}" '
+            f'y1="{top + plot_h}" y2="{top + plot_h + 5}"/>'
+            f'<text class="axis-label" x="{_n(x(tick_day))}" y="{top + plot_h + 20}" '
+            f'text-anchor="middle">{label}</text>'
+        )
+        month = tick_day.month - 1 + step_months
+        tick_day = dt.date(tick_day.year + month // 12, month % 12 + 1, 1)
+    parts.append(
+        f'<line class="axis" x1="{left}" x2="{WIDTH - right}" '
+        f'y1="{top + plot_h}" y2="{top + plot_h}"/>'
+    )
+    # Deadlines: the current one solid, earlier ones dashed, each labelled with its date.
+    in_range = [c for c in history if c.decided_on or c.kind == DeadlineKind.original]
+    in_range = [c for c in in_range if not c.refused and start <= c.new_on <= end]
+    for number, change in enumerate(in_range):
+        current = change.new_on == deadline
+        css = "deadline-current" if current else "deadline-old"
+        word = gettext("Deadline") if current else gettext("Former deadline")
+        label_y = top - 26 + 12 * (number % 2)
+        anchor = "end" if x(change.new_on) > left + plot_w * 0.6 else "start"
+        dash = "" if current else ' stroke-dasharray="6 4"'
+        parts.append(
+            f'<line class="{css}" x1="{_n(x(change.new_on))}" x2="{_n(x(change.new_on))}" '
+            f'y1="{top - 14 + 12 * (number % 2)}" y2="{top + plot_h}"{dash}/>'
+            f'<text class="marker-label {css}-label" x="{_n(x(change.new_on))}" y="{label_y}" '
+            f'text-anchor="{anchor}">{escape(word)} {escape(format_day(change.new_on))}</text>'
+        )
+    parts.append(
+        f'<line class="today-line" x1="{_n(x(today))}" x2="{_n(x(today))}" '
+        f'y1="{top}" y2="{top + plot_h}" stroke-dasharray="2 3"/>'
+        f'<text class="marker-label" x="{_n(x(today) + 4)}" y="{top + 12}">'
+        f"{escape(gettext('Today'))}</text>"
+    )
+    if points:
+        scope_path = _step_path(points, x, y, today, "scope")
+        done_path = _step_path(points, x, y, today, "implemented")
+        area = done_path + f" L{_n(x(max(today, points[-1].day)))},{_n(y(0))}"
+        area += f" L{_n(x(points[0].day))},{_n(y(0))} Z"
+        parts.append(f'<path class="burnup-done-area" d="{area}"/>')
+        parts.append(f'<path class="burnup-scope" d="{scope_path}" fill="none"/>')
+        parts.append(f'<path class="burnup-done" d="{done_path}" fill="none"/>')
+    # Legend below the axis labels, so it never covers a line.
+    legend_y = height - 8
+    parts.append(
+        f'<g class="legend"><line class="burnup-scope" x1="{left}" x2="{left + 24}" '
+        f'y1="{legend_y - 4}" y2="{legend_y - 4}"/>'
+        f'<text class="legend-label" x="{left + 30}" y="{legend_y}">'
+        f"{escape(gettext('Actions that apply'))}</text>"
+        f'<line class="burnup-done" x1="{left + 180}" x2="{left + 204}" '
+        f'y1="{legend_y - 4}" y2="{legend_y - 4}"/>'
+        f'<text class="legend-label" x="{left + 210}" y="{legend_y}">'
+        f"{escape(gettext('Implemented'))}</text></g>"
+    )
+    parts.append("</svg>")
+    return Markup("".join(parts))  # noqa: S704 (every text part went through escape())
+
+
+def _step_path(
+    points: Sequence[BurnupPoint],
+    x: Callable[[dt.date], float],
+    y: Callable[[float], float],
+    today: dt.date,
+    attr: str,
+) -> str:
+    """A staircase: a total holds until the day it changes."""
+    first = points[0]
+    d = [f"M{_n(x(first.day))},{_n(y(getattr(first, attr)))}"]
+    previous = getattr(first, attr)
+    for point in points[1:]:
+        value = getattr(point, attr)
+        d.append(f"H{_n(x(point.day))}")
+        if value != previous:
+            d.append(f"V{_n(y(value))}")
+        previous = value
+    d.append(f"H{_n(x(max(today, points[-1].day)))}")
+    return " ".join(d)
+
+
+def status_bars(rows: Sequence[OwnerRow], *, chart_id: str = "by-owner") -> Markup:
+    """One horizontal bar per owner or organisation, split by status."""
+    label_w, right, top, bar_h, gap = 150, 40, 40, 20, 10
+    height = top + max(len(rows), 1) * (bar_h + gap) + 6
+    plot_w = WIDTH - label_w - right
+    biggest = max([r.total for r in rows] + [1])
+    title = gettext("Actions by status per organisation")
+    desc = "; ".join(
+        f"{r.name or gettext('Unassigned')}: "
+        + ", ".join(f"{r.by_status[s]} {s.label.lower()}" for s in STATUS_ORDER if r.by_status[s])
+        for r in rows
+    )
+    parts = [
+        f'<svg class="chart bars" viewBox="0 0 {WIDTH} {height}" role="img" '
+        f'aria-labelledby="{chart_id}-title {chart_id}-desc" '
+        f'xmlns="http://www.w3.org/2000/svg" preserveAspectRatio="xMidYMid meet">',
+        f'<title id="{chart_id}-title">{escape(title)}</title>',
+        f'<desc id="{chart_id}-desc">{escape(desc)}</desc>',
+    ]
+    legend_x = label_w
+    for status in STATUS_ORDER:
+        parts.append(
+            f'<rect class="bar-{status.value}" x="{legend_x}" y="8" width="12" height="12"/>'
+            f'<text class="legend-label" x="{legend_x + 16}" y="18">{escape(status.label)}</text>'
+        )
+        legend_x += 24 + 7 * len(status.label)
+    for number, row in enumerate(rows):
+        y = top + number * (bar_h + gap)
+        name = row.name or gettext("Unassigned")
+        short = name if len(name) <= 22 else name[:21] + "…"
+        parts.append(
+            f'<text class="bar-label" x="{label_w - 8}" y="{y + bar_h * 0.7:.1f}" '
+            f'text-anchor="end">{escape(short)}</text>'
+        )
+        x = float(label_w)
+        for status in STATUS_ORDER:
+            count = row.by_status[status]
+            if not count:
+                continue
+            w = plot_w * count / biggest
+            parts.append(
+                f'<rect class="bar-{status.value}" x="{_n(x)}" y="{y}" width="{_n(w)}" '
+                f'height="{bar_h}"><title>{escape(name)}: {count} '
+                f"{escape(status.label.lower())}</title></rect>"
+            )
+            if w >= 18:
+                parts.append(
+                    f'<text class="bar-count bar-count-{status.value}" x="{_n(x + w / 2)}" '
+                    f'y="{y + bar_h * 0.7:.1f}" text-anchor="middle">{count}</text>'
+                )
+            x += w
+        parts.append(
+            f'<text class="bar-total" x="{_n(x + 6)}" y="{y + bar_h * 0.7:.1f}">{row.total}</text>'
+        )
+    parts.append("</svg>")
+    return Markup("".join(parts))  # noqa: S704 (every text part went through escape())
+
+
+def score_trend(scores: Sequence[ScorePoint], *, chart_id: str = "score-trend") -> Markup:
+    """The stated score of each edition on a 0-10 scale; empty with fewer than two."""
+    points = [s for s in scores if s.stated is not None or s.computed is not None]
+    if len(points) < 2:
+        return Markup("")
+    width, height, left, right, top, bottom = 480, 180, 36, 20, 16, 36
+    plot_w, plot_h = width - left - right, height - top - bottom
+
+    def x(index: int) -> float:
+        return left + plot_w * index / (len(points) - 1)
+
+    def y(value: float) -> float:
+        return top + plot_h * (1 - value / 10)
+
+    title = gettext("Performance score by edition")
+    desc = "; ".join(
+        f"{p.edition or p.year}: {p.stated if p.stated is not None else p.computed}" for p in points
+    )
+    parts = [
+        f'<svg class="chart trend" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-labelledby="{chart_id}-title {chart_id}-desc" '
+        f'xmlns="http://www.w3.org/2000/svg" preserveAspectRatio="xMidYMid meet">',
+        f'<title id="{chart_id}-title">{escape(title)}</title>',
+        f'<desc id="{chart_id}-desc">{escape(desc)}</desc>',
+    ]
+    for tick in (0, 5, 10):
+        parts.append(
+            f'<line class="grid" x1="{left}" x2="{width - right}" y1="{_n(y(tick))}" '
+            f'y2="{_n(y(tick))}"/><text class="axis-label" x="{left - 6}" '
+            f'y="{_n(y(tick) + 4)}" text-anchor="end">{tick}</text>'
+        )
+    coords = []
+    for index, point in enumerate(points):
+        value = point.stated if point.stated is not None else point.computed
+        assert value is not None
+        coords.append((x(index), y(value)))
+        parts.append(
+            f'<text class="axis-label" x="{_n(x(index))}" y="{height - 12}" '
+            f'text-anchor="middle">{escape(str(point.year or point.edition or ""))}</text>'
+        )
+    path = " ".join(
+        f"{'M' if i == 0 else 'L'}{_n(cx)},{_n(cy)}" for i, (cx, cy) in enumerate(coords)
+    )
+    parts.append(f'<path class="trend-line" d="{path}" fill="none"/>')
+    for cx, cy in coords:
+        parts.append(f'<circle class="trend-dot" cx="{_n(cx)}" cy="{_n(cy)}" r="4"/>')
+    parts.append("</svg>")
+    return Markup("".join(parts))  # noqa: S704 (every text part went through escape())

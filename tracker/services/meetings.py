@@ -1,0 +1,165 @@
+"""Progress review meetings: recorded once, then their decisions written to the actions.
+
+A decision goes through ``workflow.update_action`` like any other change, with the
+meeting named on each history entry, so the action's history says where it was decided.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask_babel import gettext
+from sqlmodel import Session, col, select
+
+from ..models import Action, ActionEvent, Meeting, Programme, Status, User, utcnow
+from . import workflow
+from .workflow import ActionChange, Owner
+
+MAX_TITLE = 300
+MAX_TEXT = 20_000
+EARLIEST = dt.date(1997, 1, 1)
+
+
+class MeetingError(ValueError):
+    """A meeting that cannot be recorded as given; ``field`` names the form field."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def record_meeting(
+    session: Session,
+    programme: Programme,
+    *,
+    held_on: dt.date | None,
+    title: str,
+    attendees: str = "",
+    notes: str = "",
+    actor: User | None = None,
+    today: dt.date | None = None,
+) -> Meeting:
+    """Store a meeting of ``programme``; the caller commits."""
+    title = " ".join((title or "").split())
+    if held_on is None:
+        raise MeetingError(gettext("Give the date of the meeting."), "held_on")
+    if held_on < EARLIEST or (today and held_on > today + dt.timedelta(days=366)):
+        raise MeetingError(gettext("That date is out of range."), "held_on")
+    if not title:
+        raise MeetingError(gettext("Give the meeting a title."), "title")
+    if len(title) > MAX_TITLE:
+        raise MeetingError(
+            gettext("The title is longer than %(limit)s characters.", limit=MAX_TITLE), "title"
+        )
+    for name, value in (("attendees", attendees), ("notes", notes)):
+        if len(value or "") > MAX_TEXT:
+            raise MeetingError(
+                gettext("This text is longer than %(limit)s characters.", limit=f"{MAX_TEXT:,}"),
+                name,
+            )
+    meeting = Meeting(
+        programme_id=programme.id,  # type: ignore[arg-type]
+        held_on=held_on,
+        title=title,
+        attendees=(attendees or "").strip(),
+        notes=(notes or "").strip(),
+        created_by_id=actor.id if actor else None,
+        created_at=utcnow(),
+    )
+    session.add(meeting)
+    session.flush()
+    return meeting
+
+
+def list_meetings(session: Session, programme_id: int, *, limit: int = 100) -> list[Meeting]:
+    """The programme's meetings, latest first."""
+    return list(
+        session.exec(
+            select(Meeting)
+            .where(Meeting.programme_id == programme_id)
+            .order_by(col(Meeting.held_on).desc(), col(Meeting.id).desc())
+            .limit(limit)
+        )
+    )
+
+
+def previous_meeting(session: Session, meeting: Meeting) -> Meeting | None:
+    """The meeting of the same programme held just before this one."""
+    return session.exec(
+        select(Meeting)
+        .where(
+            col(Meeting.programme_id) == meeting.programme_id,
+            sa.or_(
+                col(Meeting.held_on) < meeting.held_on,
+                sa.and_(col(Meeting.held_on) == meeting.held_on, col(Meeting.id) < meeting.id),
+            ),
+        )
+        .order_by(col(Meeting.held_on).desc(), col(Meeting.id).desc())
+        .limit(1)
+    ).first()
+
+
+@dataclass
+class Decision:
+    """A decision as entered on the meeting page; blank fields change nothing."""
+
+    status: Status | None = None
+    owner: Owner | None = None
+    due_on: dt.date | None = None
+    comment: str = ""
+
+
+def apply_decision(
+    session: Session,
+    meeting: Meeting,
+    action_id: int,
+    actor: User,
+    seen_version: int,
+    decision: Decision,
+    *,
+    at: dt.datetime | None = None,
+) -> Action:
+    """Write a meeting's decision to an action through the workflow; the caller commits.
+
+    The history entry names the meeting; when no comment is given the meeting's
+    title and date stand as the reason. Raises the workflow's errors unchanged.
+    """
+    action = session.get(Action, action_id)
+    if action is not None and action.programme_id != meeting.programme_id:
+        raise workflow.InvalidChange(
+            gettext("Action %(id)s belongs to another programme.", id=action_id), "action_id"
+        )
+    why = decision.comment.strip() or gettext(
+        "Decided at %(title)s, %(day)s.", title=meeting.title, day=f"{meeting.held_on:%d %b %Y}"
+    )
+    change = ActionChange(
+        status=decision.status,
+        comment=why if decision.status is not None else decision.comment.strip(),
+        owner=decision.owner,
+        due_on=decision.due_on,
+        reason=why,
+    )
+    return workflow.update_action(
+        session, action_id, actor, seen_version, change, meeting=meeting, at=at
+    )
+
+
+@dataclass
+class DecisionEntry:
+    event: ActionEvent
+    title: str
+
+
+def list_decisions(session: Session, meeting_id: int, *, limit: int = 200) -> list[DecisionEntry]:
+    """The history entries written with this meeting named, in the order they were made."""
+    rows = session.execute(
+        sa.select(ActionEvent, col(Action.title))
+        .join(Action, col(Action.id) == col(ActionEvent.action_id))
+        .where(col(ActionEvent.meeting_id) == meeting_id)
+        .order_by(col(ActionEvent.at), col(ActionEvent.id))
+        .limit(limit)
+    ).all()
+    return [DecisionEntry(event, title) for event, title in rows]

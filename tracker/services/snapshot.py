@@ -1,0 +1,358 @@
+"""The state of a programme's actions "as of" a past moment, rebuilt from the journal.
+
+Each action's status, owner and due date at an instant is the value carried by its
+latest event of the matching kind before that instant (the ``created`` event holds
+the initial values). The database finds those events with a window function, so a
+snapshot, and the comparison of two snapshots, stay SQL queries with a LIMIT
+whatever the size of the programme.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlmodel import Session, col
+
+from ..models import (
+    OPEN_STATUSES,
+    Action,
+    ActionEvent,
+    DeadlineChange,
+    EventKind,
+    Organisation,
+    Programme,
+    Recommendation,
+    Report,
+    Status,
+    User,
+)
+
+LIST_LIMIT = 200
+_OPEN = [s.value for s in OPEN_STATUSES]
+
+
+def end_of_day(programme: Programme, day: dt.date) -> dt.datetime:
+    """The first instant after ``day`` in the programme's time zone, in UTC."""
+    local = dt.datetime.combine(
+        day + dt.timedelta(days=1), dt.time(0), ZoneInfo(programme.timezone)
+    )
+    return local.astimezone(dt.UTC)
+
+
+def _latest(
+    programme_id: int,
+    before: dt.datetime,
+    condition: sa.ColumnElement[bool],
+    columns: list[Any],
+    name: str,
+) -> Any:
+    """Per action, the chosen columns of its newest event matching ``condition``."""
+    ranked = (
+        sa.select(
+            col(ActionEvent.action_id).label("action_id"),
+            *columns,
+            sa.func.row_number()
+            .over(
+                partition_by=col(ActionEvent.action_id),
+                order_by=(col(ActionEvent.at).desc(), col(ActionEvent.id).desc()),
+            )
+            .label("rn"),
+        )
+        .join(Action, col(Action.id) == col(ActionEvent.action_id))
+        .where(col(Action.programme_id) == programme_id, col(ActionEvent.at) < before, condition)
+        .subquery(f"{name}_ranked")
+    )
+    keep = [ranked.c.action_id] + [ranked.c[c.name] for c in columns]
+    return sa.select(*keep).where(ranked.c.rn == 1).subquery(name)
+
+
+def state_query(programme_id: int, before: dt.datetime, prefix: str = "s") -> Any:
+    """A subquery: action_id, status, owner_user_id, owner_organisation_id, due_on at ``before``.
+
+    Only actions that existed then (had their ``created`` event) appear.
+    """
+    status = _latest(
+        programme_id,
+        before,
+        col(ActionEvent.status_to).is_not(None),
+        [col(ActionEvent.status_to).label("status")],
+        f"{prefix}_status",
+    )
+    owner = _latest(
+        programme_id,
+        before,
+        col(ActionEvent.kind).in_([EventKind.created, EventKind.owner_changed]),
+        [
+            col(ActionEvent.owner_user_to).label("owner_user_id"),
+            col(ActionEvent.owner_organisation_to).label("owner_organisation_id"),
+        ],
+        f"{prefix}_owner",
+    )
+    due = _latest(
+        programme_id,
+        before,
+        col(ActionEvent.kind).in_([EventKind.created, EventKind.due_date_changed]),
+        [col(ActionEvent.due_to).label("due_on")],
+        f"{prefix}_due",
+    )
+    return (
+        sa.select(
+            status.c.action_id,
+            status.c.status,
+            owner.c.owner_user_id,
+            owner.c.owner_organisation_id,
+            due.c.due_on,
+        )
+        .select_from(status)
+        .outerjoin(owner, owner.c.action_id == status.c.action_id)
+        .outerjoin(due, due.c.action_id == status.c.action_id)
+        .subquery(prefix)
+    )
+
+
+@dataclass
+class ActionState:
+    action_id: int
+    title: str
+    status: Status
+    owner_user_id: int | None
+    owner_organisation_id: int | None
+    owner_name: str | None
+    due_on: dt.date | None
+
+
+@dataclass
+class Snapshot:
+    """The programme as it stood at ``before`` (the end of ``day``)."""
+
+    day: dt.date
+    before: dt.datetime
+    total: int
+    by_status: dict[Status, int]
+    overdue: int
+    actions: list[ActionState]
+
+    @property
+    def percent_implemented(self) -> float | None:
+        applicable = self.total - self.by_status[Status.not_applicable]
+        if applicable <= 0:
+            return None
+        return 100.0 * self.by_status[Status.implemented] / applicable
+
+
+def _status_value(value: Any) -> Status:
+    return value if isinstance(value, Status) else Status(value)
+
+
+def take_snapshot(
+    session: Session, programme: Programme, day: dt.date, *, limit: int = LIST_LIMIT
+) -> Snapshot:
+    """Counts as of the end of ``day`` and the first ``limit`` actions by id, as they were."""
+    assert programme.id is not None
+    before = end_of_day(programme, day)
+    state = state_query(programme.id, before)
+    counts = session.execute(
+        sa.select(
+            state.c.status,
+            sa.func.count(),
+            sa.func.sum(
+                sa.case((sa.and_(state.c.status.in_(_OPEN), state.c.due_on < day), 1), else_=0)
+            ),
+        ).group_by(state.c.status)
+    ).all()
+    by_status = dict.fromkeys(Status, 0)
+    overdue = 0
+    for status, count, late in counts:
+        by_status[_status_value(status)] = int(count)
+        overdue += int(late or 0)
+    rows = session.execute(
+        sa.select(
+            state.c.action_id,
+            col(Action.title),
+            state.c.status,
+            state.c.owner_user_id,
+            state.c.owner_organisation_id,
+            sa.func.coalesce(User.name, col(Organisation.short_name)),
+            state.c.due_on,
+        )
+        .join(Action, col(Action.id) == state.c.action_id)
+        .outerjoin(User, col(User.id) == state.c.owner_user_id)
+        .outerjoin(Organisation, col(Organisation.id) == state.c.owner_organisation_id)
+        .order_by(state.c.action_id)
+        .limit(limit)
+    ).all()
+    actions = [
+        ActionState(r[0], r[1], _status_value(r[2]), r[3], r[4], r[5], _as_date(r[6])) for r in rows
+    ]
+    return Snapshot(day, before, sum(by_status.values()), by_status, overdue, actions)
+
+
+def _as_date(value: Any) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value))
+
+
+@dataclass
+class ActionMove:
+    """One action that changed between two meetings, with what changed."""
+
+    action_id: int
+    title: str
+    edition: str | None
+    new: bool
+    status_from: Status | None
+    status_to: Status
+    owner_from: str | None
+    owner_to: str | None
+    owner_changed: bool
+    due_from: dt.date | None
+    due_to: dt.date | None
+    became_overdue: bool
+
+    @property
+    def status_changed(self) -> bool:
+        return not self.new and self.status_from != self.status_to
+
+    @property
+    def redated(self) -> bool:
+        return not self.new and self.due_from != self.due_to
+
+
+@dataclass
+class ChangesSince:
+    """What changed between the end of ``since_day`` and the end of ``day``."""
+
+    since_day: dt.date
+    day: dt.date
+    counts: dict[str, int] = field(default_factory=dict)
+    moves: list[ActionMove] = field(default_factory=list)
+    deadline_changes: list[DeadlineChange] = field(default_factory=list)
+
+    def of(self, kind: str) -> list[ActionMove]:
+        test = {
+            "status": lambda m: m.status_changed,
+            "overdue": lambda m: m.became_overdue,
+            "redated": lambda m: m.redated,
+            "reassigned": lambda m: not m.new and m.owner_changed,
+            "new": lambda m: m.new,
+        }[kind]
+        return [m for m in self.moves if test(m)]
+
+
+def changes_between(
+    session: Session,
+    programme: Programme,
+    since_day: dt.date,
+    day: dt.date,
+    *,
+    limit: int = LIST_LIMIT,
+) -> ChangesSince:
+    """Compare the snapshots at the ends of two days: status moves, newly overdue,
+    re-dated, reassigned and new actions, and the treaty deadline records decided between.
+    """
+    assert programme.id is not None
+    cur = state_query(programme.id, end_of_day(programme, day), "cur")
+    prev = state_query(programme.id, end_of_day(programme, since_day), "prev")
+    is_new = prev.c.action_id.is_(None)
+    status_moved = sa.and_(~is_new, cur.c.status != prev.c.status)
+    owner_moved = sa.and_(
+        ~is_new,
+        sa.or_(
+            cur.c.owner_user_id.is_distinct_from(prev.c.owner_user_id),
+            cur.c.owner_organisation_id.is_distinct_from(prev.c.owner_organisation_id),
+        ),
+    )
+    redated = sa.and_(~is_new, cur.c.due_on.is_distinct_from(prev.c.due_on))
+    overdue_now = sa.and_(cur.c.status.in_(_OPEN), cur.c.due_on < day)
+    overdue_then = sa.and_(~is_new, prev.c.status.in_(_OPEN), prev.c.due_on < since_day)
+    became_overdue = sa.and_(overdue_now, sa.not_(overdue_then))
+    changed = sa.or_(is_new, status_moved, owner_moved, redated, became_overdue)
+
+    def flag(condition: sa.ColumnElement[bool]) -> Any:
+        return sa.func.sum(sa.case((condition, 1), else_=0))
+
+    joined = sa.select().select_from(cur).outerjoin(prev, prev.c.action_id == cur.c.action_id)
+    totals = session.execute(
+        joined.add_columns(
+            flag(status_moved),
+            flag(became_overdue),
+            flag(redated),
+            flag(owner_moved),
+            flag(is_new),
+        )
+    ).one()
+    counts = dict(
+        zip(
+            ("status", "overdue", "redated", "reassigned", "new"),
+            (int(v or 0) for v in totals),
+            strict=True,
+        )
+    )
+    owner_to = sa.orm.aliased(User)
+    org_to = sa.orm.aliased(Organisation)
+    owner_from = sa.orm.aliased(User)
+    org_from = sa.orm.aliased(Organisation)
+    rows = session.execute(
+        joined.add_columns(
+            cur.c.action_id,
+            col(Action.title),
+            col(Report.edition),
+            is_new,
+            prev.c.status,
+            cur.c.status,
+            sa.func.coalesce(owner_from.name, org_from.short_name),
+            sa.func.coalesce(owner_to.name, org_to.short_name),
+            owner_moved,
+            prev.c.due_on,
+            cur.c.due_on,
+            became_overdue,
+        )
+        .join(Action, col(Action.id) == cur.c.action_id)
+        .join(Recommendation, col(Recommendation.id) == Action.recommendation_id)
+        .join(Report, col(Report.id) == Recommendation.report_id)
+        .outerjoin(owner_to, owner_to.id == cur.c.owner_user_id)
+        .outerjoin(org_to, org_to.id == cur.c.owner_organisation_id)
+        .outerjoin(owner_from, owner_from.id == prev.c.owner_user_id)
+        .outerjoin(org_from, org_from.id == prev.c.owner_organisation_id)
+        .where(changed)
+        .order_by(cur.c.action_id)
+        .limit(limit)
+    ).all()
+    moves = [
+        ActionMove(
+            action_id=r[0],
+            title=r[1],
+            edition=r[2],
+            new=bool(r[3]),
+            status_from=_status_value(r[4]) if r[4] is not None else None,
+            status_to=_status_value(r[5]),
+            owner_from=r[6],
+            owner_to=r[7],
+            owner_changed=bool(r[8]),
+            due_from=_as_date(r[9]),
+            due_to=_as_date(r[10]),
+            became_overdue=bool(r[11]),
+        )
+        for r in rows
+    ]
+    decided = col(DeadlineChange.decided_on)
+    requested = col(DeadlineChange.requested_on)
+    deadline_changes = list(
+        session.scalars(
+            sa.select(DeadlineChange)
+            .where(
+                col(DeadlineChange.programme_id) == programme.id,
+                sa.or_(
+                    sa.and_(decided > since_day, decided <= day),
+                    sa.and_(decided.is_(None), requested > since_day, requested <= day),
+                ),
+            )
+            .order_by(sa.func.coalesce(decided, requested), col(DeadlineChange.id))
+        )
+    )
+    return ChangesSince(since_day, day, counts, moves, deadline_changes)

@@ -1,0 +1,216 @@
+"""Review meetings: the list, recording one, the meeting page and its decisions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from werkzeug.wrappers import Response
+
+from ..auth import roles_required, signed_in_user
+from ..db import get_session
+from ..formatting import local_today
+from ..models import Action, Meeting, Programme, Role, Status
+from ..services import meetings as meeting_service
+from ..services import snapshot as snapshot_service
+from ..services import workflow
+from ..services.listing import owner_choices
+from ..services.policy import is_manager
+
+bp = Blueprint("meetings", __name__)
+MANAGERS = (Role.coordinator, Role.admin)
+
+
+def _programme(programme_id: int) -> Programme:
+    programme = get_session().get(Programme, programme_id)
+    if programme is None:
+        abort(404)
+    return programme
+
+
+def _meeting(meeting_id: int) -> tuple[Meeting, Programme]:
+    meeting = get_session().get(Meeting, meeting_id)
+    if meeting is None:
+        abort(404)
+    return meeting, _programme(meeting.programme_id)
+
+
+def _parse_day(text: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat((text or "").strip())
+    except ValueError:
+        return None
+
+
+def _render_list(programme: Programme, form: dict[str, str], errors: dict[str, str]) -> str:
+    session = get_session()
+    return render_template(
+        "meetings/index.html",
+        programme=programme,
+        meetings=meeting_service.list_meetings(session, programme.id),  # type: ignore[arg-type]
+        form=form,
+        errors=errors,
+        can_manage=is_manager(signed_in_user()),
+        today=local_today(programme.timezone),
+    )
+
+
+@bp.get("/programmes/<int:programme_id>/meetings")
+def index(programme_id: int) -> str:
+    programme = _programme(programme_id)
+    today = local_today(programme.timezone)
+    form = {"held_on": today.isoformat(), "title": "", "attendees": "", "notes": ""}
+    return _render_list(programme, form, {})
+
+
+@bp.post("/programmes/<int:programme_id>/meetings")
+@roles_required(*MANAGERS)
+def create(programme_id: int) -> Response | tuple[str, int]:
+    """Record a meeting; a mistake re-shows the form with what was typed (422)."""
+    programme = _programme(programme_id)
+    form = {k: request.form.get(k, "") for k in ("held_on", "title", "attendees", "notes")}
+    session = get_session()
+    try:
+        meeting = meeting_service.record_meeting(
+            session,
+            programme,
+            held_on=_parse_day(form["held_on"]),
+            title=form["title"],
+            attendees=form["attendees"],
+            notes=form["notes"],
+            actor=signed_in_user(),
+            today=local_today(programme.timezone),
+        )
+    except meeting_service.MeetingError as exc:
+        session.rollback()
+        return _render_list(programme, form, {exc.field or "title": exc.message}), 422
+    session.commit()
+    flash(gettext("Meeting recorded."), "info")
+    return redirect(url_for("meetings.show", meeting_id=meeting.id))
+
+
+@bp.get("/meetings/<int:meeting_id>")
+def show(meeting_id: int) -> str:
+    """The meeting pack: the state as of the meeting day, changes since the previous one."""
+    meeting, programme = _meeting(meeting_id)
+    return _render_meeting(meeting, programme, {}, {})
+
+
+def _render_meeting(
+    meeting: Meeting, programme: Programme, form: dict[str, str], errors: dict[str, str]
+) -> str:
+    session = get_session()
+    previous = meeting_service.previous_meeting(session, meeting)
+    changes = (
+        snapshot_service.changes_between(session, programme, previous.held_on, meeting.held_on)
+        if previous
+        else None
+    )
+    return render_template(
+        "meetings/show.html",
+        meeting=meeting,
+        programme=programme,
+        previous=previous,
+        snapshot=snapshot_service.take_snapshot(session, programme, meeting.held_on),
+        changes=changes,
+        decisions=meeting_service.list_decisions(session, meeting.id),  # type: ignore[arg-type]
+        can_manage=is_manager(signed_in_user()),
+        form=form,
+        errors=errors,
+        status_order=list(Status),
+    )
+
+
+@bp.get("/meetings/<int:meeting_id>/decide")
+@roles_required(*MANAGERS)
+def decide(meeting_id: int) -> Response | str | tuple[str, int]:
+    """The decision form for one action, showing its current state and version."""
+    meeting, programme = _meeting(meeting_id)
+    raw = (request.args.get("action_id") or "").strip()
+    action = get_session().get(Action, int(raw)) if raw.isdigit() and len(raw) < 10 else None
+    if action is None or action.programme_id != programme.id:
+        errors = {"action_id": gettext("There is no action %(id)s in this programme.", id=raw)}
+        return _render_meeting(meeting, programme, {"action_id": raw}, errors), 422
+    return _render_decide(meeting, programme, action, {}, {})
+
+
+def _render_decide(
+    meeting: Meeting,
+    programme: Programme,
+    action: Action,
+    form: dict[str, Any],
+    errors: dict[str, str],
+) -> str:
+    return render_template(
+        "meetings/decide.html",
+        meeting=meeting,
+        programme=programme,
+        action=action,
+        choices=owner_choices(get_session()),
+        statuses=list(Status),
+        form=form,
+        errors=errors,
+    )
+
+
+def _parse_owner(value: str) -> workflow.Owner | None:
+    if not value:
+        return None
+    if value == "none":
+        return workflow.UNASSIGNED
+    kind, _, number = value.partition(":")
+    if not number.isdigit() or len(number) > 9:
+        raise workflow.InvalidChange(gettext("Choose an owner from the list."), "owner")
+    if kind == "user":
+        return workflow.Owner(user_id=int(number))
+    if kind == "org":
+        return workflow.Owner(organisation_id=int(number))
+    raise workflow.InvalidChange(gettext("Choose an owner from the list."), "owner")
+
+
+@bp.post("/meetings/<int:meeting_id>/decisions")
+@roles_required(*MANAGERS)
+def record_decision(meeting_id: int) -> Response | tuple[str, int]:
+    """Write the decision to the action through the workflow, naming the meeting."""
+    meeting, programme = _meeting(meeting_id)
+    session = get_session()
+    form = {
+        k: request.form.get(k, "")
+        for k in ("action_id", "version", "status", "owner", "due_on", "comment")
+    }
+    action_id = int(form["action_id"]) if form["action_id"].isdigit() else 0
+    action = session.get(Action, action_id) if action_id else None
+    if action is None or action.programme_id != programme.id:
+        abort(404)
+    actor = signed_in_user()
+    assert actor is not None
+    try:
+        due_on = _parse_day(form["due_on"]) if form["due_on"] else None
+        if form["due_on"] and due_on is None:
+            raise workflow.InvalidChange(gettext("Give the date as YYYY-MM-DD."), "due_on")
+        status = Status(form["status"]) if form["status"] else None
+        decision = meeting_service.Decision(
+            status=status, owner=_parse_owner(form["owner"]), due_on=due_on, comment=form["comment"]
+        )
+        version = int(form["version"]) if form["version"].isdigit() else -1
+        meeting_service.apply_decision(session, meeting, action_id, actor, version, decision)
+    except ValueError:
+        session.rollback()
+        errors = {"status": gettext("Choose a status from the list.")}
+        return _render_decide(meeting, programme, action, form, errors), 422
+    except workflow.StaleVersion as exc:
+        session.rollback()
+        errors = {"form": exc.message}
+        return _render_decide(meeting, programme, exc.current, form, errors), 409
+    except workflow.Forbidden as exc:
+        session.rollback()
+        abort(403, description=exc.message)
+    except workflow.WorkflowError as exc:
+        session.rollback()
+        errors = {exc.field or "form": exc.message}
+        return _render_decide(meeting, programme, action, form, errors), 422
+    session.commit()
+    flash(gettext("Decision recorded on action %(id)s.", id=action_id), "info")
+    return redirect(url_for("meetings.show", meeting_id=meeting.id) + "#decisions")

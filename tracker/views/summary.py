@@ -1,0 +1,89 @@
+"""The progress summary: the home page, one programme's summary, all programmes at once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, current_app, render_template, url_for
+from sqlmodel import Session
+
+from .. import charts
+from ..db import get_session
+from ..models import Programme
+from ..services import summary as summary_service
+
+bp = Blueprint("summary", __name__)
+
+
+def actions_url(**filters: Any) -> str | None:
+    """A link to the actions list filtered so; None while that page does not exist."""
+    if "actions.index" not in current_app.view_functions:
+        return None
+    return url_for("actions.index", **filters)
+
+
+def action_url(action_id: int) -> str | None:
+    """A link to one action's page, when that page exists."""
+    if "actions.show" not in current_app.view_functions:
+        return None
+    return url_for("actions.show", action_id=action_id)
+
+
+def scheduler_heartbeat(session: Session) -> Any:
+    """The reminders scheduler's last sign of life, when the reminders feature is there."""
+    try:
+        from ..services.reminders import scheduler_heartbeat as heartbeat
+    except ImportError:
+        try:
+            from ..reminders import scheduler_heartbeat as heartbeat
+        except ImportError:
+            return None
+    return heartbeat(session)
+
+
+def _render_programme(session: Session, programme: Programme, *, several: bool) -> str:
+    summary = summary_service.summarise_programme(session, programme)
+    burnup = charts.burnup_chart(
+        summary.burnup,
+        today=summary.today,
+        deadline=summary.deadline,
+        history=summary.history,
+    )
+    return render_template(
+        "summary/programme.html",
+        s=summary,
+        several=several,
+        burnup_svg=burnup,
+        burnup_months=charts.monthly_values(summary.burnup, summary.today),
+        bars_svg=charts.status_bars(summary.organisations),
+        trend_svg=charts.score_trend(summary.scores),
+        status_order=charts.STATUS_ORDER,
+        actions_url=actions_url,
+        action_url=action_url,
+        heartbeat=scheduler_heartbeat(session),
+    )
+
+
+@bp.get("/")
+def index() -> str:
+    """The home page: the programme's summary, or every programme when there are several."""
+    session = get_session()
+    lines = summary_service.summarise_programmes(session)
+    if len(lines) == 1:
+        return _render_programme(session, lines[0].programme, several=False)
+    return render_template(
+        "summary/all.html",
+        lines=lines,
+        actions_url=actions_url,
+        heartbeat=scheduler_heartbeat(session),
+    )
+
+
+@bp.get("/programmes/<int:programme_id>/summary")
+def programme(programme_id: int) -> str:
+    session = get_session()
+    found = session.get(Programme, programme_id)
+    if found is None:
+        abort(404)
+    several = summary_service.count_programmes(session) > 1
+    return _render_programme(session, found, several=several)
