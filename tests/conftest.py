@@ -109,6 +109,20 @@ def app_config(db_url: str, tmp_path: Path) -> dict[str, Any]:
 @pytest.fixture
 def app(app_config: dict[str, Any]) -> Iterator[Flask]:
     app = create_app(app_config)
+
+    @app.teardown_request
+    def _forget_request_state(exc: BaseException | None) -> None:
+        # The fixture keeps one app context open, so test requests would share ``g``
+        # (database session, signed-in user, CSRF token). Forget it after each request,
+        # as a real request's own app context would.
+        from flask import g
+
+        from tracker.db import _close_session
+
+        _close_session(exc)
+        for key in list(g):
+            g.pop(key, None)
+
     with app.app_context():
         yield app
     get_engine(app).dispose()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlmodel import Session, func, select
@@ -42,10 +43,11 @@ def test_demo_deadline_is_2030_with_full_history(runner: FlaskCliRunner, session
 
 
 def test_programme_page_shows_deadline_scorecard_and_actions(
-    runner: FlaskCliRunner, client: FlaskClient
+    runner: FlaskCliRunner, client: FlaskClient, make_user: Any, login: Any
 ) -> None:
     """The first page shows the deadline, its history, the scorecard and the five actions."""
     runner.invoke(args=["load-demo"])
+    login(make_user(role="viewer"))
     page = client.get("/", follow_redirects=True)
     assert page.status_code == 200
     html = page.get_data(as_text=True)

@@ -7,13 +7,15 @@ their next request, on every worker and host.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Flask, abort
-from flask_babel import lazy_gettext
+from flask import Flask, abort, redirect, request, url_for
+from flask_babel import gettext, lazy_gettext
 from flask_login import LoginManager, UserMixin, current_user
+from werkzeug.wrappers import Response
 
 from .db import get_session
 from .models import Role, User
@@ -73,8 +75,7 @@ def roles_required(*roles: Role) -> Callable[[F], F]:
             if user is None:
                 return login_manager.unauthorized()
             if user.role not in roles:
-                names = ", ".join(r.value for r in roles)
-                abort(403, description=f"This needs the role {names}; you are {user.role.value}.")
+                abort(403, description=role_refusal(user, roles))
             return view(*args, **kwargs)
 
         return wrapped  # type: ignore[return-value]
@@ -82,5 +83,68 @@ def roles_required(*roles: Role) -> Callable[[F], F]:
     return decorator
 
 
+def role_refusal(user: User, roles: tuple[Role, ...]) -> str:
+    """The plain reason shown on a 403 page when the role is not enough."""
+    return gettext(
+        "This page needs the role %(roles)s; you are signed in as %(role)s. "
+        "Ask an administrator if you need it.",
+        roles=" or ".join(r.value for r in roles),
+        role=user.role.value,
+    )
+
+
+# Pages anyone may open without signing in. Everything else needs sign-in, so a
+# page added later is protected unless it is named here on purpose.
+PUBLIC_ENDPOINTS = frozenset(
+    {
+        "static",
+        "auth.login",
+        "auth.forgot_password",
+        "auth.reset_password",
+        "main.healthz",
+    }
+)
+# Paths open to all: the health checks, the API's own description and its docs page,
+# and calendar feeds whose secret address is the credential (the feed view checks it).
+PUBLIC_PATHS = re.compile(
+    r"^/(healthz(/.*)?|static/.*|api/v1/openapi\.json|api/v1/docs/?|calendar/[^/]+\.ics)$"
+)
+# Where someone who must choose a new password may still go.
+PASSWORD_CHANGE_ENDPOINTS = frozenset({"static", "profile.change_password", "auth.logout"})
+
+
+def is_public(endpoint: str | None, path: str) -> bool:
+    return endpoint in PUBLIC_ENDPOINTS or PUBLIC_PATHS.match(path) is not None
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def require_sign_in() -> Response | None:
+    """Before every request: send visitors to sign-in, and new passwords before anything else.
+
+    A path that matches no route goes on to its 404; an API path answers 401 in JSON
+    instead of redirecting to a page. The ``api`` blueprint (/api/v1) is left to its
+    own bearer-token check, which ignores the session cookie on purpose.
+    """
+    if request.endpoint is None or is_public(request.endpoint, request.path):
+        return None
+    if request.blueprint == "api":
+        return None
+    user = signed_in_user()
+    if user is None:
+        if _wants_json():
+            abort(401)
+        result: Response = login_manager.unauthorized()
+        return result
+    if user.must_change_password and request.endpoint not in PASSWORD_CHANGE_ENDPOINTS:
+        if _wants_json():
+            abort(403, description=gettext("Choose a new password on the profile page first."))
+        return redirect(url_for("profile.change_password"))
+    return None
+
+
 def init_app(app: Flask) -> None:
     login_manager.init_app(app)
+    app.before_request(require_sign_in)

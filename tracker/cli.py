@@ -161,5 +161,7 @@ COMMANDS = [
 
 
 def init_app(app: Flask) -> None:
-    for command in COMMANDS:
+    from .cli_accounts import create_user_command
+
+    for command in [*COMMANDS, create_user_command]:
         app.cli.add_command(command)

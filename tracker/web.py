@@ -38,13 +38,17 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["score"] = formatting.format_score
     app.jinja_env.globals["today_utc"] = lambda: dt.datetime.now(dt.UTC).date()
 
-    from . import auth
+    from . import auth, errors, navigation
+    from .views import admin, main, profile
     from .views import auth as auth_views
-    from .views import main
 
     auth.init_app(app)
+    errors.init_app(app)
+    navigation.init_app(app)
     app.register_blueprint(main.bp)
     app.register_blueprint(auth_views.bp)
+    app.register_blueprint(admin.bp)
+    app.register_blueprint(profile.bp)
 
     from .views import exports, meetings, summary
 

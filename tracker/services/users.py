@@ -1,18 +1,98 @@
-"""User accounts: creation and passwords."""
+"""User accounts: creation, changes, passwords and the end of sessions.
+
+Every rule about accounts lives here so that the admin pages, the profile page and
+the ``create-user`` command refuse the same things with the same words. Functions
+take a session and never commit: the caller commits once.
+"""
 
 from __future__ import annotations
 
+import secrets
+from dataclasses import dataclass
+
 import sqlalchemy as sa
-from sqlmodel import Session, select
-from werkzeug.security import generate_password_hash
+from flask_babel import gettext as _
+from sqlmodel import Session, col, select
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..models import Organisation, Role, User
 
 MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 200
+
+# Passwords of twelve characters or more that still top the leaked-password lists,
+# compared case-insensitively. Short on purpose: length does most of the work.
+COMMON_PASSWORDS = frozenset(
+    {
+        "123456789012",
+        "1234567890123",
+        "12345678901234",
+        "123456123456",
+        "111111111111",
+        "000000000000",
+        "abcdefghijkl",
+        "abc123abc123",
+        "qwertyuiopas",
+        "qwertyuiop12",
+        "qwertyuiop123",
+        "qwerty123456",
+        "1q2w3e4r5t6y",
+        "1qaz2wsx3edc",
+        "asdfghjkl123",
+        "zxcvbnm12345",
+        "password1234",
+        "password12345",
+        "password123456",
+        "passwordpassword",
+        "password1!password",
+        "p@ssw0rd1234",
+        "iloveyou1234",
+        "letmein12345",
+        "welcome12345",
+        "welcome123456",
+        "changeme1234",
+        "changeme123456",
+        "administrator",
+        "administrator1",
+        "admin1234567",
+        "adminadmin123",
+        "trustno1trustno1",
+        "sunshine1234",
+        "football1234",
+        "baseball1234",
+        "superman1234",
+        "princess1234",
+        "monkey123456",
+        "dragon123456",
+        "whatever1234",
+        "mypassword123",
+        "secretpassword",
+        "tracker12345",
+        "trackertracker",
+        "minefree2030",
+        "cambodia2030",
+    }
+)
 
 
 class UserError(ValueError):
-    """A user that cannot be created or changed as asked; one line for the user."""
+    """A user that cannot be created or changed as asked; one line for the user.
+
+    ``field`` names the form field at fault, so that a page can show the message
+    beside it.
+    """
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Invitation:
+    """A new account and the temporary password to hand to its holder once."""
+
+    user: User
+    temporary_password: str
 
 
 def normalise_email(email: str) -> str:
@@ -25,10 +105,78 @@ def find_user_by_email(session: Session, email: str) -> User | None:
     ).first()
 
 
+def find_organisation(session: Session, short_name: str) -> Organisation | None:
+    """The organisation with this short name, whatever its case."""
+    return session.exec(
+        select(Organisation).where(
+            sa.func.lower(Organisation.short_name) == short_name.strip().lower()
+        )
+    ).first()
+
+
+def parse_role(value: str) -> Role:
+    try:
+        return Role(value.strip().lower())
+    except ValueError:
+        names = ", ".join(r.value for r in Role)
+        raise UserError(
+            _("%(value)s is not a role; choose one of %(names)s", value=repr(value), names=names),
+            "role",
+        ) from None
+
+
+def check_password_rules(password: str, email: str | None = None) -> None:
+    """Refuse passwords that are short, well known, or the account's own e-mail."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise UserError(
+            _("the password must have at least %(n)d characters", n=MIN_PASSWORD_LENGTH), "password"
+        )
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise UserError(
+            _("the password must have at most %(n)d characters", n=MAX_PASSWORD_LENGTH), "password"
+        )
+    folded = password.strip().lower()
+    if folded in COMMON_PASSWORDS or folded.replace(" ", "") in COMMON_PASSWORDS:
+        raise UserError(_("this password is on a list of common passwords"), "password")
+    if len(set(folded)) < 4:
+        raise UserError(_("the password uses too few different characters"), "password")
+    if email and normalise_email(email) in {folded, folded.split("@")[0]}:
+        raise UserError(_("the password must not be the e-mail address"), "password")
+
+
 def hash_password(password: str) -> str:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise UserError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+        raise UserError(
+            _("the password must have at least %(n)d characters", n=MIN_PASSWORD_LENGTH), "password"
+        )
     return generate_password_hash(password, method="scrypt")
+
+
+def password_matches(user: User, password: str) -> bool:
+    return bool(user.password_hash) and check_password_hash(user.password_hash or "", password)
+
+
+def generate_password() -> str:
+    """A random password to hand over once: 16 URL-safe characters (96 bits)."""
+    return secrets.token_urlsafe(12)
+
+
+def _check_email(session: Session, email: str, *, except_user: User | None = None) -> str:
+    email = normalise_email(email)
+    local, _at, domain = email.partition("@")
+    if not local or not domain or " " in email or len(email) > 254:
+        raise UserError(_("%(email)s is not an e-mail address", email=repr(email)), "email")
+    existing = find_user_by_email(session, email)
+    if existing is not None and existing is not except_user:
+        raise UserError(_("a user with e-mail %(email)s already exists", email=email), "email")
+    return email
+
+
+def _check_name(name: str, email: str) -> str:
+    name = name.strip()
+    if len(name) > 200:
+        raise UserError(_("the name must have at most 200 characters"), "name")
+    return name or email
 
 
 def create_user(
@@ -42,14 +190,13 @@ def create_user(
     must_change_password: bool = False,
 ) -> User:
     """A new account; e-mail addresses are unique whatever their case."""
-    email = normalise_email(email)
-    if "@" not in email or email.startswith("@") or email.endswith("@"):
-        raise UserError(f"{email!r} is not an e-mail address")
-    if find_user_by_email(session, email) is not None:
-        raise UserError(f"a user with e-mail {email} already exists")
+    email = _check_email(session, email)
+    name = _check_name(name, email)
+    if password is not None:
+        check_password_rules(password, email)
     user = User(
         email=email,
-        name=name.strip() or email,
+        name=name,
         role=role,
         organisation_id=organisation.id if organisation else None,
         password_hash=hash_password(password) if password else None,
@@ -58,3 +205,132 @@ def create_user(
     session.add(user)
     session.flush()
     return user
+
+
+def invite_user(
+    session: Session,
+    *,
+    email: str,
+    name: str,
+    role: Role,
+    organisation: Organisation | None = None,
+) -> Invitation:
+    """An account made by an admin, with a temporary password to change at first sign-in.
+
+    The hook for the reminders issue: it will mail an invitation link from here
+    (through the outbox, after the caller's commit); until then the admin page
+    shows the temporary password once.
+    """
+    temporary_password = generate_password()
+    user = create_user(
+        session,
+        email=email,
+        name=name,
+        role=role,
+        organisation=organisation,
+        password=temporary_password,
+        must_change_password=True,
+    )
+    return Invitation(user=user, temporary_password=temporary_password)
+
+
+def update_user(
+    session: Session,
+    user: User,
+    *,
+    actor: User,
+    email: str,
+    name: str,
+    role: Role,
+    organisation: Organisation | None,
+    active: bool,
+) -> User:
+    """Change an account's details; deactivating it also ends its sessions.
+
+    An admin cannot take away their own admin role or deactivate themselves, so
+    that the site is never left without anyone who can manage it by mistake.
+    """
+    email = _check_email(session, email, except_user=user)
+    name = _check_name(name, email)
+    if user.id == actor.id and role != Role.admin:
+        raise UserError(_("you cannot take away your own admin role"), "role")
+    if user.id == actor.id and not active:
+        raise UserError(_("you cannot deactivate your own account"), "active")
+    if user.active and not active:
+        end_sessions(user)
+    user.email = email
+    user.name = name
+    user.role = role
+    user.organisation_id = organisation.id if organisation else None
+    user.active = active
+    session.add(user)
+    session.flush()
+    return user
+
+
+def deactivate_user(session: Session, user: User, *, actor: User) -> User:
+    """Stop an account from signing in and end every session it has."""
+    if user.id == actor.id:
+        raise UserError(_("you cannot deactivate your own account"), "active")
+    if user.active:
+        user.active = False
+        end_sessions(user)
+        session.add(user)
+        session.flush()
+    return user
+
+
+def reset_password(session: Session, user: User) -> str:
+    """A new temporary password for a user who lost theirs; their sessions end."""
+    temporary_password = generate_password()
+    user.password_hash = hash_password(temporary_password)
+    user.must_change_password = True
+    end_sessions(user)
+    session.add(user)
+    session.flush()
+    return temporary_password
+
+
+def change_password(session: Session, user: User, *, current: str, new: str) -> User:
+    """Set the user's own password: needs the current one; ends every other session.
+
+    The caller signs the person in again with the new session version, so only
+    the browser that made the change stays signed in.
+    """
+    if not password_matches(user, current):
+        raise UserError(_("the current password is not right"), "current_password")
+    if new == current:
+        raise UserError(_("the new password must differ from the current one"), "new_password")
+    try:
+        check_password_rules(new, user.email)
+    except UserError as exc:
+        raise UserError(str(exc), "new_password") from None
+    user.password_hash = hash_password(new)
+    user.must_change_password = False
+    end_sessions(user)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def end_sessions(user: User) -> None:
+    """Invalidate every login token of ``user``: they carry the old session version."""
+    user.session_version = (user.session_version or 0) + 1
+
+
+def end_all_sessions(session: Session, user: User) -> User:
+    """ "Sign out everywhere": every browser of this user must sign in again."""
+    end_sessions(user)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def list_users(session: Session) -> list[tuple[User, Organisation | None]]:
+    """Every account with its organisation, active ones first, by name."""
+    rows = session.exec(
+        select(User, Organisation)
+        .join(Organisation, User.organisation_id == Organisation.id, isouter=True)  # type: ignore[arg-type]
+        .order_by(col(User.active).desc(), sa.func.lower(User.name), col(User.id))
+    ).all()
+    return [(user, organisation) for user, organisation in rows]

@@ -1,0 +1,270 @@
+"""Administration pages: users and organisations. Admins only, every route.
+
+The role check is a ``before_request`` of the blueprint, so a page added here later
+cannot be left open by forgetting a decorator.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from pydantic import ValidationError
+from sqlmodel import Field, SQLModel
+from werkzeug.wrappers import Response
+
+from ..auth import role_refusal, signed_in_user
+from ..db import get_session
+from ..models import Organisation, Role, User
+from ..services import organisations as organisation_service
+from ..services import users as user_service
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+class UserInput(SQLModel):
+    """What the user form may hold, before the account rules in the service."""
+
+    email: str = Field(min_length=3, max_length=254)
+    name: str = Field(default="", max_length=200)
+    role: Role
+    organisation_id: int | None = None
+    active: bool = True
+
+
+FIELD_MESSAGES = {
+    "email": "Enter an e-mail address of at most 254 characters.",
+    "name": "Enter a name of at most 200 characters.",
+    "role": "Choose one of the roles.",
+    "organisation_id": "Choose an organisation from the list.",
+}
+
+
+@bp.before_request
+def _admins_only() -> None:
+    user = signed_in_user()
+    if user is None or user.role != Role.admin:
+        abort(403, description=role_refusal(user, (Role.admin,)) if user else None)
+
+
+def _me() -> User:
+    user = signed_in_user()
+    assert user is not None
+    return user
+
+
+def _organisations() -> list[Organisation]:
+    return [org for org, _count in organisation_service.list_organisations(get_session())]
+
+
+def _read_user_form(*, editing: bool) -> tuple[dict[str, Any], UserInput | None, dict[str, str]]:
+    """The typed values (to show again), the parsed input, and messages by field."""
+    form = {
+        "email": request.form.get("email", "").strip(),
+        "name": request.form.get("name", "").strip(),
+        "role": request.form.get("role", ""),
+        "organisation_id": request.form.get("organisation_id", ""),
+        "active": request.form.get("active") == "1" if editing else True,
+    }
+    errors: dict[str, str] = {}
+    try:
+        parsed = UserInput.model_validate(
+            {**form, "organisation_id": form["organisation_id"] or None}
+        )
+    except ValidationError as exc:
+        for problem in exc.errors():
+            field = str(problem["loc"][0])
+            errors.setdefault(field, gettext(FIELD_MESSAGES.get(field, "Check this field.")))
+        return form, None, errors
+    if parsed.organisation_id is not None and not get_session().get(
+        Organisation, parsed.organisation_id
+    ):
+        errors["organisation_id"] = gettext(FIELD_MESSAGES["organisation_id"])
+        return form, None, errors
+    return form, parsed, errors
+
+
+def _user_form_page(template: str, status: int, **context: Any) -> tuple[str, int]:
+    context.setdefault("errors", {})
+    return (
+        render_template(template, roles=list(Role), organisations=_organisations(), **context),
+        status,
+    )
+
+
+@bp.get("/")
+def index() -> Response:
+    return redirect(url_for("admin.users"))
+
+
+@bp.get("/users")
+def users() -> str:
+    """Every account, with its role, organisation and whether it may sign in."""
+    return render_template("admin/users.html", rows=user_service.list_users(get_session()))
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+def new_user() -> str | tuple[str, int]:
+    """Create an account with a temporary password, shown once on the next page."""
+    if request.method == "GET":
+        form = {"email": "", "name": "", "role": Role.owner.value, "organisation_id": ""}
+        return _user_form_page("admin/user_form.html", 200, form=form, user=None)
+    form, parsed, errors = _read_user_form(editing=False)
+    session = get_session()
+    if parsed is not None:
+        try:
+            invitation = user_service.invite_user(
+                session,
+                email=parsed.email,
+                name=parsed.name,
+                role=parsed.role,
+                organisation=session.get(Organisation, parsed.organisation_id)
+                if parsed.organisation_id
+                else None,
+            )
+        except user_service.UserError as exc:
+            errors[exc.field or "email"] = str(exc)
+        else:
+            session.commit()
+            # Rendered, not redirected: the password must not travel in a cookie.
+            return render_template(
+                "admin/user_created.html",
+                user=invitation.user,
+                password=invitation.temporary_password,
+                reset=False,
+            ), 201
+    session.rollback()
+    status = 409 if "already exists" in errors.get("email", "") else 422
+    return _user_form_page("admin/user_form.html", status, form=form, user=None, errors=errors)
+
+
+def _user_or_404(user_id: int) -> User:
+    user = get_session().get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+def edit_user(user_id: int) -> Response | str | tuple[str, int]:
+    """Change name, e-mail, role, organisation and whether the account is active."""
+    user = _user_or_404(user_id)
+    if request.method == "GET":
+        form = {
+            "email": user.email,
+            "name": user.name,
+            "role": user.role.value,
+            "organisation_id": str(user.organisation_id or ""),
+            "active": user.active,
+        }
+        return _user_form_page("admin/user_form.html", 200, form=form, user=user)
+    form, parsed, errors = _read_user_form(editing=True)
+    session = get_session()
+    if parsed is not None:
+        try:
+            user_service.update_user(
+                session,
+                user,
+                actor=_me(),
+                email=parsed.email,
+                name=parsed.name,
+                role=parsed.role,
+                organisation=session.get(Organisation, parsed.organisation_id)
+                if parsed.organisation_id
+                else None,
+                active=parsed.active,
+            )
+        except user_service.UserError as exc:
+            errors[exc.field or "email"] = str(exc)
+        else:
+            session.commit()
+            flash(gettext("Saved the changes to %(name)s.", name=user.name), "info")
+            return redirect(url_for("admin.users"))
+    session.rollback()
+    return _user_form_page("admin/user_form.html", 422, form=form, user=user, errors=errors)
+
+
+@bp.post("/users/<int:user_id>/deactivate")
+def deactivate_user(user_id: int) -> Response | str | tuple[str, int]:
+    """Stop the account signing in and end its sessions; its history stays."""
+    user = _user_or_404(user_id)
+    session = get_session()
+    try:
+        user_service.deactivate_user(session, user, actor=_me())
+    except user_service.UserError as exc:
+        session.rollback()
+        abort(409, description=str(exc))
+    session.commit()
+    flash(gettext("%(name)s can no longer sign in.", name=user.name), "info")
+    return redirect(url_for("admin.users"))
+
+
+@bp.post("/users/<int:user_id>/reset-password")
+def reset_password(user_id: int) -> tuple[str, int]:
+    """A new temporary password for someone who lost theirs, shown once."""
+    user = _user_or_404(user_id)
+    session = get_session()
+    password = user_service.reset_password(session, user)
+    session.commit()
+    return render_template("admin/user_created.html", user=user, password=password, reset=True), 200
+
+
+@bp.get("/organisations")
+def organisations() -> str:
+    rows = organisation_service.list_organisations(get_session())
+    return render_template("admin/organisations.html", rows=rows)
+
+
+def _read_organisation_form() -> dict[str, str]:
+    return {
+        "name": request.form.get("name", "")[:500],
+        "short_name": request.form.get("short_name", "")[:500],
+    }
+
+
+@bp.route("/organisations/new", methods=["GET", "POST"])
+def new_organisation() -> Response | str | tuple[str, int]:
+    form = {"name": "", "short_name": ""}
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        form = _read_organisation_form()
+        session = get_session()
+        try:
+            organisation = organisation_service.create_organisation(session, **form)
+        except user_service.UserError as exc:
+            session.rollback()
+            errors[exc.field or "name"] = str(exc)
+        else:
+            session.commit()
+            flash(gettext("Added %(name)s.", name=organisation.name), "info")
+            return redirect(url_for("admin.organisations"))
+    template = render_template(
+        "admin/organisation_form.html", form=form, errors=errors, organisation=None
+    )
+    return template, 422 if errors else 200
+
+
+@bp.route("/organisations/<int:organisation_id>", methods=["GET", "POST"])
+def edit_organisation(organisation_id: int) -> Response | str | tuple[str, int]:
+    session = get_session()
+    organisation = session.get(Organisation, organisation_id)
+    if organisation is None:
+        abort(404)
+    form = {"name": organisation.name, "short_name": organisation.short_name}
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        form = _read_organisation_form()
+        try:
+            organisation_service.update_organisation(session, organisation, **form)
+        except user_service.UserError as exc:
+            session.rollback()
+            errors[exc.field or "name"] = str(exc)
+        else:
+            session.commit()
+            flash(gettext("Saved %(name)s.", name=organisation.name), "info")
+            return redirect(url_for("admin.organisations"))
+    template = render_template(
+        "admin/organisation_form.html", form=form, errors=errors, organisation=organisation
+    )
+    return template, 422 if errors else 200
