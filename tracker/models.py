@@ -444,6 +444,36 @@ class AccountToken(SQLModel, table=True):
     used_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
+# --- API issue 6: personal API tokens ---
+
+
+class TokenScope(enum.StrEnum):
+    """What a personal API token may do: read only, or read and change actions."""
+
+    read = "read"
+    write = "write"
+
+
+class ApiToken(SQLModel, table=True):
+    """A personal API token: acts as its user; only the SHA-256 of the secret is stored.
+
+    ``prefix`` is the start of the secret, kept in clear so that a person can tell
+    their tokens apart; it is not enough to use one.
+    """
+
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    name: str = Field(max_length=100)
+    prefix: str = Field(max_length=16)
+    token_hash: str = Field(max_length=64, sa_column_kwargs={"unique": True})
+    scope: TokenScope = Field(sa_type=_enum(TokenScope, 10))
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    last_used_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    revoked_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
 # --- summary issue 5: indexes for the latest changes and a meeting's decisions ---
 
 sa.Index("ix_action_event_at", ActionEvent.at)

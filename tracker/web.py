@@ -55,3 +55,9 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(summary.bp)
     app.register_blueprint(meetings.bp)
     app.register_blueprint(exports.bp)
+
+    from . import api
+    from .views import tokens
+
+    api.init_app(app)  # issue 6: /api/v1, exempt from CSRF (bearer tokens only)
+    app.register_blueprint(tokens.bp)

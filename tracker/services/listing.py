@@ -279,16 +279,21 @@ def _ordering(sort: str) -> list[Any]:
     return [due, _STATUS_ORDER, col(Action.id)]
 
 
-def list_actions(session: Session, flt: ActionFilter, page: int = 1) -> Page:
-    """One page of the filtered, sorted list and the total, both counted in SQL."""
+def list_actions(
+    session: Session, flt: ActionFilter, page: int = 1, *, size: int = PAGE_SIZE
+) -> Page:
+    """One page of the filtered, sorted list and the total, both counted in SQL.
+
+    ``size`` is the page length (the API's ``per_page``; pages show ``PAGE_SIZE``).
+    """
     query = filtered_query(session, flt)
     total = session.execute(
         sa.select(sa.func.count()).select_from(query.order_by(None).subquery())
     ).scalar_one()
-    pages = max(1, math.ceil(total / PAGE_SIZE))
+    pages = max(1, math.ceil(total / size))
     number = min(max(page, 1), pages)
     result = session.execute(
-        query.order_by(*_ordering(flt.sort)).limit(PAGE_SIZE).offset((number - 1) * PAGE_SIZE)
+        query.order_by(*_ordering(flt.sort)).limit(size).offset((number - 1) * size)
     ).all()
     todays: dict[int, dt.date] = {}
     rows = []
@@ -306,7 +311,7 @@ def list_actions(session: Session, flt: ActionFilter, page: int = 1) -> Page:
                 todays[programme.id],
             )
         )
-    return Page(rows=rows, total=total, number=number)
+    return Page(rows=rows, total=total, number=number, size=size)
 
 
 @dataclass
