@@ -213,3 +213,58 @@ def login(client: FlaskClient) -> Callable[..., Any]:
         return response
 
     return sign_in
+
+
+# --- Reminders issue 4: a real SMTP server on loopback ---
+
+
+class CollectingSMTPServer:
+    """An aiosmtpd server on 127.0.0.1 that keeps every message it accepts.
+
+    ``stop()`` and ``start()`` take it down and bring it back on the same port, to
+    test that the outbox loses nothing while the mail server is away.
+    """
+
+    def __init__(self) -> None:
+        import socket
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port: int = probe.getsockname()[1]
+        self.host = "127.0.0.1"
+        self.messages: list[Any] = []
+        self.controller: Any = None
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        import email
+        from email import policy
+
+        message = email.message_from_bytes(envelope.original_content, policy=policy.default)
+        self.messages.append(message)
+        return "250 Message accepted for delivery"
+
+    def start(self) -> None:
+        from aiosmtpd.controller import Controller
+
+        self.controller = Controller(self, hostname=self.host, port=self.port)
+        self.controller.start()
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+    def config(self) -> dict[str, Any]:
+        """The settings that point tracker at this server."""
+        return {"MAIL_HOST": self.host, "MAIL_PORT": self.port, "MAIL_SECURITY": "none"}
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[CollectingSMTPServer]:
+    """A real SMTP server on a free loopback port, collecting messages (aiosmtpd)."""
+    server = CollectingSMTPServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

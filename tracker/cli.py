@@ -163,5 +163,7 @@ COMMANDS = [
 def init_app(app: Flask) -> None:
     from .cli_accounts import create_user_command
 
-    for command in [*COMMANDS, create_user_command]:
+    from .reminders.cli import COMMANDS as REMINDER_COMMANDS
+
+    for command in [*COMMANDS, create_user_command, *REMINDER_COMMANDS]:
         app.cli.add_command(command)

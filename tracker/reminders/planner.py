@@ -344,17 +344,15 @@ def _insert_if_absent(
     inserted: list[tuple[int, str, int, LineState]] = []
     # De-duplicate within the run too (two series cannot share a key, but be safe).
     unique = list({d.key: d for d in drafts}.values())
-    for chunk in _chunks(unique):
-        statement = (
-            insert(table)
-            .values([d.row(now) for d in chunk])
-            .on_conflict_do_nothing(index_elements=["key"])
-            .returning(table.c.id, table.c.key, table.c.recipient_user_id, table.c.state)
-        )
-        inserted.extend(
-            (row.id, row.key, row.recipient_user_id, LineState(row.state))
-            for row in session.execute(statement)
-        )
+    # One statement executed with many parameter sets ("insertmanyvalues"): compiled
+    # once and cached, whatever the number of rows.
+    statement = (
+        insert(table)
+        .on_conflict_do_nothing(index_elements=["key"])
+        .returning(table.c.id, table.c.key, table.c.recipient_user_id, table.c.state)
+    )
+    rows = session.execute(statement, [d.row(now) for d in unique])
+    inserted.extend((row.id, row.key, row.recipient_user_id, LineState(row.state)) for row in rows)
     return inserted
 
 
@@ -400,3 +398,21 @@ def plan_reminders(session: Session, now: dt.datetime, *, domain: str) -> PlanRe
         )
         result.message_ids.append(message.id)
     return result
+
+
+def responsible_users(session: Session, action: Action) -> list[User]:
+    """Who gets ``action``'s own reminders now (same rule as planning), for send-time checks."""
+    if action.owner_user_id is not None:
+        owner = session.get(User, action.owner_user_id)
+        if owner is not None and owner.active:
+            return [owner]
+    if action.owner_organisation_id is not None:
+        return list(
+            session.exec(
+                select(User).where(
+                    User.organisation_id == action.owner_organisation_id,
+                    col(User.active).is_(True),
+                )
+            )
+        )
+    return []

@@ -1,0 +1,154 @@
+"""Outgoing mail: one way to build a message, one ``send`` function, pluggable transports.
+
+Nothing here decides *what* to send: the outbox (``tracker.reminders.delivery``) calls
+``send`` after its database work is committed. With no ``MAIL_HOST`` configured, the
+file transport writes each message as an ``.eml`` file into ``OUTBOX_DIR``
+(``instance/outbox/``), named after its Message-ID so that a second delivery of the
+same message overwrites the first instead of adding a copy.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import smtplib
+import ssl
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import formatdate, parseaddr
+from pathlib import Path
+from typing import Any, Protocol
+
+
+class MailError(RuntimeError):
+    """The transport could not hand the message over; the message says why."""
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    host: str | None
+    port: int
+    security: str
+    username: str | None
+    password: str | None
+    sender: str
+    timeout: float
+    outbox_dir: str
+    base_url: str
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> MailSettings:
+        security = str(config.get("MAIL_SECURITY") or "none").lower()
+        if security not in {"none", "starttls", "ssl"}:
+            raise MailError(f"MAIL_SECURITY must be none, starttls or ssl, not {security!r}")
+        return cls(
+            host=config.get("MAIL_HOST") or None,
+            port=int(config.get("MAIL_PORT") or (465 if security == "ssl" else 25)),
+            security=security,
+            username=config.get("MAIL_USERNAME") or None,
+            password=config.get("MAIL_PASSWORD") or None,
+            sender=config.get("MAIL_FROM") or "tracker <tracker@localhost>",
+            timeout=float(config.get("MAIL_TIMEOUT") or 20),
+            outbox_dir=str(config.get("OUTBOX_DIR") or "instance/outbox"),
+            base_url=str(config.get("BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
+        )
+
+    @property
+    def domain(self) -> str:
+        """The sender's domain, used to make Message-IDs."""
+        address = parseaddr(self.sender)[1]
+        return address.rpartition("@")[2] or "localhost"
+
+
+def make_message_id(seed: str, domain: str) -> str:
+    """A Message-ID that depends only on ``seed``: the same message, the same identity."""
+    return f"<{hashlib.sha256(seed.encode()).hexdigest()[:32]}@{domain}>"
+
+
+def build_message(
+    settings: MailSettings,
+    *,
+    to: str,
+    subject: str,
+    text: str,
+    html: str | None,
+    message_id: str,
+) -> EmailMessage:
+    """A multipart (plain text, then HTML) message with the given Message-ID."""
+    message = EmailMessage()
+    message["From"] = settings.sender
+    message["To"] = to
+    message["Subject"] = subject
+    message["Date"] = formatdate(localtime=False, usegmt=True)
+    message["Message-ID"] = message_id
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(text)
+    if html:
+        message.add_alternative(html, subtype="html")
+    return message
+
+
+class Transport(Protocol):
+    def send(self, message: EmailMessage) -> None: ...
+
+
+class SMTPTransport:
+    """SMTP with a timeout, optional STARTTLS or implicit TLS, and optional login."""
+
+    def __init__(self, settings: MailSettings) -> None:
+        assert settings.host
+        self.settings = settings
+
+    def send(self, message: EmailMessage) -> None:
+        s = self.settings
+        assert s.host
+        try:
+            if s.security == "ssl":
+                client: smtplib.SMTP = smtplib.SMTP_SSL(
+                    s.host, s.port, timeout=s.timeout, context=ssl.create_default_context()
+                )
+            else:
+                client = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
+            with client:
+                if s.security == "starttls":
+                    client.starttls(context=ssl.create_default_context())
+                if s.username:
+                    client.login(s.username, s.password or "")
+                client.send_message(message)
+        except (smtplib.SMTPException, OSError) as exc:
+            raise MailError(f"{type(exc).__name__}: {exc}") from exc
+
+
+class FileTransport:
+    """Writes ``<digest>.eml`` files: what would have been sent, readable with any mail tool."""
+
+    def __init__(self, directory: str | Path) -> None:
+        self.directory = Path(directory)
+
+    def send(self, message: EmailMessage) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        identity = str(message["Message-ID"] or "").strip("<>")
+        name = hashlib.sha256(identity.encode()).hexdigest()[:24] + ".eml"
+        # Write then rename, so a reader never sees half a message.
+        fd, temporary = tempfile.mkstemp(dir=self.directory, suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(message.as_bytes())
+            os.replace(temporary, self.directory / name)
+        except OSError as exc:
+            Path(temporary).unlink(missing_ok=True)
+            raise MailError(f"cannot write {self.directory / name}: {exc}") from exc
+
+
+def transport_for(settings: MailSettings) -> Transport:
+    """SMTP when a host is configured, otherwise ``.eml`` files in the outbox directory."""
+    if settings.host:
+        return SMTPTransport(settings)
+    return FileTransport(settings.outbox_dir)
+
+
+def send(message: EmailMessage, settings: MailSettings) -> None:
+    """Hand ``message`` to the configured transport; raises MailError if it cannot."""
+    transport_for(settings).send(message)

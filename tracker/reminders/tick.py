@@ -1,0 +1,82 @@
+"""One reminder tick: plan (one transaction), then deliver (one claim per transaction).
+
+Safe to run twice, and in any number of processes at once: planning inserts each line
+once under its unique key, delivery claims each message for one worker.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import asdict, dataclass, field
+
+from sqlalchemy.engine import Engine
+
+from .. import mail
+from ..db import new_session
+from ..models import LineState, User, utcnow
+from . import delivery, planner
+from .heartbeat import record_heartbeat
+
+
+@dataclass
+class TickResult:
+    """The counts ``send-reminders --json`` prints: mails for the first four, lines for skipped."""
+
+    planned: int = 0
+    sent: int = 0
+    failed: int = 0
+    cancelled: int = 0
+    skipped: int = 0
+    seconds: float = 0.0
+    would_send: list[tuple[str, list[str]]] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        data = asdict(self)
+        return {k: data[k] for k in ("planned", "sent", "failed", "cancelled", "skipped")}
+
+
+def run_tick(
+    engine: Engine,
+    now: dt.datetime,
+    settings: mail.MailSettings,
+    *,
+    dry_run: bool = False,
+    heartbeat: bool = True,
+) -> TickResult:
+    """Plan and deliver everything due at ``now`` (an aware instant); needs an app context."""
+    if now.tzinfo is None:
+        raise ValueError("a tick needs an aware instant")
+    started = time.perf_counter()
+    result = TickResult()
+    if dry_run:
+        with new_session(engine) as session:
+            drafts = planner.new_line_drafts(session, now)
+            by_recipient: dict[int, list[str]] = {}
+            for draft in drafts:
+                if draft.state == LineState.planned:
+                    by_recipient.setdefault(draft.recipient_user_id, []).append(draft.key)
+                else:
+                    result.skipped += 1
+            for user_id, keys in sorted(by_recipient.items()):
+                user = session.get(User, user_id)
+                result.would_send.append((user.email if user else str(user_id), keys))
+            result.planned = len(by_recipient)
+        result.seconds = time.perf_counter() - started
+        return result
+
+    with new_session(engine, write=True) as session, session.begin():
+        plan = planner.plan_reminders(session, now, domain=settings.domain)
+    result.planned = len(plan.message_ids)
+    result.skipped = plan.skipped_lines
+    delivered = delivery.deliver_pending(engine, now, settings)
+    result.sent, result.failed, result.cancelled = (
+        delivered.sent,
+        delivered.failed,
+        delivered.cancelled,
+    )
+    if heartbeat:
+        with new_session(engine, write=True) as session, session.begin():
+            record_heartbeat(session, at=utcnow(), result=result.counts())
+    result.seconds = time.perf_counter() - started
+    return result
