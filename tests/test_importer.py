@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime
+import re
 from pathlib import Path
 
 import pytest
@@ -858,3 +859,20 @@ def test_arbitrary_bytes_only_raise_profile_error(data: bytes) -> None:
     """Any bytes either parse or are refused with ProfileError."""
     with contextlib.suppress(ProfileError):
         parse_profile(data)
+
+
+def test_score_table_copied_one_cell_per_line_reads_the_same() -> None:
+    """A table pasted with each cell on its own line gives the same criteria and scores."""
+    original = (Path(__file__).parent / "profiles" / "cambodia-2023-apmbc.txt").read_text()
+    cells: list[str] = []
+    for line in original.split("\n"):
+        row = re.match(r"^(.*\S) (\d(?:\.\d)?)$", line)
+        if row and ("% of overall" in line or line.startswith("Performance score")):
+            cells += [row.group(1), "", row.group(2)]
+        elif line == "Performance Criterion Score":
+            cells += ["Performance Criterion", "Score"]
+        else:
+            cells.append(line)
+    split = parse_profile("\n".join(cells)).to_json()
+    assert split == parse_profile(original).to_json()
+    assert split["score"] == 7.4 and len(split["criteria"]) == 7

@@ -335,6 +335,51 @@ def _normalise(text: str) -> list[str]:
     return lines
 
 
+_BARE_NUMBER = re.compile(r"\s*\d{1,2}(?:[.,]\d+)?\s*")
+_HEADER_HALVES = {"performance criterion", "performance indicator"}
+
+
+def _join_table_cells(lines: list[str]) -> list[str]:
+    """Rejoin a score table copied one cell per line ("Gender (10% ...)" then "8").
+
+    Browsers often put each table cell on its own line when a page is copied; inside
+    the table, a label followed by a line holding only a number is one row.
+    """
+    joined: list[str] = []
+    in_table = False
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        key = _key(line) if line.strip() else ""
+        following = index + 1
+        while following < len(lines) and not lines[following].strip():
+            following += 1
+        next_line = lines[following] if following < len(lines) else ""
+        if key in _HEADER_HALVES and _key(next_line) == "score":
+            joined.append(f"{line.strip()} Score")
+            in_table = True
+            index = following + 1
+            continue
+        if key in _TABLE_HEADERS:
+            in_table = True
+        elif key and (in_table or "% of overall score" in key or key == "performance score"):
+            if (
+                _BARE_NUMBER.fullmatch(next_line)
+                and not _BARE_NUMBER.fullmatch(line)
+                and "|" not in line
+            ):
+                joined.append(f"{line.rstrip()} {next_line.strip()}")
+                if key == "performance score":
+                    in_table = False
+                index = following + 1
+                continue
+            if key.startswith("performance score"):
+                in_table = False
+        joined.append(line)
+        index += 1
+    return joined
+
+
 def _looks_like_html(text: str) -> bool:
     """An HTML document (a saved web page of any site) rather than its text."""
     head = text.lstrip()[:200].casefold()
@@ -884,7 +929,7 @@ def parse_profile(text: str | bytes) -> ParsedProfile:
     normalised = "\n".join(lines)
     if _looks_like_html(normalised):
         raise ProfileError(HTML_ADVICE)
-    parser = _Parser(lines)
+    parser = _Parser(_join_table_cells(lines))
     recommendations = parser.recommendations()
     edition, year, download_country = parser.editions()
     country = parser.country(download_country)
