@@ -110,6 +110,14 @@ class ActionChange:
     reason: str = ""
 
 
+_EVENT_ORDER = [
+    EventKind.status_changed,
+    EventKind.comment,
+    EventKind.owner_changed,
+    EventKind.due_date_changed,
+]
+
+
 @dataclass
 class _Plan:
     values: dict[str, object] = field(default_factory=dict)
@@ -142,6 +150,12 @@ def update_action(
     refusal = policy.update_refusal(actor, action)
     if refusal:
         raise Forbidden(refusal)
+    if (change.owner is not None or change.due_on is not None or change.unpin) and not (
+        policy.can_assign(actor)
+    ):
+        raise Forbidden(
+            gettext("Only a coordinator can change an action's owner or due date."), "owner"
+        )
     if action.version != seen_version:
         raise _stale(session, action, seen_version)
 
@@ -150,9 +164,11 @@ def update_action(
     comment = _clean_text(change.comment, "comment")
     reason = _clean_text(change.reason, "reason")
     evidence = _clean_url(change.evidence_url)
-    _plan_status(plan, actor, action, status, comment, evidence)
+    # Rights first: a coordinator-only change is refused (403) before any input check.
     owner_changed = _plan_owner(session, plan, actor, action, change.owner, reason)
     due_changed = _plan_due(session, plan, actor, action, change, reason)
+    _plan_status(plan, actor, action, status, comment, evidence)
+    plan.events.sort(key=lambda e: _EVENT_ORDER.index(e.kind))
     if (owner_changed or due_changed) and not reason:
         raise InvalidChange(
             gettext("Say why the owner or due date changes; it goes into the history."),
@@ -286,6 +302,8 @@ def _plan_due(
 ) -> bool:
     if change.due_on is None and not change.unpin:
         return False
+    if not policy.can_assign(actor):
+        raise Forbidden(gettext("Only a coordinator can change an action's due date."), "due_on")
     if change.due_on is not None and change.unpin:
         raise InvalidChange(
             gettext("Either pin a due date or follow the treaty deadline, not both."), "due_on"
@@ -300,8 +318,6 @@ def _plan_due(
         follows = False
         if not action.follows_deadline and action.due_on == new_due:
             return False
-    if not policy.can_assign(actor):
-        raise Forbidden(gettext("Only a coordinator can change an action's due date."), "due_on")
     if new_due is not None and not follows:
         _check_due_date(session, action, new_due)
     plan.values["due_on"] = new_due

@@ -1,0 +1,303 @@
+"""The actions pages: list, my actions, one action and its update form (403/409/422)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlmodel import Session
+
+from tests.conftest import DEFAULT_PASSWORD
+from tests.factories import make_action, make_programme
+from tracker.models import Action, Organisation, Status
+
+RECOMMENDATION = "Cambodia should <b>finalise</b> its national mine action strategy\nby 2026."
+
+
+@pytest.fixture
+def orgs(session: Session) -> tuple[Organisation, Organisation]:
+    own = Organisation(name="Cambodian Mine Action Authority", short_name="CMAA")
+    other = Organisation(name="Royal Cambodian Armed Forces", short_name="RCAF")
+    session.add_all([own, other])
+    session.commit()
+    return own, other
+
+
+@pytest.fixture
+def world(session: Session, make_user, orgs) -> dict[str, Any]:
+    """Two actions (one of each organisation) and one user of each role."""
+    own, other = orgs
+    programme = make_programme(session, deadline=dt.date(2030, 12, 31))
+    mine = make_action(session, programme, text=RECOMMENDATION, owner_organisation_id=own.id)
+    theirs = make_action(session, programme, owner_organisation_id=other.id)
+    session.commit()
+    return {
+        "programme": programme,
+        "own": mine,
+        "other": theirs,
+        "owner": make_user(role="owner", organisation=own, name="Sokha Owner"),
+        "stranger": make_user(role="owner", organisation=other, name="Vanna Other"),
+        "viewer": make_user(role="viewer", name="Vivi Viewer"),
+        "coordinator": make_user(role="coordinator", name="Dara Coordinator"),
+        "admin": make_user(role="admin", name="Ada Admin"),
+    }
+
+
+def _client(app: Flask, user: Any) -> FlaskClient:
+    client = app.test_client()
+    response = client.post("/auth/login", data={"email": user.email, "password": DEFAULT_PASSWORD})
+    assert response.status_code == 302
+    return client
+
+
+def _update(client: FlaskClient, action: Action, **fields: str):
+    data = {"version": "1", "status": action.status.value} | fields
+    return client.post(f"/actions/{action.id}/update", data=data)
+
+
+def _action(session: Session, action_id: int) -> Action:
+    session.rollback()
+    found = session.get(Action, action_id, populate_existing=True)
+    assert found is not None
+    return found
+
+
+def test_action_page_shows_text_source_owner_due_and_history(app, world) -> None:
+    """The page shows the exact recommendation (escaped), its report, owner, due date, history."""
+    page = _client(app, world["owner"]).get(f"/actions/{world['own'].id}").get_data(as_text=True)
+    assert "Cambodia should &lt;b&gt;finalise&lt;/b&gt; its national mine action strategy" in page
+    assert "Clearing the Mines 2023 (2023)" in page
+    assert "CMAA" in page
+    assert "31 Dec 2030" in page and re.search(r"\(in [\d,]+ days\)", page)
+    assert "Follows the treaty deadline" in page
+    assert 'class="status status-not_started">Not started<' in page
+    assert "Created from the recommendation" in page
+
+
+def test_status_select_offers_only_allowed_transitions(app, world) -> None:
+    """An owner is offered the owner moves plus the current status, never not applicable."""
+    page = _client(app, world["owner"]).get(f"/actions/{world['own'].id}").get_data(as_text=True)
+    offered = set(
+        re.findall(r'<option value="(\w+)"', page.split('name="status"')[1].split("</select>")[0])
+    )
+    assert offered == {"not_started", "in_progress", "blocked", "implemented"}
+    assert 'name="owner"' not in page  # coordinator fields are not shown to an owner
+
+
+def test_owner_moves_action_and_sees_history(app, session, world) -> None:
+    """A saved update redirects to the page, whose history shows who changed what, and why."""
+    client = _client(app, world["owner"])
+    response = _update(client, world["own"], status="in_progress", comment="Drafting started")
+    assert response.status_code == 303
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    history = page.split('id="history"')[1]
+    assert "Sokha Owner" in history and "Drafting started" in history
+    assert "Not started</span> → <span" in history
+    assert _action(session, world["own"].id).status == Status.in_progress
+
+
+def test_evidence_link_is_a_safe_link(app, world) -> None:
+    """An evidence link is shown as a link that passes no referrer and no ranking."""
+    client = _client(app, world["owner"])
+    _update(client, world["own"], status="implemented", evidence_url="https://example.org/plan.pdf")
+    page = client.get(f"/actions/{world['own'].id}").get_data(as_text=True)
+    assert '<a href="https://example.org/plan.pdf" rel="noopener noreferrer nofollow"' in page
+
+
+def test_other_organisation_gets_403_with_reason(app, session, world, dump_database) -> None:
+    """An owner editing another organisation's action is refused with a plain reason."""
+    client = _client(app, world["owner"])
+    before = dump_database()
+    response = _update(client, world["other"], status="in_progress", comment="x")
+    assert response.status_code == 403
+    assert "not yours or your organisation" in response.get_data(as_text=True)
+    assert dump_database() == before
+
+
+def test_invalid_update_is_422_keeps_typed_values_and_marks_field(
+    app, world, dump_database
+) -> None:
+    """Blocked without a comment: 422, the evidence typed is kept, the comment field marked."""
+    client = _client(app, world["owner"])
+    before = dump_database()
+    response = _update(client, world["own"], status="blocked", evidence_url="https://e.org/x")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'value="https://e.org/x"' in page
+    assert re.search(r'name="comment"[^>]*aria-invalid="true"', page)
+    assert 'id="comment-error"' in page and "comment" in page.split('id="comment-error">')[1][:80]
+    assert re.search(r'<option value="blocked" selected>', page)
+    assert dump_database() == before
+
+
+def test_stale_save_is_409_shows_changes_and_keeps_typing(app, session, world) -> None:
+    """Two tabs: the second save is refused with 409, shows the first, keeps what was typed."""
+    first, second = _client(app, world["owner"]), _client(app, world["coordinator"])
+    assert _update(first, world["own"], status="in_progress", comment="Tab one").status_code == 303
+    response = _update(second, world["own"], status="blocked", comment="Tab two typed this")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409
+    stale = page.split('class="stale-notice"')[1].split("</section>")[0]
+    assert "Tab one" in stale and "Sokha Owner" in stale
+    assert "Tab two typed this" in page
+    assert 'name="version" value="2"' in page
+    assert _action(session, world["own"].id).status == Status.in_progress
+    again = second.post(
+        f"/actions/{world['own'].id}/update",
+        data={"version": "2", "status": "blocked", "comment": "Tab two typed this"},
+    )
+    assert again.status_code == 303
+    assert _action(session, world["own"].id).status == Status.blocked
+
+
+def test_coordinator_reassigns_with_reason(app, session, world) -> None:
+    """A coordinator names a new owner with a reason; the history says from whom to whom."""
+    client = _client(app, world["coordinator"])
+    page = client.get(f"/actions/{world['own'].id}").get_data(as_text=True)
+    assert 'name="owner"' in page and "Vanna Other" in page
+    missing_reason = _update(client, world["own"], owner=f"user:{world['stranger'].id}")
+    assert missing_reason.status_code == 422
+    assert re.search(
+        r'name="reason"[^>]*aria-invalid="true"', missing_reason.get_data(as_text=True)
+    )
+    response = _update(
+        client, world["own"], owner=f"user:{world['stranger'].id}", reason="RCAF leads"
+    )
+    assert response.status_code == 303
+    history = (
+        client.get(f"/actions/{world['own'].id}").get_data(as_text=True).split('id="history"')[1]
+    )
+    assert "CMAA → Vanna Other" in history and "RCAF leads" in history
+
+
+def test_coordinator_pins_due_date(app, session, world) -> None:
+    """Pinning shows the date as pinned; a malformed date is a 422 at the date field."""
+    client = _client(app, world["coordinator"])
+    bad = _update(client, world["own"], due_mode="pin", due_on="2031-02-30", reason="x")
+    assert bad.status_code == 422
+    assert 'value="2031-02-30"' in bad.get_data(as_text=True)
+    ok = _update(client, world["own"], due_mode="pin", due_on="2031-06-30", reason="Agreed")
+    assert ok.status_code == 303
+    page = client.get(f"/actions/{world['own'].id}").get_data(as_text=True)
+    assert "30 Jun 2031" in page and "Pinned: does not move" in page
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"status": "finished", "comment": "x"}, "status"),
+        ({"status": "implemented", "evidence_url": "javascript:alert(1)"}, "evidence_url"),
+        ({"status": "in_progress", "comment": "x" * 10_001}, "comment"),
+        ({"status": "not_applicable", "comment": ""}, "comment"),
+        ({"due_mode": "pin", "due_on": "31/12/2030", "reason": "x"}, "due_on"),
+        ({"due_mode": "pin", "due_on": "1990-01-01", "reason": "x"}, "due_on"),
+        ({"owner": "user:999999", "reason": "x"}, "owner"),
+        ({"owner": "user:1; DROP TABLE action", "reason": "x"}, "owner"),
+        ({"due_mode": "sideways"}, "due_mode"),
+    ],
+)
+def test_malformed_values_are_422_and_change_nothing(
+    app, world, dump_database, fields, field
+) -> None:
+    """Each malformed value is answered 422 with the field marked, and the database is unchanged."""
+    client = _client(app, world["coordinator"])
+    before = dump_database()
+    response = _update(client, world["own"], **fields)
+    assert response.status_code == 422
+    assert re.search(rf'name="{field}"[^>]*aria-invalid="true"', response.get_data(as_text=True))
+    assert dump_database() == before
+
+
+def test_missing_version_or_unknown_action(app, world) -> None:
+    """A form without its version is 422; an unknown action is 404, never a 500."""
+    client = _client(app, world["owner"])
+    no_version = client.post(f"/actions/{world['own'].id}/update", data={"status": "in_progress"})
+    assert no_version.status_code == 422
+    assert client.post("/actions/999999/update", data={"version": "1"}).status_code == 404
+    assert client.get("/actions/999999").status_code == 404
+
+
+ROLES = ["owner", "viewer", "coordinator", "admin"]
+# role -> (own action, other organisation's action): the answer to a status update
+UPDATE_EXPECTED = {
+    "owner": (303, 403),
+    "viewer": (403, 403),
+    "coordinator": (303, 303),
+    "admin": (303, 303),
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_authorisation_role_route_and_action(app, session, world, role) -> None:
+    """Role x route x (own action, other action): reads for all, writes only as the policy says."""
+    client = _client(app, world[role])
+    manager = role in ("coordinator", "admin")
+    for which, expected in zip(("own", "other"), UPDATE_EXPECTED[role], strict=True):
+        action = world[which]
+        assert client.get(f"/actions/{action.id}").status_code == 200
+        status = _update(client, action, status="in_progress", comment="go").status_code
+        assert status == expected, (role, which)
+        reassign = _update(client, action, version="2" if expected == 303 else "1",
+                           status="", owner="none", reason="r")  # fmt: skip
+        assert reassign.status_code == (303 if manager else 403), (role, which)
+        pin = client.post(
+            f"/actions/{action.id}/update",
+            data={"version": "3" if manager else "1", "due_mode": "pin", "due_on": "2031-01-31",
+                  "reason": "r"},
+        )  # fmt: skip
+        assert pin.status_code == (303 if manager else 403), (role, which)
+    for path in ("/actions", "/actions/mine", f"/programmes/{world['programme'].id}",
+                 f"/programmes/{world['programme'].id}/deadline", "/programmes"):  # fmt: skip
+        assert client.get(path).status_code == 200, path
+    assert client.get("/import").status_code == (200 if manager else 403)
+    request = client.post(
+        f"/programmes/{world['programme'].id}/deadline/request",
+        data={"new_on": "2035-12-31", "requested_on": "2026-03-31"},
+    )
+    assert request.status_code == (303 if manager else 403)
+
+
+def test_list_shows_filters_in_the_url_and_pages(app, session, world, orgs) -> None:
+    """Filters in the query string select rows; pages of 50 link to each other with the filter."""
+    own, _ = orgs
+    for number in range(53):
+        make_action(session, world["programme"], text=f"Survey district {number}",
+                    owner_organisation_id=own.id)  # fmt: skip
+    session.commit()
+    client = _client(app, world["viewer"])
+    page = client.get(f"/actions?organisation={own.id}&q=survey").get_data(as_text=True)
+    assert "1\u201350 of 53 actions" in page
+    assert f"organisation={own.id}" in page.split('class="pagination"')[1]
+    second = client.get(f"/actions?organisation={own.id}&q=survey&page=2").get_data(as_text=True)
+    assert "51\u201353 of 53 actions" in second
+    blocked = client.get("/actions?status=blocked").get_data(as_text=True)
+    assert "No action matches." in blocked
+    odd = client.get("/actions?status=bogus&owner=abc&sort=sideways")
+    assert odd.status_code == 200 and "Ignored in the address" in odd.get_data(as_text=True)
+
+
+def test_my_actions_lists_own_and_organisation_actions(app, session, world) -> None:
+    """My actions shows what the person or their organisation owns, nothing else."""
+    mine = make_action(session, world["programme"], text="Personally owned task",
+                       owner_user_id=world["owner"].id)  # fmt: skip
+    session.commit()
+    page = _client(app, world["owner"]).get("/actions/mine").get_data(as_text=True)
+    links = set(re.findall(r'href="/actions/(\d+)"', page))
+    assert links == {str(world["own"].id), str(mine.id)}
+
+
+def test_list_shows_inactive_owner_as_unassigned(app, session, world) -> None:
+    """An action whose owner is deactivated is listed as unassigned, and found by that filter."""
+    gone = world["stranger"]
+    gone.active = False
+    session.add(gone)
+    action = make_action(session, world["programme"], text="Orphaned task", owner_user_id=gone.id)
+    session.commit()
+    client = _client(app, world["viewer"])
+    page = client.get("/actions?owner=none&q=orphaned").get_data(as_text=True)
+    assert f'href="/actions/{action.id}"' in page
+    assert "no active member" in page

@@ -1,0 +1,156 @@
+"""Actions: the list (with bookmarkable filters), "my actions", one action and its update form.
+
+Thin handlers: the rules are in ``services.policy`` and ``services.workflow``, the
+queries in ``services.listing``. A refused update answers 403 with the reason, an
+invalid one 422 with the form as typed, a stale one 409 with what changed since.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_login import login_required
+from werkzeug.wrappers import Response
+
+from ..auth import signed_in_user
+from ..db import get_session
+from ..models import Status, User
+from ..services import listing, policy
+from ..services.workflow import (
+    ActionNotFound,
+    Forbidden,
+    InvalidChange,
+    StaleVersion,
+    change_from_form,
+    update_action,
+)
+
+bp = Blueprint("actions", __name__, url_prefix="/actions")
+
+FORM_FIELDS = (
+    "version", "status", "comment", "evidence_url", "owner", "due_mode", "due_on", "reason",
+)  # fmt: skip
+
+
+def _user() -> User:
+    user = signed_in_user()
+    if user is None:  # the global sign-in guard normally answers first
+        abort(401)
+    return user
+
+
+def _page_number() -> int:
+    text = request.args.get("page", "1")
+    return int(text) if text.isdigit() and len(text) < 7 else 1
+
+
+def _render_list(flt: listing.ActionFilter, *, mine: bool) -> str:
+    session = get_session()
+    page = listing.list_actions(session, flt, _page_number())
+    return render_template(
+        "actions/list.html",
+        page=page,
+        flt=flt,
+        mine=mine,
+        choices=listing.filter_choices(session),
+        statuses=list(Status),
+        endpoint="actions.my_actions" if mine else "actions.list_actions",
+    )
+
+
+@bp.get("")
+@login_required
+def list_actions() -> str:
+    return _render_list(listing.ActionFilter.from_args(request.args), mine=False)
+
+
+@bp.get("/mine")
+@login_required
+def my_actions() -> str:
+    """Actions owned by the signed-in person or by their organisation."""
+    flt = listing.ActionFilter.from_args(request.args)
+    flt = listing.ActionFilter(**{**flt.__dict__, "owned_by": _user()})
+    return _render_list(flt, mine=True)
+
+
+def _default_form(detail: listing.ActionDetail) -> dict[str, str]:
+    action = detail.action
+    return {
+        "version": str(action.version),
+        "status": action.status.value,
+        "comment": "",
+        "evidence_url": "",
+        "owner": "keep",
+        "due_mode": "keep",
+        "due_on": action.due_on.isoformat() if action.due_on else "",
+        "reason": "",
+    }
+
+
+def _render_detail(
+    action_id: int,
+    *,
+    form: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    stale: StaleVersion | None = None,
+    code: int = 200,
+) -> tuple[str, int]:
+    session = get_session()
+    detail = listing.action_detail(session, action_id)
+    if detail is None:
+        abort(404)
+    user = _user()
+    action = detail.action
+    allowed = policy.allowed_transitions(user, action)
+    manager = policy.can_assign(user)
+    html = render_template(
+        "actions/detail.html",
+        detail=detail,
+        action=action,
+        can_update=policy.can_update(user, action),
+        update_refusal=policy.update_refusal(user, action),
+        status_options=[s for s in Status if s in allowed or s == action.status],
+        can_assign=manager,
+        owners=listing.owner_choices(session) if manager else None,
+        form=form or _default_form(detail),
+        errors=errors or {},
+        stale=stale,
+    )
+    return html, code
+
+
+@bp.get("/<int:action_id>")
+@login_required
+def detail(action_id: int) -> tuple[str, int]:
+    return _render_detail(action_id)
+
+
+@bp.post("/<int:action_id>/update")
+@login_required
+def update(action_id: int) -> Response | tuple[str, int]:
+    """Save the update form: 303 to the action, or 403, 404, 409 or 422 with the reason."""
+    session = get_session()
+    typed = {name: request.form.get(name, "") for name in FORM_FIELDS}
+    try:
+        change, seen_version = change_from_form(request.form)
+        update_action(session, action_id, _user(), seen_version, change)
+    except ActionNotFound:
+        session.rollback()
+        abort(404)
+    except Forbidden as refused:
+        session.rollback()
+        abort(403, description=refused.message)
+    except StaleVersion as stale:
+        session.rollback()
+        # Re-applying is one click: the form now carries the version it shows.
+        typed["version"] = str(stale.current.version)
+        return _render_detail(action_id, form=typed, stale=stale, code=409)
+    except InvalidChange as invalid:
+        session.rollback()
+        errors: dict[str, Any] = {invalid.field or "form": invalid.message}
+        return _render_detail(action_id, form=typed, errors=errors, code=422)
+    session.commit()
+    flash(gettext("Saved. The change is in the history below."), "info")
+    return redirect(url_for("actions.detail", action_id=action_id, _anchor="history"), code=303)

@@ -1,0 +1,371 @@
+"""Programmes: overview, the treaty deadline page and its forms, and the import page.
+
+Coordinators record deadline requests, decisions and corrections here, and import
+a country profile without a command line: paste or upload, check the preview, then
+confirm. Nothing is stored before the confirmation; the confirmed text is parsed
+again, and must be the text that was previewed.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_login import login_required
+from sqlmodel import select
+from werkzeug.wrappers import Response
+
+from ..auth import signed_in_user
+from ..db import get_session
+from ..formatting import local_today
+from ..importer import ParsedProfile, ProfileError, parse_profile
+from ..models import DeadlineChange, DeadlineKind, Programme, Report, Treaty, User
+from ..services import imports as import_service
+from ..services import overview as overview_service
+from ..services import policy
+from ..services import programmes as programme_service
+from ..services.workflow import InvalidChange, parse_date
+
+bp = Blueprint("programmes", __name__)
+
+MAX_PROFILE_BYTES = 2 * 1024 * 1024
+MAX_NOTE = 4000
+MAX_SHORT = 300
+
+
+def _user() -> User:
+    user = signed_in_user()
+    if user is None:
+        abort(401)
+    return user
+
+
+def _programme(programme_id: int) -> Programme:
+    programme = get_session().get(Programme, programme_id)
+    if programme is None:
+        abort(404)
+    return programme
+
+
+@bp.get("/programmes")
+@login_required
+def index() -> str:
+    session = get_session()
+    overviews = [
+        overview_service.programme_overview(session, p, with_actions=False)
+        for p in overview_service.list_programmes(session)
+    ]
+    return render_template(
+        "programmes/index.html", overviews=overviews, can_import=policy.can_import(_user())
+    )
+
+
+@bp.get("/programmes/<int:programme_id>")
+@login_required
+def detail(programme_id: int) -> str:
+    session = get_session()
+    overview = overview_service.programme_overview(session, _programme(programme_id))
+    return render_template("programmes/detail.html", o=overview)
+
+
+# --------------------------------------------------------------------------- deadline
+
+
+def _render_deadline(
+    programme: Programme,
+    *,
+    forms: dict[str, dict[str, str]] | None = None,
+    errors: dict[str, dict[str, str]] | None = None,
+    code: int = 200,
+) -> tuple[str, int]:
+    session = get_session()
+    assert programme.id is not None
+    history = programme_service.deadline_history(session, programme.id)
+    html = render_template(
+        "programmes/deadline.html",
+        programme=programme,
+        today=local_today(programme.timezone),
+        deadline=programme_service.current_deadline(session, programme.id),
+        history=history,
+        pending=[c for c in history if c.decided_on is None and c.kind != DeadlineKind.original],
+        following=programme_service.count_following_actions(session, programme.id),
+        can_manage=policy.can_manage_deadlines(_user()),
+        forms=forms or {},
+        errors=errors or {},
+    )
+    return html, code
+
+
+@bp.get("/programmes/<int:programme_id>/deadline")
+@login_required
+def deadline(programme_id: int) -> tuple[str, int]:
+    return _render_deadline(_programme(programme_id))
+
+
+def _require_deadline_rights() -> User:
+    user = _user()
+    if not policy.can_manage_deadlines(user):
+        abort(403, description=gettext("Only a coordinator or an admin can record deadlines."))
+    return user
+
+
+def _text(form: dict[str, str], name: str, limit: int, *, required: bool = False) -> str | None:
+    value = form.get(name, "").strip()
+    if required and not value:
+        raise InvalidChange(gettext("This is required."), name)
+    if len(value) > limit:
+        raise InvalidChange(gettext("At most %(limit)s characters.", limit=f"{limit:,}"), name)
+    return value or None
+
+
+def _day(
+    form: dict[str, str], name: str, today: dt.date, *, required: bool = False
+) -> dt.date | None:
+    """A date from the form; a decision or request cannot be in the future."""
+    value = parse_date(form.get(name), name)
+    if value is None:
+        if required:
+            raise InvalidChange(gettext("Give a date."), name)
+        return None
+    if value.year < 1990 or value.year > 2100:
+        raise InvalidChange(gettext("This date is out of range."), name)
+    if name in ("requested_on", "decided_on") and value > today:
+        raise InvalidChange(gettext("This date is in the future."), name)
+    return value
+
+
+def _deadline_post(programme_id: int, form_name: str, record: Any) -> Response | tuple[str, int]:
+    """Run one deadline form: 303 back to the page, or 422 with the form as typed."""
+    actor = _require_deadline_rights()
+    programme = _programme(programme_id)
+    session = get_session()
+    typed = {k: v for k, v in request.form.items() if k != "csrf_token"}
+    try:
+        result = record(session, programme, typed, actor, local_today(programme.timezone))
+    except (InvalidChange, programme_service.DeadlineError) as refused:
+        session.rollback()
+        field = getattr(refused, "field", None) or "form"
+        return _render_deadline(
+            programme,
+            forms={form_name: typed},
+            errors={form_name: {field: str(refused)}},
+            code=422,
+        )
+    session.commit()
+    message = gettext("Recorded.")
+    if result.moved_actions:
+        message += " " + gettext(
+            "%(count)s open actions now follow the new deadline.", count=result.moved_actions
+        )
+    flash(message, "info")
+    return redirect(url_for("programmes.deadline", programme_id=programme_id), code=303)
+
+
+def _record_request(
+    session: Any, programme: Programme, form: dict[str, str], actor: User, today: dt.date
+) -> Any:
+    return programme_service.record_deadline_change(
+        session,
+        programme,
+        kind=DeadlineKind.extension,
+        new_on=_day(form, "new_on", today, required=True),  # type: ignore[arg-type]
+        requested_on=_day(form, "requested_on", today, required=True),
+        source=_text(form, "source", 500),
+        note=_text(form, "note", MAX_NOTE),
+        actor=actor,
+    )
+
+
+def _record_correction(
+    session: Any, programme: Programme, form: dict[str, str], actor: User, today: dt.date
+) -> Any:
+    return programme_service.record_deadline_change(
+        session,
+        programme,
+        kind=DeadlineKind.correction,
+        new_on=_day(form, "new_on", today, required=True),  # type: ignore[arg-type]
+        decided_on=_day(form, "decided_on", today, required=True),
+        decided_by=_text(form, "decided_by", MAX_SHORT, required=True),
+        source=_text(form, "source", 500),
+        note=_text(form, "note", MAX_NOTE, required=True),
+        actor=actor,
+    )
+
+
+@bp.post("/programmes/<int:programme_id>/deadline/request")
+@login_required
+def record_request(programme_id: int) -> Response | tuple[str, int]:
+    """Record an extension request: it moves nothing until it is decided."""
+    return _deadline_post(programme_id, "request", _record_request)
+
+
+@bp.post("/programmes/<int:programme_id>/deadline/correction")
+@login_required
+def record_correction(programme_id: int) -> Response | tuple[str, int]:
+    """Correct the deadline (a mistake in the record); following actions move with it."""
+    return _deadline_post(programme_id, "correction", _record_correction)
+
+
+@bp.post("/programmes/<int:programme_id>/deadline/<int:change_id>/decision")
+@login_required
+def record_decision(programme_id: int, change_id: int) -> Response | tuple[str, int]:
+    """Record the decision on a pending request: granted moves the deadline, refused does not."""
+    change = get_session().get(DeadlineChange, change_id)
+    if change is None or change.programme_id != programme_id:
+        abort(404)
+
+    def decide(
+        session: Any, programme: Programme, form: dict[str, str], actor: User, today: dt.date
+    ) -> Any:
+        outcome = form.get("outcome", "")
+        if outcome not in ("granted", "refused"):
+            raise InvalidChange(gettext("Choose granted or refused."), "outcome")
+        return programme_service.record_deadline_decision(
+            session,
+            change,
+            decided_on=_day(form, "decided_on", today, required=True),  # type: ignore[arg-type]
+            decided_by=_text(form, "decided_by", MAX_SHORT, required=True),
+            refused=outcome == "refused",
+            note=_text(form, "note", MAX_NOTE),
+            actor=actor,
+        )
+
+    return _deadline_post(programme_id, f"decision-{change_id}", decide)
+
+
+# --------------------------------------------------------------------------- import
+
+
+def _require_import_rights() -> User:
+    user = _user()
+    if not policy.can_import(user):
+        abort(403, description=gettext("Only a coordinator or an admin can import profiles."))
+    return user
+
+
+def _render_import(
+    *,
+    form: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    parsed: ParsedProfile | None = None,
+    payload: str = "",
+    already: Report | None = None,
+    code: int = 200,
+) -> tuple[str, int]:
+    html = render_template(
+        "programmes/import.html",
+        form=form or {},
+        errors=errors or {},
+        parsed=parsed,
+        payload=payload,
+        already=already,
+        treaties=list(Treaty),
+    )
+    return html, code
+
+
+@bp.get("/import")
+@login_required
+def import_profile() -> tuple[str, int]:
+    _require_import_rights()
+    return _render_import()
+
+
+def _submitted_bytes() -> tuple[bytes, str]:
+    """The profile as bytes, and the field it came from (an uploaded file wins)."""
+    upload = request.files.get("file")
+    if upload is not None and upload.filename:
+        return upload.read(MAX_PROFILE_BYTES + 1), "file"
+    return request.form.get("text", "").encode("utf-8"), "text"
+
+
+def _preview(raw: bytes, field: str, form: dict[str, str]) -> tuple[str, int]:
+    if not raw.strip():
+        message = gettext("Paste the text of a country profile, or choose the saved file.")
+        return _render_import(form=form, errors={"text": message}, code=422)
+    if len(raw) > MAX_PROFILE_BYTES:
+        message = gettext("This is larger than any country profile (2 MB at most).")
+        return _render_import(form=form, errors={field: message}, code=422)
+    try:
+        parsed = parse_profile(raw)
+    except ProfileError as exc:
+        return _render_import(form=form, errors={field: str(exc)}, code=422)
+    payload = base64.b64encode(raw).decode("ascii")
+    errors: dict[str, str] = {}
+    try:
+        import_service.resolve_treaty(parsed, form.get("treaty") or None)
+    except import_service.ImportRefused:
+        errors["treaty"] = gettext(
+            "The page does not say which treaty it is about: choose APMBC or CCM."
+        )
+    already = get_session().exec(select(Report).where(Report.checksum == parsed.checksum)).first()
+    return _render_import(
+        form=form,
+        errors=errors,
+        parsed=parsed,
+        payload=payload,
+        already=already,
+        code=422 if errors else 200,
+    )
+
+
+@bp.post("/import")
+@login_required
+def preview_profile() -> tuple[str, int]:
+    """Parse what was pasted or uploaded and show it; nothing is stored."""
+    _require_import_rights()
+    raw, field = _submitted_bytes()
+    form = {"text": request.form.get("text", ""), "treaty": request.form.get("treaty", "")}
+    return _preview(raw, field, form)
+
+
+@bp.post("/import/confirm")
+@login_required
+def confirm_import() -> Response | tuple[str, int]:
+    """Store the previewed profile: parsed again from the carried text, in one transaction."""
+    actor = _require_import_rights()
+    form = {"treaty": request.form.get("treaty", "")}
+    try:
+        raw = base64.b64decode(request.form.get("payload", ""), validate=True)
+    except (binascii.Error, ValueError):
+        abort(400, description=gettext("The preview did not come back intact; start again."))
+    if not raw or len(raw) > MAX_PROFILE_BYTES:
+        abort(400, description=gettext("The preview did not come back intact; start again."))
+    try:
+        parsed = parse_profile(raw)
+    except ProfileError:
+        abort(400, description=gettext("The preview did not come back intact; start again."))
+    if parsed.checksum != request.form.get("checksum"):
+        abort(400, description=gettext("The text changed after the preview; start again."))
+    session = get_session()
+    try:
+        result = import_service.store_profile(
+            session, parsed, treaty=form["treaty"] or None, actor=actor
+        )
+    except import_service.ImportRefused as refused:
+        session.rollback()
+        return _render_import(
+            form=form,
+            errors={"treaty": str(refused)},
+            parsed=parsed,
+            payload=base64.b64encode(raw).decode("ascii"),
+            code=422,
+        )
+    session.commit()
+    if result.already_imported:
+        flash(gettext("This profile was imported before: nothing stored."), "warning")
+    else:
+        flash(
+            gettext(
+                "Imported %(edition)s: %(count)s actions created.",
+                edition=parsed.edition or parsed.country,
+                count=result.actions_created,
+            ),
+            "info",
+        )
+    assert result.programme is not None
+    return redirect(url_for("programmes.detail", programme_id=result.programme.id), code=303)
