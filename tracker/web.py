@@ -56,6 +56,11 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(meetings.bp)
     app.register_blueprint(exports.bp)
 
+    from .views import actions, programmes  # issue 3: action workflow
+
+    app.register_blueprint(actions.bp)
+    app.register_blueprint(programmes.bp)
+
     from . import api
     from .views import tokens
 
