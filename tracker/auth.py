@@ -101,6 +101,8 @@ PUBLIC_ENDPOINTS = frozenset(
         "auth.login",
         "auth.forgot_password",
         "auth.reset_password",
+        "notifications.forgot_password",  # issue 4: password reset by mail
+        "notifications.reset_password",
         "main.healthz",
     }
 )

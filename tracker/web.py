@@ -66,3 +66,7 @@ def init_app(app: Flask) -> None:
 
     api.init_app(app)  # issue 6: /api/v1, exempt from CSRF (bearer tokens only)
     app.register_blueprint(tokens.bp)
+
+    from .views import notifications  # issue 4: reminders, mail, password reset
+
+    app.register_blueprint(notifications.bp)

@@ -27,6 +27,7 @@ from ..models import (
 )
 from ..services import programmes as programme_service
 from . import policy
+from .planner import last_event_at
 
 DUE_SOON_DAYS = 30
 
@@ -42,6 +43,7 @@ class ActionItem:
     owner: str
     url: str
     reason: str = ""
+    late: bool = False
 
 
 @dataclass(frozen=True)
@@ -69,13 +71,16 @@ class ReminderMail:
         return not (self.own or self.unassigned or self.escalation or self.countdown)
 
     def subject(self) -> str:
-        late = sum(1 for item in self.own if item.due_on and item.when.endswith("late"))
+        late = sum(1 for item in self.own if item.late)
         parts: list[str] = []
-        if self.own:
+        if len(self.own) > late:
             parts.append(
-                ngettext("%(num)d of your actions", "%(num)d of your actions", len(self.own))
-                + (f" ({late} {gettext('late')})" if late else "")
+                ngettext(
+                    "%(num)d action due soon", "%(num)d actions due soon", len(self.own) - late
+                )
             )
+        if late:
+            parts.append(ngettext("%(num)d action late", "%(num)d actions late", late))
         if self.unassigned:
             parts.append(ngettext("%(num)d unassigned", "%(num)d unassigned", len(self.unassigned)))
         if self.escalation:
@@ -146,6 +151,8 @@ def build_reminder_mail(
     actions = {a.id: a for a in session.exec(select(Action).where(col(Action.id).in_(action_ids)))}
     programmes = {p.id: p for p in session.exec(select(Programme))}
     names = _owner_names(session, list(actions.values()))
+    idle_ids = [line.action_id for line in lines if line.reason == "idle" and line.action_id]
+    last_events = last_event_at(session, idle_ids) if idle_ids else {}
     by_kind: dict[LineKind, list[ReminderLine]] = defaultdict(list)
     for line in lines:
         by_kind[line.kind].append(line)
@@ -158,7 +165,9 @@ def build_reminder_mail(
         if line.reason == "overdue" and action.due_on:
             reason = gettext("%(days)s days late", days=(today - action.due_on).days)
         elif line.reason == "idle":
-            reason = gettext("no update for %(days)s days", days=programme.escalate_idle_days)
+            last = last_events.get(action.id or 0)
+            idle = (now - last).days if last else programme.escalate_idle_days
+            reason = gettext("no update for %(days)s days", days=idle)
         return ActionItem(
             id=action.id or 0,
             title=action.title,
@@ -169,6 +178,7 @@ def build_reminder_mail(
             owner=names.get(action.id or 0, ""),
             url=f"{settings.base_url}/actions/{action.id}",
             reason=reason,
+            late=action.due_on is not None and action.due_on < today,
         )
 
     def by_due(items: list[ActionItem]) -> list[ActionItem]:

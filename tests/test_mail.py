@@ -1,0 +1,106 @@
+"""Mail bodies as a person reads them (snapshots), and the transports."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from email import message_from_bytes, policy
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlmodel import Session, select
+
+from tests.reminder_scenario import load_cambodia
+from tracker.db import get_engine
+from tracker.mail import FileTransport, MailError, MailSettings, build_message, send
+from tracker.models import OutboxMessage
+from tracker.reminders.tick import run_tick
+
+SNAPSHOTS = Path(__file__).parent / "snapshots"
+UPDATE = os.environ.get("UPDATE_SNAPSHOTS") == "1"
+
+
+def check_snapshot(name: str, text: str) -> None:
+    path = SNAPSHOTS / name
+    text = text.replace("\r\n", "\n")
+    if UPDATE or not path.exists():
+        path.write_text(text)
+    assert text == path.read_text(), f"{name} changed; UPDATE_SNAPSHOTS=1 to accept"
+
+
+def test_reminder_mails_read_as_expected(app: Flask, session: Session, smtp_server: Any) -> None:
+    """On 1 Dec 2025 the coordinator's and an owner's mails say what the snapshots say."""
+    load_cambodia(session)
+    app.config.update(smtp_server.config())
+    run_tick(
+        get_engine(app),
+        dt.datetime(2025, 12, 1, 2, tzinfo=dt.UTC),
+        MailSettings.from_config(app.config),
+    )
+    by_to = {str(m["To"]): m for m in smtp_server.messages}
+    for who, name in (
+        ("coordinator@cmaa.example", "coordinator"),
+        ("liaison@mfaic.example", "owner"),
+    ):
+        message = by_to[who]
+        check_snapshot(f"reminder_{name}.txt", f"Subject: {message['Subject']}\n\n"
+                       + message.get_body(("plain",)).get_content())  # fmt: skip
+        html = message.get_body(("html",)).get_content()
+        assert "http://tracker.test/settings/notifications" in html
+        assert message["Message-ID"].startswith("<reminder.")
+
+
+def test_file_transport_writes_one_eml_per_message_id(tmp_path: Path) -> None:
+    """Sending the same message twice leaves one .eml file, readable as a mail."""
+    settings = MailSettings.from_config({"OUTBOX_DIR": str(tmp_path)})
+    message = build_message(
+        settings, to="a@example.org", subject="Hello", text="Body", html="<p>Body</p>",
+        message_id="<fixed@localhost>",
+    )  # fmt: skip
+    FileTransport(tmp_path).send(message)
+    send(message, settings)
+    files = list(tmp_path.glob("*.eml"))
+    assert len(files) == 1
+    parsed = message_from_bytes(files[0].read_bytes(), policy=policy.default)
+    assert parsed["Message-ID"] == "<fixed@localhost>"
+    assert parsed.get_body(("plain",)).get_content().strip() == "Body"
+
+
+def test_smtp_refused_connection_is_a_mail_error(smtp_server: Any) -> None:
+    """An SMTP server that is down raises MailError (which the outbox retries), not a crash."""
+    settings = MailSettings.from_config(smtp_server.config() | {"MAIL_TIMEOUT": 2})
+    smtp_server.stop()
+    message = build_message(settings, to="a@example.org", subject="s", text="t", html=None,
+                            message_id="<x@localhost>")  # fmt: skip
+    with pytest.raises(MailError):
+        send(message, settings)
+
+
+def test_invitation_is_queued_with_a_one_use_link(
+    app: Flask, session: Session, make_user: Any, smtp_server: Any
+) -> None:
+    """An invitation goes out through the outbox; its link works once; the body is then cleared."""
+    from tracker.services import account_mail
+
+    user = make_user(role="owner", email="new@example.org", name="New Person")
+    account_mail.send_invitation(session, user, "http://tracker.test")
+    session.commit()
+    app.config.update(smtp_server.config())
+    run_tick(get_engine(app), dt.datetime.now(dt.UTC), MailSettings.from_config(app.config))
+    [mail] = smtp_server.messages
+    text = mail.get_body(("plain",)).get_content()
+    check_snapshot("invitation.txt", text.split("/auth/reset/")[0])
+    token = text.split("/auth/reset/")[1].split()[0]
+    client = app.test_client()
+    page = client.post(
+        f"/auth/reset/{token}",
+        data={"password": "a long new passphrase 7", "confirm": "a long new passphrase 7"},
+    )
+    assert page.status_code == 302
+    again = client.get(f"/auth/reset/{token}")
+    assert again.status_code == 410
+    session.rollback()
+    stored = session.exec(select(OutboxMessage)).one()
+    assert stored.body_text is None and token not in (stored.subject or "")

@@ -1,0 +1,175 @@
+"""Account mail: invitations and password resets, with one-use links, through the outbox.
+
+The link carries a random token; only its SHA-256 is stored, so a copy of the
+database cannot be used to take over an account. The message is queued in the outbox
+in the caller's transaction and sent by the scheduler after the commit, never from
+the web request (whose timing would otherwise tell whether an address exists).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlmodel import Session, col, select
+
+from ..mail import MailSettings, make_message_id
+from ..models import (
+    AccountToken,
+    MessageKind,
+    OutboxMessage,
+    TokenPurpose,
+    User,
+    utcnow,
+)
+from . import users as user_service
+
+INVITATION_VALID = dt.timedelta(days=7)
+RESET_VALID = dt.timedelta(hours=1)
+
+
+class TokenError(ValueError):
+    """A link that is unknown, used or expired; one message for all three."""
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _issue_token(
+    session: Session, user: User, purpose: TokenPurpose, valid: dt.timedelta, now: dt.datetime
+) -> str:
+    """A new one-use token; earlier unused tokens of the same purpose stop working."""
+    assert user.id is not None
+    session.execute(
+        sa.update(AccountToken)
+        .where(
+            col(AccountToken.user_id) == user.id,
+            col(AccountToken.purpose) == purpose,
+            col(AccountToken.used_at).is_(None),
+        )
+        .values(expires_at=now)
+    )
+    token = secrets.token_urlsafe(32)
+    session.add(
+        AccountToken(
+            user_id=user.id,
+            purpose=purpose,
+            token_hash=_digest(token),
+            created_at=now,
+            expires_at=now + valid,
+        )
+    )
+    return token
+
+
+def _queue(
+    session: Session, user: User, kind: MessageKind, subject: str, token: str,
+    valid_for: str, settings: MailSettings, now: dt.datetime,
+) -> OutboxMessage:  # fmt: skip
+    from ..reminders.compose import render_account_mail
+
+    link = f"{settings.base_url}/auth/reset/{token}"
+    text, html = render_account_mail(
+        kind.value, user=user, link=link, valid_for=valid_for, settings=settings
+    )
+    message = OutboxMessage(
+        message_id=make_message_id(f"{kind.value}:{_digest(token)}", settings.domain),
+        kind=kind,
+        recipient_user_id=user.id,
+        recipient_email=user.email,
+        subject=subject,
+        body_text=text,
+        body_html=html,
+        next_attempt_at=now,
+        planned_at=now,
+    )
+    session.add(message)
+    session.flush()
+    return message
+
+
+def send_invitation(
+    session: Session, user: User, base_url: str | None = None, *,
+    settings: MailSettings | None = None, now: dt.datetime | None = None,
+) -> OutboxMessage:  # fmt: skip
+    """Queue an invitation with a link to set a password (valid 7 days); the caller commits."""
+    settings = _settings(settings, base_url)
+    now = now or utcnow()
+    token = _issue_token(session, user, TokenPurpose.invitation, INVITATION_VALID, now)
+    return _queue(
+        session, user, MessageKind.invitation, _("Your tracker account"), token,
+        _("7 days"), settings, now,
+    )  # fmt: skip
+
+
+def send_password_reset(
+    session: Session, email: str, base_url: str | None = None, *,
+    settings: MailSettings | None = None, now: dt.datetime | None = None,
+) -> OutboxMessage | None:  # fmt: skip
+    """Queue a reset link (valid 1 hour) if ``email`` belongs to an active account.
+
+    Returns None otherwise; the page answers the same either way.
+    """
+    user = user_service.find_user_by_email(session, email)
+    if user is None or not user.active:
+        return None
+    settings = _settings(settings, base_url)
+    now = now or utcnow()
+    token = _issue_token(session, user, TokenPurpose.password_reset, RESET_VALID, now)
+    return _queue(
+        session, user, MessageKind.password_reset, _("Reset your tracker password"), token,
+        _("1 hour"), settings, now,
+    )  # fmt: skip
+
+
+def find_token(session: Session, token: str, now: dt.datetime | None = None) -> AccountToken:
+    """The unused, unexpired token behind a link, or TokenError."""
+    now = now or utcnow()
+    found = session.exec(
+        select(AccountToken).where(AccountToken.token_hash == _digest(token))
+    ).first()
+    if found is None or found.used_at is not None or found.expires_at <= now:
+        raise TokenError(_("This link is not valid any more. Ask for a new one."))
+    return found
+
+
+def set_password_with_token(
+    session: Session, token: str, password: str, now: dt.datetime | None = None
+) -> User:
+    """Use a link once: set the password, end other sessions; the caller commits."""
+    now = now or utcnow()
+    found = find_token(session, token, now)
+    user = session.get(User, found.user_id)
+    if user is None or not user.active:
+        raise TokenError(_("This link is not valid any more. Ask for a new one."))
+    user_service.check_password_rules(password, user.email)
+    # Mark used with a conditional update, so two clicks at once cannot both use it.
+    used = session.execute(
+        sa.update(AccountToken)
+        .where(col(AccountToken.id) == found.id, col(AccountToken.used_at).is_(None))
+        .values(used_at=now)
+    )
+    if int(getattr(used, "rowcount", 0) or 0) != 1:
+        raise TokenError(_("This link is not valid any more. Ask for a new one."))
+    user.password_hash = user_service.hash_password(password)
+    user.must_change_password = False
+    user_service.end_sessions(user)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def _settings(settings: MailSettings | None, base_url: str | None) -> MailSettings:
+    if settings is None:
+        from flask import current_app
+
+        settings = MailSettings.from_config(current_app.config)
+    if base_url:
+        from dataclasses import replace
+
+        settings = replace(settings, base_url=base_url.rstrip("/"))
+    return settings
