@@ -84,21 +84,21 @@ class ActionFilter:
                 statuses.append(Status(value))
             except ValueError:
                 problems.append(f"status {value[:40]!r}")
-        owner = (args.get("owner") or "").strip()
+        owner = str(args.get("owner") or "").strip()
         unassigned = owner == "none"
-        sort = args.get("sort") or "due"
+        sort = str(args.get("sort") or "due")
         if sort not in SORTS:
             problems.append(f"sort {sort[:40]!r}")
             sort = "due"
-        text = (args.get("q") or "").strip()[:MAX_TEXT_QUERY]
+        text = str(args.get("q") or "").strip()[:MAX_TEXT_QUERY]
         return cls(
             statuses=tuple(dict.fromkeys(statuses)),
             owner_user_id=None if unassigned else _int(owner, "owner", problems),
             unassigned=unassigned,
             organisation_id=_int(args.get("organisation"), "organisation", problems),
-            edition=(args.get("edition") or "").strip()[:200] or None,
+            edition=str(args.get("edition") or "").strip()[:200] or None,
             programme_id=_int(args.get("programme"), "programme", problems),
-            overdue=(args.get("overdue") or "") in ("1", "true", "on", "yes"),
+            overdue=str(args.get("overdue") or "") in ("1", "true", "on", "yes"),
             due_within_days=_int(args.get("due_within"), "due_within", problems, MAX_DAYS),
             text=text,
             sort=sort,
@@ -136,8 +136,8 @@ class ActionFilter:
         return not self.to_args(sort="due")
 
 
-def _int(value: str | None, name: str, problems: list[str], upper: int = 2**31 - 1) -> int | None:
-    text = (value or "").strip()
+def _int(value: object, name: str, problems: list[str], upper: int = 2**31 - 1) -> int | None:
+    text = str(value if value is not None else "").strip()
     if not text:
         return None
     if not text.isdigit() or int(text) > upper:
