@@ -40,6 +40,13 @@ run: init
 test: setup-dev
 	$(BIN)/pytest -n auto $(ARGS)
 
+## make fuzz: schemathesis against the API's own OpenAPI document, FUZZ_EXAMPLES (100) examples
+## per operation, on SQLite and on PostgreSQL (set TRACKER_TEST_DATABASE_URL, as for make test).
+FUZZ_EXAMPLES ?= 100
+fuzz: setup-dev
+	TRACKER_FUZZ=1 TRACKER_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -n 2 -m fuzz \
+		tests/test_api_fuzz.py $(ARGS)
+
 lint: setup-dev
 	$(BIN)/ruff check tracker tests bench
 	$(BIN)/ruff format --check tracker tests bench

@@ -546,8 +546,7 @@ def test_not_found_method_and_query_errors(
         ("overdue=yes", "overdue"),
         ("status=done", "status[0]"),
         ("colour=red", "colour"),
-        ("cursor=bm9wZQ", "cursor"),
-        ("page=1&cursor=", "page"),
+        ("cursor=abc", "cursor"),
     ]:
         problem = assert_problem(
             client.get(f"/api/v1/actions?{query}", headers=headers), 400, "invalid-parameter"
