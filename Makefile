@@ -8,7 +8,7 @@ PORT ?= 5000
 # make run writes instance/config.py with a random SECRET_KEY the first time.
 DEV_ENV := TRACKER_CREATE_INSTANCE_CONFIG=1
 
-.PHONY: run test lint fmt typecheck setup setup-dev init demo bench fuzz serve clean
+.PHONY: run test lint fmt typecheck setup setup-dev init demo bench fuzz serve migrate scheduler clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit("tracker needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -40,12 +40,30 @@ run: init
 test: setup-dev
 	$(BIN)/pytest -n auto $(ARGS)
 
-## make fuzz: schemathesis against the API's own OpenAPI document, FUZZ_EXAMPLES (100) examples
-## per operation, on SQLite and on PostgreSQL (set TRACKER_TEST_DATABASE_URL, as for make test).
-FUZZ_EXAMPLES ?= 100
-fuzz: setup-dev
-	TRACKER_FUZZ=1 TRACKER_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -n 2 -m fuzz \
-		tests/test_api_fuzz.py $(ARGS)
+## make bench: the benchmark of bench/run.py (not part of make test): 1k, 10k and 100k actions
+## on SQLite and PostgreSQL; a subset with SIZES=1000,10000 BACKENDS=sqlite, more in BENCH_ARGS.
+## Needs wrk (Debian: apt-get install wrk; installed here when run as root) and PostgreSQL at
+## TRACKER_BENCH_PG_URL (default postgresql://postgres@127.0.0.1:5432/postgres).
+bench: setup-dev
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+		&& apt-get install -y -qq wrk >/dev/null; } \
+		|| echo "bench: no wrk (apt-get install wrk): the load rows will say n/a" >&2
+	$(BIN)/python bench/run.py $(if $(SIZES),--sizes $(SIZES)) \
+		$(if $(BACKENDS),--backends $(BACKENDS)) $(BENCH_ARGS)
+
+## make serve: production-style serving, gunicorn with WORKERS workers on BIND against
+## TRACKER_DATABASE_URL (TRACKER_SECRET_KEY required). Run `make migrate` once per deploy
+## first: workers never migrate. The scheduler is a separate single process (make scheduler).
+WORKERS ?= 4
+BIND ?= 127.0.0.1:8000
+serve: setup
+	GUNICORN_WORKERS=$(WORKERS) GUNICORN_BIND=$(BIND) $(BIN)/gunicorn -c deploy/gunicorn.conf.py
+
+migrate: setup
+	$(FLASK) init-db
+
+scheduler: setup
+	$(FLASK) run-scheduler
 
 lint: setup-dev
 	$(BIN)/ruff check tracker tests bench

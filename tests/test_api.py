@@ -546,7 +546,8 @@ def test_not_found_method_and_query_errors(
         ("overdue=yes", "overdue"),
         ("status=done", "status[0]"),
         ("colour=red", "colour"),
-        ("cursor=abc", "cursor"),
+        ("cursor=bm9wZQ", "cursor"),
+        ("page=1&cursor=", "page"),
     ]:
         problem = assert_problem(
             client.get(f"/api/v1/actions?{query}", headers=headers), 400, "invalid-parameter"

@@ -46,6 +46,7 @@ ACTION_CHUNK = 2_000
 EVENT_CHUNK = 10_000
 # One action per programme gets this many times the usual events: a long history.
 LONG_HISTORY_FACTOR = 20
+PROGRAMMES_PER_COORDINATOR = 10
 
 _PREFIXES = [
     "Nor", "Sou", "Ester", "Wes", "Val", "Mar", "Kor", "Ald", "Bel", "Cal", "Dor", "Fen",
@@ -411,7 +412,10 @@ def _write_people(
         domain = f"{_slug(spec.country)}-{spec.treaty.value.lower()}.example.org"
         count = max(3, min(20, plan.actions_in(index) // 50))
         bodies = [spec.authority_id, *rng.sample(operator_ids, k=2)]
-        for number in range(count + 1):
+        # Coordinators see every programme (roles are not scoped to one), so there is
+        # one for each group of PROGRAMMES_PER_COORDINATOR, as in a regional office.
+        first_number = 0 if index % PROGRAMMES_PER_COORDINATOR == 0 else 1
+        for number in range(first_number, count + 1):
             first, last = rng.choice(_FIRST), rng.choice(_LAST)
             coordinator = number == 0
             organisation = spec.authority_id if coordinator else rng.choice(bodies)
@@ -438,6 +442,9 @@ def _write_people(
             spec.coordinator_id = user_id
         else:
             spec.owners.append((user_id, organisation))
+    for index, spec in enumerate(specs):
+        if not spec.coordinator_id:
+            spec.coordinator_id = specs[index - index % PROGRAMMES_PER_COORDINATOR].coordinator_id
     result.users += len(users)
 
 

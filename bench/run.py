@@ -1,0 +1,707 @@
+"""tracker's benchmark: pages, updates, exports, reminder ticks and memory at 1k to 100k actions.
+
+    .venv/bin/python bench/run.py [--sizes 1000,10000,100000] [--backends sqlite,postgresql]
+                                  [--repeat 5] [--load-seconds 5] [--no-load]
+
+For each backend and size it seeds a fresh database with ``flask --app tracker
+seed-synthetic`` (100 programmes, 10 events per action), then:
+
+* in a fresh Python process, through the Flask test client signed in as a
+  coordinator, times each page (median of ``--repeat`` runs after one warm-up), one
+  status update, a CSV export of about 1,000 filtered rows, a reminder tick that plans
+  and delivers about 1,000 reminders to a loopback aiosmtpd server, and a tick with
+  nothing due; and reads the process's peak memory after the page requests;
+* runs ``gunicorn -w 2`` (deploy/gunicorn.conf.py) and ``wrk`` (Debian package
+  ``wrk``) on loopback against the summary, the list and ``/healthz``, and reads the
+  workers' peak memory.
+
+Rows whose feature is not in the app yet print "n/a (not built)". Results go to
+bench/results/ (a JSON file per run and ``latest.txt``) and the table to stdout.
+PostgreSQL comes from ``--pg-url`` (default: ``TRACKER_BENCH_PG_URL`` or the local
+server); each size gets its own database ``tracker_bench_<N>``, dropped and re-created.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import http.cookiejar
+import json
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+BIN = Path(sys.executable).parent
+PASSWORD = "bench-password-0123"
+SECRET = "bench-secret-key-not-for-production"
+PROGRAMMES = 100
+NOT_BUILT = "n/a (not built)"
+# A fixed instant for the ticks: 08:00 local in any programme's zone falls on :00 or :30,
+# so nothing else becomes due between these minutes.
+TICK_TIME = dt.time(12, 17)
+
+ROWS: list[tuple[str, str]] = [
+    ("seed_s", "seed-synthetic (s)"),
+    ("summary_all", "summary, all programmes (ms)"),
+    ("summary_one", "summary, one programme (ms)"),
+    ("list_default", "actions list, page 1 (ms)"),
+    ("list_owner_overdue", "actions list, owner+overdue (ms)"),
+    ("action_page", "action page, long history (ms)"),
+    ("status_update", "one status update (ms)"),
+    ("csv_export", "CSV export, ~1,000 rows (ms)"),
+    ("tick_due", "reminder tick, ~1,000 due (ms)"),
+    ("tick_nothing", "reminder tick, nothing due (ms)"),
+    ("rss_serving", "peak RSS after requests (MiB)"),
+    ("rss_process", "peak RSS incl. ticks (MiB)"),
+    ("rps_healthz", "wrk /healthz (req/s)"),
+    ("rps_summary", "wrk summary, all (req/s)"),
+    ("rps_list", "wrk actions list (req/s)"),
+    ("worker_hwm", "gunicorn worker peak RSS (MiB)"),
+    ("csv_rows", "  rows in that CSV"),
+    ("reminders_due", "  reminders in that tick"),
+    ("history_events", "  events on that action"),
+]
+
+
+# --------------------------------------------------------------------------------------
+# The in-process half, run as ``bench/run.py --worker URL`` in a fresh process.
+
+
+def _median_ms(run: Callable[[], Any], repeat: int) -> float:
+    run()  # warm-up: caches, compiled statements, the connection pool
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - started)
+    return round(statistics.median(times) * 1000, 1)
+
+
+def _peak_rss_mib() -> float:
+    import resource
+
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def _arrange(engine: Any) -> dict[str, Any]:
+    """Pick what the measurements use: a coordinator, a programme, a long history, filters."""
+    import sqlalchemy as sa
+
+    from tracker.services import users as user_service
+
+    with engine.begin() as conn:
+        user_id, email = conn.execute(
+            sa.text("SELECT id, email FROM \"user\" WHERE role = 'coordinator' ORDER BY id LIMIT 1")
+        ).one()
+        conn.execute(
+            sa.text(
+                'UPDATE "user" SET password_hash = :h, must_change_password = :f WHERE id = :i'
+            ),
+            {"h": user_service.hash_password(PASSWORD), "i": user_id, "f": False},
+        )
+        programme_id = conn.execute(sa.text("SELECT min(id) FROM programme")).scalar()
+        long_action, events = conn.execute(
+            sa.text(
+                "SELECT action_id, count(*) FROM action_event GROUP BY action_id "
+                "ORDER BY count(*) DESC, action_id LIMIT 1"
+            )
+        ).one()
+        today = dt.datetime.now(dt.UTC).date()
+        owner = conn.execute(
+            sa.text(
+                "SELECT owner_user_id FROM action WHERE owner_user_id IS NOT NULL "
+                "AND status IN ('not_started', 'in_progress', 'blocked') AND due_on < :today "
+                "GROUP BY owner_user_id ORDER BY count(*) DESC, owner_user_id LIMIT 1"
+            ),
+            {"today": today},
+        ).scalar()
+        update_action = conn.execute(
+            sa.text(
+                "SELECT id FROM action WHERE status IN ('in_progress', 'blocked') "
+                "ORDER BY id DESC LIMIT 1"
+            )
+        ).scalar()
+    return {
+        "email": email,
+        "programme_id": programme_id,
+        "long_action": long_action,
+        "history_events": events,
+        "owner": owner,
+        "update_action": update_action,
+    }
+
+
+def _csv_filter(engine: Any, wanted: int = 1000) -> tuple[dict[str, str], int]:
+    """The list filter whose result is closest to ``wanted`` rows (one programme, a status...)."""
+    import sqlalchemy as sa
+
+    from tracker.db import new_session
+    from tracker.services import listing
+
+    with new_session(engine) as session:
+        programme = str(session.execute(sa.text("SELECT min(id) FROM programme")).scalar())
+        best: tuple[int, dict[str, str], int] | None = None
+        for status in ("", "not_started", "in_progress", "blocked", "implemented"):
+            for scope in ({}, {"programme": programme}):
+                args = scope | ({"status": status} if status else {})
+                count = listing.list_actions(session, listing.ActionFilter.from_args(args), 1).total
+                if best is None or abs(count - wanted) < best[0]:
+                    best = (abs(count - wanted), args, count)
+    assert best is not None
+    return best[1], best[2]
+
+
+def _features(app: Any) -> set[str]:
+    endpoints = set(app.view_functions)
+    found = set()
+    for name, endpoint in [
+        ("summary_all", "summary.index"),
+        ("summary_one", "summary.programme"),
+        ("list", "actions.list_actions"),
+        ("action_page", "actions.detail"),
+        ("status_update", "actions.update"),
+        ("csv_export", "exports.actions_csv"),
+    ]:
+        if endpoint in endpoints:
+            found.add(name)
+    try:
+        from tracker.reminders import tick  # noqa: F401
+
+        found.add("tick")
+    except ImportError:
+        pass
+    return found
+
+
+def run_worker(url: str, repeat: int) -> dict[str, Any]:
+    """Every in-process measurement against the database at ``url``."""
+    from tracker import create_app
+    from tracker.db import get_engine
+
+    result: dict[str, Any] = {}
+    smtp = _SMTPServer()
+    smtp.start()
+    app = create_app(
+        {
+            "SECRET_KEY": SECRET,
+            "DATABASE_URL": url,
+            "WTF_CSRF_ENABLED": False,
+            "LOG_LEVEL": "WARNING",
+            "OUTBOX_DIR": str(RESULTS / "outbox"),
+            "BASE_URL": "http://tracker.bench",
+            "MAIL_HOST": "127.0.0.1",
+            "MAIL_PORT": smtp.port,
+            "MAIL_SECURITY": "none",
+            "MAIL_FROM": "tracker <tracker@bench.example.org>",
+        }
+    )
+    engine = get_engine(app)
+    picked = _arrange(engine)
+    features = _features(app)
+    client = app.test_client()
+    answer = client.post("/auth/login", data={"email": picked["email"], "password": PASSWORD})
+    if answer.status_code != 302:
+        raise SystemExit(f"bench: cannot sign in ({answer.status_code})")
+
+    def page(path: str) -> Callable[[], Any]:
+        def get() -> None:
+            response = client.get(path)
+            body = response.get_data()
+            if response.status_code != 200:
+                raise SystemExit(f"bench: GET {path} answered {response.status_code}")
+            assert body
+
+        return get
+
+    programme = picked["programme_id"]
+    pages = {
+        "summary_all": ("summary_all", "/"),
+        "summary_one": ("summary_one", f"/programmes/{programme}/summary"),
+        "list_default": ("list", "/actions"),
+        "list_owner_overdue": ("list", f"/actions?owner={picked['owner']}&overdue=1"),
+        "action_page": ("action_page", f"/actions/{picked['long_action']}"),
+    }
+    for key, (feature, path) in pages.items():
+        result[key] = _median_ms(page(path), repeat) if feature in features else NOT_BUILT
+    result["history_events"] = picked["history_events"]
+
+    if "csv_export" in features:
+        args, rows = _csv_filter(engine)
+        query = urllib.parse.urlencode(args)
+        result["csv_export"] = _median_ms(page(f"/actions/export.csv?{query}"), repeat)
+        result["csv_rows"] = rows
+    else:
+        result["csv_export"] = result["csv_rows"] = NOT_BUILT
+
+    if "status_update" in features:
+        result["status_update"] = _median_ms(_status_updater(client, engine, picked), repeat)
+    else:
+        result["status_update"] = NOT_BUILT
+    result["rss_serving"] = _peak_rss_mib()
+
+    if "tick" in features:
+        with app.app_context():
+            result.update(_ticks(app, engine, smtp, repeat))
+    else:
+        result["tick_due"] = result["tick_nothing"] = result["reminders_due"] = NOT_BUILT
+    result["rss_process"] = _peak_rss_mib()
+    smtp.stop()
+    engine.dispose()
+    return result
+
+
+def _status_updater(client: Any, engine: Any, picked: dict[str, Any]) -> Callable[[], None]:
+    """Each call moves the action between in_progress and blocked, with a comment."""
+    import sqlalchemy as sa
+
+    action_id = picked["update_action"]
+
+    def update() -> None:
+        with engine.connect() as conn:
+            version, status = conn.execute(
+                sa.text("SELECT version, status FROM action WHERE id = :i"), {"i": action_id}
+            ).one()
+        target = "blocked" if status == "in_progress" else "in_progress"
+        response = client.post(
+            f"/actions/{action_id}/update",
+            data={
+                "version": str(version),
+                "status": target,
+                "comment": "Benchmark update.",
+                "owner": "keep",
+                "due_mode": "keep",
+            },
+        )
+        if response.status_code != 303:
+            raise SystemExit(f"bench: update answered {response.status_code}")
+
+    return update
+
+
+def _ticks(app: Any, engine: Any, smtp: _SMTPServer, repeat: int) -> dict[str, Any]:
+    """A catch-up tick, then ticks with ~1,000 fresh reminders, then ticks with nothing due."""
+    import sqlalchemy as sa
+
+    from tracker.mail import MailSettings
+    from tracker.reminders.tick import run_tick
+
+    settings = MailSettings.from_config(app.config)
+    now = dt.datetime.combine(dt.datetime.now(dt.UTC).date(), TICK_TIME, tzinfo=dt.UTC)
+    run_tick(engine, now, settings)  # everything already due: not measured
+
+    with engine.connect() as conn:
+        chosen = [
+            row[0]
+            for row in conn.execute(
+                sa.text(
+                    'SELECT a.id FROM action a JOIN "user" u ON u.id = a.owner_user_id '
+                    "WHERE a.status IN ('not_started', 'in_progress', 'blocked') AND u.active "
+                    "ORDER BY a.id LIMIT 1000"
+                )
+            )
+        ]
+        programme_days = dict(conn.execute(sa.text("SELECT id, timezone FROM programme")).all())
+
+    def line_count() -> int:
+        with engine.connect() as conn:
+            # Planned lines only: superseded thresholds are recorded too, as skipped.
+            count = conn.execute(
+                sa.text("SELECT count(*) FROM reminder_line WHERE state <> 'skipped'")
+            ).scalar()
+            return int(count or 0)
+
+    due_times, planned = [], []
+    for run in range(max(1, repeat)):
+        # A new due date starts a new series: its 7-days-before threshold was reached
+        # yesterday, so this tick plans one reminder per chosen action.
+        days_ahead = 6 - run % 6
+        _redate(engine, chosen, now, days_ahead, programme_days)
+        at = now + dt.timedelta(minutes=1 + run)
+        before = line_count()
+        started = time.perf_counter()
+        run_tick(engine, at, settings)
+        due_times.append(time.perf_counter() - started)
+        planned.append(line_count() - before)
+
+    nothing_times = []
+    for run in range(repeat + 1):
+        at = now + dt.timedelta(minutes=30 + run)
+        started = time.perf_counter()
+        outcome = run_tick(engine, at, settings)
+        if run:
+            nothing_times.append(time.perf_counter() - started)
+        if outcome.planned:
+            raise SystemExit(f"bench: the nothing-due tick planned {outcome.planned} mails")
+    return {
+        "tick_due": round(statistics.median(due_times) * 1000, 1),
+        "reminders_due": int(statistics.median(planned)),
+        "tick_nothing": round(statistics.median(nothing_times) * 1000, 1),
+        "mails_received": len(smtp.messages),
+    }
+
+
+def _redate(
+    engine: Any, action_ids: list[int], now: dt.datetime, days: int, zones: dict[int, str]
+) -> None:
+    import sqlalchemy as sa
+
+    from tracker.formatting import local_today
+
+    with engine.begin() as conn:
+        rows = conn.execute(
+            sa.text("SELECT id, programme_id FROM action WHERE id IN :ids").bindparams(
+                sa.bindparam("ids", expanding=True)
+            ),
+            {"ids": action_ids},
+        ).all()
+        updates = [
+            {"i": action_id, "d": local_today(zones[programme], now) + dt.timedelta(days=days)}
+            for action_id, programme in rows
+        ]
+        conn.execute(
+            sa.text(
+                "UPDATE action SET due_on = :d, follows_deadline = :f, version = version + 1 "
+                "WHERE id = :i"
+            ),
+            [u | {"f": False} for u in updates],
+        )
+
+
+class _SMTPServer:
+    """aiosmtpd on a free loopback port that counts what it accepts."""
+
+    def __init__(self) -> None:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.messages: list[bytes] = []
+        self.controller: Any = None
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.messages.append(envelope.original_content)
+        return "250 OK"
+
+    def start(self) -> None:
+        from aiosmtpd.controller import Controller
+
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self) -> None:
+        self.controller.stop()
+
+
+# --------------------------------------------------------------------------------------
+# The orchestrating half: databases, seeding, the worker process, gunicorn and wrk.
+
+
+def _env(url: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")}
+    env |= {
+        "TRACKER_DATABASE_URL": url,
+        "TRACKER_SECRET_KEY": SECRET,
+        "TRACKER_LOG_LEVEL": "INFO",
+        "TRACKER_OUTBOX_DIR": str(RESULTS / "outbox"),
+    }
+    return env
+
+
+def prepare_database(backend: str, size: int, args: argparse.Namespace) -> tuple[str, float]:
+    """A freshly migrated database seeded with ``size`` actions; its URL and the seed time."""
+    import sqlalchemy as sa
+
+    from tracker import migrate
+    from tracker.db import create_db_engine
+
+    if backend == "sqlite":
+        path = RESULTS / "db" / f"bench-{size}.sqlite"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for leftover in path.parent.glob(f"{path.name}*"):
+            leftover.unlink()
+        url = f"sqlite:///{path}"
+    else:
+        name = f"tracker_bench_{size}"
+        admin = create_db_engine(args.pg_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        admin.dispose()
+        url = sa.engine.make_url(args.pg_url).set(database=name).render_as_string(False)
+    engine = create_db_engine(url)
+    migrate.upgrade(engine)
+    engine.dispose()
+
+    command = [
+        str(BIN / "flask"), "--app", "tracker", "seed-synthetic",
+        "--programmes", str(min(PROGRAMMES, size)), "--actions", str(size),
+        "--events-per-action", str(args.events_per_action), "--seed", str(args.seed),
+    ]  # fmt: skip
+    started = time.perf_counter()
+    subprocess.run(command, cwd=ROOT, env=_env(url), check=True, stderr=subprocess.DEVNULL)
+    seconds = time.perf_counter() - started
+    # A database that grew over years has planner statistics; a bulk load has none yet.
+    engine = create_db_engine(url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("ANALYZE")
+    engine.dispose()
+    return url, round(seconds, 1)
+
+
+def run_in_fresh_process(url: str, repeat: int) -> dict[str, Any]:
+    command = [sys.executable, str(Path(__file__)), "--worker", url, "--repeat", str(repeat)]
+    log = RESULTS / "logs" / "worker.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("a") as stderr:
+        done = subprocess.run(
+            command, cwd=ROOT, env=_env(url), stdout=subprocess.PIPE, stderr=stderr, text=True
+        )
+    if done.returncode != 0:
+        raise SystemExit(f"bench: the in-process run failed; see {log}")
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _signed_in_cookie(base: str, email: str) -> str:
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    form = opener.open(f"{base}/auth/login", timeout=30).read().decode()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form)
+    data = {"email": email, "password": PASSWORD}
+    if token:
+        data["csrf_token"] = token.group(1)
+    opener.open(f"{base}/auth/login", urllib.parse.urlencode(data).encode(), timeout=30)
+    return "; ".join(f"{c.name}={c.value}" for c in jar)
+
+
+def _wait_idle(base: str) -> None:
+    """Let requests queued by the last wrk run finish, so they do not count against the next."""
+    import concurrent.futures
+
+    def probe(_: int) -> None:
+        urllib.request.urlopen(f"{base}/healthz", timeout=120).read()
+
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        list(pool.map(probe, range(4)))
+
+
+def _wrk(url: str, cookie: str, seconds: int, runs: int = 3) -> float | str:
+    rates = []
+    base = url.split("/", 3)
+    for _ in range(runs):
+        _wait_idle("/".join(base[:3]))
+        out = subprocess.run(
+            ["wrk", "-t1", "-c4", f"-d{seconds}s", "--timeout", "60s", "-H", f"Cookie: {cookie}",
+             url],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout  # fmt: skip
+        if "Non-2xx or 3xx responses" in out:
+            return f"errors: {out.split('Non-2xx or 3xx responses:')[1].split()[0]}"
+        rates.append(float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)))  # type: ignore[union-attr]
+    return round(statistics.median(rates), 1)
+
+
+def _children(pid: int) -> list[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(p) for p in path.read_text().split()] if path.exists() else []
+
+
+def _hwm_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return 0.0
+
+
+def run_load(url: str, email: str, args: argparse.Namespace, features: set[str]) -> dict[str, Any]:
+    """gunicorn -w 2 with the deploy config, and wrk against three endpoints."""
+    if shutil.which("wrk") is None:
+        message = "n/a (no wrk: apt-get install wrk)"
+        return dict.fromkeys(("rps_healthz", "rps_summary", "rps_list", "worker_hwm"), message)
+    port = _free_port()
+    log = (RESULTS / "logs" / "gunicorn.log").open("a")
+    server = subprocess.Popen(
+        [str(BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py", "--workers", "2",
+         "--bind", f"127.0.0.1:{port}"],
+        cwd=ROOT, env=_env(url), stdout=log, stderr=log,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                urllib.request.urlopen(f"{base}/healthz", timeout=2).read()
+                break
+            except OSError:
+                time.sleep(0.1)
+        cookie = _signed_in_cookie(base, email)
+        result: dict[str, Any] = {
+            "rps_healthz": _wrk(f"{base}/healthz", cookie, args.load_seconds),
+            "rps_summary": _wrk(f"{base}/", cookie, args.load_seconds)
+            if "summary_all" in features
+            else NOT_BUILT,
+            "rps_list": _wrk(f"{base}/actions", cookie, args.load_seconds)
+            if "list" in features
+            else NOT_BUILT,
+        }
+        result["worker_hwm"] = max((_hwm_mib(p) for p in _children(server.pid)), default=0.0)
+        return result
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
+
+
+def _app_features(url: str) -> set[str]:
+    from tracker import create_app
+
+    app = create_app({"SECRET_KEY": SECRET, "DATABASE_URL": url, "LOG_LEVEL": "WARNING"})
+    return _features(app)
+
+
+def _format(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:,.1f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value) if value is not None else "—"
+
+
+def render_table(results: dict[str, dict[str, Any]]) -> str:
+    columns = list(results)
+    width = max(len(label) for _, label in ROWS) + 2
+    cells = {c: [_format(results[c].get(key)) for key, _ in ROWS] for c in columns}
+    col_width = {c: max(len(c), *(len(v) for v in cells[c])) + 2 for c in columns}
+    lines = ["".ljust(width) + "".join(c.rjust(col_width[c]) for c in columns)]
+    for index, (_, label) in enumerate(ROWS):
+        lines.append(
+            label.ljust(width) + "".join(cells[c][index].rjust(col_width[c]) for c in columns)
+        )
+    return "\n".join(lines)
+
+
+def _ratio(a: Any, b: Any) -> float | None:
+    if isinstance(a, int | float) and isinstance(b, int | float) and b:
+        return a / b
+    return None
+
+
+def render_targets(results: dict[str, dict[str, Any]]) -> str:
+    """The issue's targets, as ratios within each backend, largest size against smallest."""
+    lines = []
+    for backend in ("sqlite", "postgresql"):
+        sizes = sorted(int(c.split()[1].replace(",", "")) for c in results if c.startswith(backend))
+        if not sizes:
+            continue
+        small, large = (results[f"{backend} {s:,}"] for s in (sizes[0], sizes[-1]))
+        label = f"{backend} {sizes[-1]:,} vs {sizes[0]:,}"
+        checks = [
+            ("summary all", _ratio(large.get("summary_all"), small.get("summary_all")), "<= 3"),
+            ("summary one", _ratio(large.get("summary_one"), small.get("summary_one")), "<= 3"),
+            ("list page 1", _ratio(large.get("list_default"), small.get("list_default")), "<= 3"),
+            ("worker peak RSS", _ratio(large.get("worker_hwm"), small.get("worker_hwm")), "<= 1.5"),
+            ("in-process RSS", _ratio(large.get("rss_serving"), small.get("rss_serving")),
+             "<= 1.5"),
+            ("idle tick / 1k tick", _ratio(large.get("tick_nothing"), large.get("tick_due")),
+             "<= 0.1"),
+            ("summary / healthz req/s",
+             _ratio(large.get("rps_summary"), large.get("rps_healthz")), ">= 0.1"),
+        ]  # fmt: skip
+        for name, ratio, target in checks:
+            if ratio is None:
+                shown, verdict = "n/a", ""
+            else:
+                limit = float(target.split()[1])
+                ok = ratio <= limit if target.startswith("<=") else ratio >= limit
+                shown, verdict = f"{ratio:.2f}", "met" if ok else "MISSED"
+            lines.append(f"{label:28} {name:26} {shown:>7}  target {target:8} {verdict}")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--events-per-action", type=int, default=10)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--load-seconds", type=int, default=5)
+    parser.add_argument("--no-load", action="store_true", help="Skip gunicorn and wrk.")
+    parser.add_argument(
+        "--pg-url",
+        default=os.environ.get(
+            "TRACKER_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+        ),
+    )
+    parser.add_argument("--worker", metavar="URL", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    sys.path.insert(0, str(ROOT))
+
+    if args.worker:
+        print(json.dumps(run_worker(args.worker, args.repeat)))
+        return
+
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s]
+    backends = [b.strip() for b in args.backends.split(",") if b.strip()]
+    results: dict[str, dict[str, Any]] = {}
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    for backend in backends:
+        for size in sizes:
+            column = f"{backend} {size:,}"
+            print(f"bench: {column}: seeding", file=sys.stderr, flush=True)
+            url, seed_seconds = prepare_database(backend, size, args)
+            print(f"bench: {column}: measuring in process", file=sys.stderr, flush=True)
+            result = {"seed_s": seed_seconds} | run_in_fresh_process(url, args.repeat)
+            if not args.no_load:
+                print(f"bench: {column}: gunicorn + wrk", file=sys.stderr, flush=True)
+                email = _email_of_bench_user(url)
+                result |= run_load(url, email, args, _app_features(url))
+            results[column] = result
+            (RESULTS / f"{stamp}.json").write_text(json.dumps(results, indent=2))
+    table = render_table(results)
+    targets = render_targets(results)
+    header = (
+        f"tracker benchmark {stamp}: {PROGRAMMES} programmes, {args.events_per_action} events "
+        f"per action, medians of {args.repeat} runs; wrk -t1 -c4 {args.load_seconds}s x3"
+    )
+    text = f"{header}\n\n{table}\n\n{targets}\n"
+    (RESULTS / f"{stamp}.txt").write_text(text)
+    (RESULTS / "latest.txt").write_text(text)
+    print(text)
+
+
+def _email_of_bench_user(url: str) -> str:
+    import sqlalchemy as sa
+
+    from tracker.db import create_db_engine
+
+    engine = create_db_engine(url)
+    with engine.connect() as conn:
+        email = conn.execute(
+            sa.text("SELECT email FROM \"user\" WHERE role = 'coordinator' ORDER BY id LIMIT 1")
+        ).scalar()
+    engine.dispose()
+    return str(email)
+
+
+if __name__ == "__main__":
+    main()
