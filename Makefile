@@ -40,6 +40,13 @@ run: init
 test: setup-dev
 	$(BIN)/pytest -n auto $(ARGS)
 
+## make fuzz: schemathesis against the API's own OpenAPI document, FUZZ_EXAMPLES (100) examples
+## per operation, on SQLite and on PostgreSQL (set TRACKER_TEST_DATABASE_URL, as for make test).
+FUZZ_EXAMPLES ?= 100
+fuzz: setup-dev
+	TRACKER_FUZZ=1 TRACKER_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -n 2 -m fuzz \
+		tests/test_api_fuzz.py $(ARGS)
+
 ## make bench: the benchmark of bench/run.py (not part of make test): 1k, 10k and 100k actions
 ## on SQLite and PostgreSQL; a subset with SIZES=1000,10000 BACKENDS=sqlite, more in BENCH_ARGS.
 ## Needs wrk (Debian: apt-get install wrk; installed here when run as root) and PostgreSQL at

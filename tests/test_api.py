@@ -546,8 +546,7 @@ def test_not_found_method_and_query_errors(
         ("overdue=yes", "overdue"),
         ("status=done", "status[0]"),
         ("colour=red", "colour"),
-        ("cursor=bm9wZQ", "cursor"),
-        ("page=1&cursor=", "page"),
+        ("cursor=abc", "cursor"),
     ]:
         problem = assert_problem(
             client.get(f"/api/v1/actions?{query}", headers=headers), 400, "invalid-parameter"
@@ -581,6 +580,7 @@ def test_profile_token_page_creates_shows_once_and_revokes(
     """A person creates a token (shown once), sees it listed by prefix, and revokes it."""
     owner = make_user("owner")
     login(owner)
+    assert 'href="/profile/tokens"' in client.get("/profile").get_data(as_text=True)
     created = client.post("/profile/tokens", data={"name": "NMAD sync", "scope": "write"})
     assert created.status_code == 201
     assert created.headers["Cache-Control"] == "no-store"

@@ -30,7 +30,7 @@ PREFIX = "/api/v1"
 REF_TEMPLATE = "#/components/schemas/{model}"
 JSON = "application/json"
 _PATH_PARAM = re.compile(r"\{(\w+)\}")
-_INTEGER = re.compile(r"^-?[0-9]{1,20}$")
+_INTEGER = re.compile(r"^-?[0-9]{1,20}(\.0+)?$")
 
 
 @dataclass(frozen=True)
@@ -135,7 +135,7 @@ def _item_schema(schema: dict[str, Any]) -> dict[str, Any]:
 def _coerce(text: str, types: set[str]) -> Any:
     """A query string value as the JSON value it stands for, when it is one."""
     if "integer" in types and _INTEGER.match(text):
-        return int(text)
+        return int(text.partition(".")[0])
     if "boolean" in types and text in ("true", "false"):
         return text == "true"
     return text

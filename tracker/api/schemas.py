@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from ..models import DeadlineKind, EventKind, Status, TokenScope, Treaty
 
@@ -24,7 +24,20 @@ DEFAULT_PER_PAGE = 50
 # Text may hold any character but NUL, which PostgreSQL cannot store.
 _NO_NUL = r"^[^\x00]*$"
 
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+def _integral(value: object) -> object:
+    """JSON Schema counts 448.0 as an integer, so the API does too (strictly: not "448")."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+_Integral = BeforeValidator(_integral)
+# Constraints before the validator: after it, pydantic writes them as "ge", not "minimum".
+Id = Annotated[int, Field(ge=1, le=MAX_ID), _Integral]
+Days = Annotated[int, Field(ge=0, le=36_500), _Integral]
+PageNumber = Annotated[int, Field(ge=1, le=1_000_000), _Integral]
+PerPage = Annotated[int, Field(ge=1, le=MAX_PER_PAGE), _Integral]
 Text = Annotated[str, StringConstraints(max_length=MAX_TEXT, pattern=_NO_NUL)]
 Url = Annotated[str, StringConstraints(max_length=MAX_URL, pattern=_NO_NUL)]
 ShortText = Annotated[str, StringConstraints(max_length=200, pattern=_NO_NUL)]
@@ -226,17 +239,19 @@ class ActionQuery(RequestModel):
     edition: ShortText | None = Field(default=None, description="A report edition, exactly.")
     programme: Id | None = None
     overdue: bool | None = Field(default=None, description="Only open actions past due.")
-    due_within: int | None = Field(
-        default=None, ge=0, le=36_500, description="Only open actions due within so many days."
+    due_within: Days | None = Field(
+        default=None, description="Only open actions due within so many days."
     )
     q: ShortText | None = Field(default=None, description="Words in the title or recommendation.")
     sort: Literal["due", "status", "changed"] = Field(
         default="due", description="Page pagination only; a cursor walks actions by id."
     )
-    page: int | None = Field(default=None, ge=1, le=1_000_000)
-    per_page: int = Field(default=DEFAULT_PER_PAGE, ge=1, le=MAX_PER_PAGE)
-    cursor: Annotated[str, StringConstraints(max_length=40, pattern=r"^[A-Za-z0-9_-]*$")] | None = (
-        Field(default=None, description="From ``next_cursor``; empty to start. Not with page.")
+    page: PageNumber | None = Field(default=None, description="Ignored when a cursor is given.")
+    per_page: PerPage = DEFAULT_PER_PAGE
+    cursor: Annotated[str, StringConstraints(pattern=r"^[0-9]{0,9}$")] | None = Field(
+        default=None,
+        description="Cursor pagination: empty to start, then ``next_cursor`` (the last id "
+        "seen). Takes precedence over page.",
     )
 
 
