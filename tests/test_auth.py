@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -12,11 +13,26 @@ from sqlmodel import Session, func, select
 
 from tests.conftest import DEFAULT_PASSWORD
 from tracker import create_app
+from tracker.db import get_engine
 from tracker.models import LoginAttempt, User, utcnow
 from tracker.services import security
 from tracker.services import users as user_service
 
 NEW_PASSWORD = "a brand new passphrase"
+
+
+@pytest.fixture
+def another_app(app_config: dict[str, Any]) -> Iterator[Callable[..., Flask]]:
+    """Another app instance on the same database (another worker), engine disposed after."""
+    built: list[Flask] = []
+
+    def build(**overrides: Any) -> Flask:
+        built.append(create_app({**app_config, **overrides}))
+        return built[-1]
+
+    yield build
+    for extra in built:
+        get_engine(extra).dispose()
 
 
 def _sign_in(client: FlaskClient, email: str, password: str, **kwargs: Any) -> Any:
@@ -25,6 +41,7 @@ def _sign_in(client: FlaskClient, email: str, password: str, **kwargs: Any) -> A
 
 def _attempts(session: Session) -> int:
     session.rollback()
+    session.expire_all()
     return session.exec(select(func.count()).select_from(LoginAttempt)).one()
 
 
@@ -74,13 +91,13 @@ def test_guard_allow_list_is_explicit() -> None:
 
 
 def test_api_paths_answer_401_in_json(client: FlaskClient, app: Flask) -> None:
-    """An API call without credentials gets a JSON problem, not a redirect to a page."""
+    """A non-API-v1 JSON path without sign-in gets a JSON problem, not a redirect to a page."""
 
-    @app.get("/api/v1/probe")
+    @app.get("/api/internal/probe")
     def probe() -> str:
         return "secret"
 
-    response = client.get("/api/v1/probe")
+    response = client.get("/api/internal/probe")
     assert response.status_code == 401
     assert response.mimetype == "application/problem+json"
     assert response.get_json()["status"] == 401
@@ -111,7 +128,7 @@ def test_inactive_account_cannot_sign_in(
 
 def test_sign_in_ignores_the_case_of_the_email(client: FlaskClient, make_user: Any) -> None:
     """E-mail addresses match whatever their case."""
-    user = make_user(email="Mixed.Case@Example.org")
+    make_user(email="Mixed.Case@Example.org")
     assert _sign_in(client, "MIXED.case@example.ORG", DEFAULT_PASSWORD).status_code == 302
 
 
@@ -134,9 +151,7 @@ def test_account_is_throttled_after_five_failures(
     assert client.get("/profile").status_code == 302
 
 
-def test_address_is_throttled_after_twenty_failures(
-    client: FlaskClient, session: Session
-) -> None:
+def test_address_is_throttled_after_twenty_failures(client: FlaskClient, session: Session) -> None:
     """Twenty failures from one address on different accounts block that address only."""
     for number in range(20):
         _sign_in(client, f"nobody{number}@example.org", "guess guess guess")
@@ -154,13 +169,13 @@ def test_address_is_throttled_after_twenty_failures(
 
 
 def test_throttle_holds_across_workers(
-    app_config: dict[str, Any], client: FlaskClient, make_user: Any
+    another_app: Callable[..., Flask], client: FlaskClient, make_user: Any
 ) -> None:
     """Failures made through one app instance block sign-in through another (shared database)."""
     user = make_user()
     for _ in range(5):
         _sign_in(client, user.email, "wrong wrong wrong")
-    other_worker = create_app(app_config)
+    other_worker = another_app()
     response = _sign_in(other_worker.test_client(), user.email, DEFAULT_PASSWORD)
     assert response.status_code == 429
 
@@ -193,6 +208,7 @@ def test_success_clears_the_accounts_failures(
         _sign_in(client, user.email, "wrong wrong wrong")
     assert _sign_in(client, user.email, DEFAULT_PASSWORD).status_code == 302
     session.rollback()
+    session.expire_all()
     assert security.count_failures(session, email=user.email, now=utcnow()) == 0
 
 
@@ -218,9 +234,7 @@ def test_sign_out_ends_this_session_only(app: Flask, make_user: Any) -> None:
     assert second.get("/profile").status_code == 200
 
 
-def test_password_change_ends_other_sessions(
-    app: Flask, make_user: Any, session: Session
-) -> None:
+def test_password_change_ends_other_sessions(app: Flask, make_user: Any, session: Session) -> None:
     """Changing the password keeps this browser signed in and signs the other one out."""
     user = make_user()
     mine, other = app.test_client(), app.test_client()
@@ -239,11 +253,12 @@ def test_password_change_ends_other_sessions(
     assert other.get("/profile").status_code == 302
     assert _sign_in(app.test_client(), user.email, NEW_PASSWORD).status_code == 302
     session.rollback()
+    session.expire_all()
     assert session.exec(select(User.session_version).where(User.id == user.id)).one() == 2
 
 
 def test_sign_out_everywhere_ends_every_session(app: Flask, make_user: Any) -> None:
-    """"Sign out everywhere" signs out this browser and every other one."""
+    """ "Sign out everywhere" signs out this browser and every other one."""
     user = make_user()
     mine, other = app.test_client(), app.test_client()
     _sign_in(mine, user.email, DEFAULT_PASSWORD)

@@ -27,7 +27,9 @@ _DUMMY_HASH: list[str] = []
 
 def _dummy_hash() -> str:
     if not _DUMMY_HASH:
-        _DUMMY_HASH.append(generate_password_hash("not a real password", method="scrypt"))
+        _DUMMY_HASH.append(
+            generate_password_hash("not a real password", method=user_service.PASSWORD_HASH_METHOD)
+        )
     return _DUMMY_HASH[0]
 
 
@@ -37,7 +39,7 @@ def safe_next(target: str | None) -> str:
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc and "\\" not in target:
             return target
-    return url_for("summary.index")
+    return home_url()
 
 
 def _client_address() -> str:
