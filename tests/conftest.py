@@ -190,12 +190,6 @@ def _fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("tracker.services.users.PASSWORD_HASH_METHOD", "scrypt:4096:8:1")
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Cheap scrypt in tests (N=2**12): the real cost is there for attackers, not the suite."""
-    monkeypatch.setattr("tracker.services.users.PASSWORD_HASH_METHOD", "scrypt:4096:8:1")
-
-
 @pytest.fixture
 def make_user(session: Session) -> Callable[..., Any]:
     """Create and commit a user: ``make_user(role="owner", organisation=org, email=...)``."""
