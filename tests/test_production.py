@@ -170,3 +170,35 @@ def test_proxy_fix_trusts_only_the_configured_hops(
     proxied.get("/healthz", headers=headers)
     addresses = [e["remote_addr"] for e in _log_lines(capsys.readouterr().err)]
     assert addresses == ["127.0.0.1", "203.0.113.9"]
+
+
+def test_scheduler_health_follows_the_heartbeat(client: FlaskClient, session: Any) -> None:
+    """/healthz/scheduler: 503 before any tick and after three missed intervals, else 200."""
+    import datetime as dt
+
+    from tracker.models import utcnow
+    from tracker.reminders.heartbeat import record_heartbeat
+
+    never = client.get("/healthz/scheduler")
+    assert never.status_code == 503 and never.get_json()["status"] == "never ran"
+
+    interval = client.application.config["SCHEDULER_INTERVAL_MINUTES"]
+    for minutes_ago, code, status in [
+        (3 * interval - 1, 200, "ok"),
+        (3 * interval + 1, 503, "stale"),
+        (0, 200, "ok"),
+    ]:
+        at = utcnow() - dt.timedelta(minutes=minutes_ago)
+        record_heartbeat(session, at=at, result={"planned": 2, "sent": 2})
+        session.commit()
+        answer = client.get("/healthz/scheduler")
+        body = answer.get_json()
+        assert (answer.status_code, body["status"]) == (code, status), minutes_ago
+        assert body["age_minutes"] == minutes_ago
+        assert body["last_result"]["sent"] == 2
+
+
+def test_a_dead_scheduler_leaves_the_web_node_healthy(client: FlaskClient) -> None:
+    """With no scheduler at all, /healthz still answers 200 for the load balancer."""
+    assert client.get("/healthz/scheduler").status_code == 503
+    assert client.get("/healthz").status_code == 200
