@@ -43,6 +43,7 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname,
             "logger": record.name,
             "event": record.getMessage(),
+            "pid": record.process,
         }
         for key in _CONTEXT:
             value = getattr(record, key, None)
