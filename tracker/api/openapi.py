@@ -290,8 +290,8 @@ def build_document(server_url: str = PREFIX) -> dict[str, Any]:
                 "Read programmes, their treaty deadlines, reports, scorecards, "
                 "recommendations, actions and summary figures; update actions under the "
                 "same rules as the web pages. Authenticate with a personal API token from "
-                "your profile page: `Authorization: Bearer <token>`. Errors are "
-                "`application/problem+json` (RFC 9457)."
+                "your profile page: Authorization: Bearer <token>. Errors are "
+                "application/problem+json (RFC 9457)."
             ),
         },
         "jsonSchemaDialect": "https://spec.openapis.org/oas/3.1/dialect/base",

@@ -58,7 +58,7 @@ class FieldError(BaseModel):
 
 
 class Problem(BaseModel):
-    """An error, as RFC 9457 ``application/problem+json``."""
+    """An error, as RFC 9457 application/problem+json."""
 
     type: str = Field(description="A URI naming the kind of problem; see the docs page.")
     title: str
@@ -221,7 +221,7 @@ class ActionPage(BaseModel):
     per_page: int
     pages: int | None = Field(description="How many pages, in page pagination.")
     next_cursor: str | None = Field(
-        description="In cursor pagination: pass it as ``cursor`` for the next page; "
+        description="In cursor pagination: pass it as cursor for the next page; "
         "null on the last page."
     )
 
@@ -233,7 +233,7 @@ class ActionQuery(RequestModel):
         default=None, description="Repeat for several: status=blocked&status=in_progress."
     )
     owner: Id | Literal["none"] | None = Field(
-        default=None, description="A user id, or ``none`` for actions nobody can act on."
+        default=None, description="A user id, or none for actions nobody can act on."
     )
     organisation: Id | None = None
     edition: ShortText | None = Field(default=None, description="A report edition, exactly.")
@@ -250,7 +250,7 @@ class ActionQuery(RequestModel):
     per_page: PerPage = DEFAULT_PER_PAGE
     cursor: Annotated[str, StringConstraints(pattern=r"^[0-9]{0,9}$")] | None = Field(
         default=None,
-        description="Cursor pagination: empty to start, then ``next_cursor`` (the last id "
+        description="Cursor pagination: empty to start, then next_cursor (the last id "
         "seen). Takes precedence over page.",
     )
 
@@ -265,7 +265,7 @@ class OwnerIn(RequestModel):
 class ActionUpdate(RequestModel):
     """A change to one action, checked by the same rules as the web form.
 
-    Give ``version`` from the last read; fields left out are not changed.
+    Give version from the last read; fields left out are not changed.
     """
 
     version: Id = Field(description="The action's version as you last read it.")

@@ -299,9 +299,9 @@ def _filter(query: schemas.ActionQuery) -> listing.ActionFilter:
     path="/actions",
     operation_id="list_actions",
     summary="List actions",
-    description="The same filters as the web list. Page pagination (``page``, ``per_page``, "
-    "``sort``) or cursor pagination (``cursor``, ``per_page``: start with an empty cursor, "
-    "then pass ``next_cursor``; actions come in id order, so a sync never skips one).",
+    description="The same filters as the web list. Page pagination (page, per_page, "
+    "sort) or cursor pagination (cursor, per_page: start with an empty cursor, "
+    "then pass next_cursor; actions come in id order, so a sync never skips one).",
     tag="actions",
     response=schemas.ActionPage,
     query=schemas.ActionQuery,
@@ -376,7 +376,7 @@ def _detail_out(caller: Caller, action_id: int) -> schemas.ActionDetail:
     operation_id="get_action",
     summary="One action",
     description="The action, its recommendation, the statuses the token's user may move it "
-    "to, and its full history. Keep ``version`` for an update.",
+    "to, and its full history. Keep version for an update.",
     tag="actions",
     response=schemas.ActionDetail,
     path_params=_ACTION_ID,
@@ -415,7 +415,7 @@ def _change(body: schemas.ActionUpdate) -> workflow.ActionChange:
     operation_id="update_action",
     summary="Update an action",
     description="Change the status (with a comment and evidence link), the owner or the due "
-    "date, under the same rules as the web form. ``version`` is required: when someone "
+    "date, under the same rules as the web form. version is required: when someone "
     "saved in between, nothing changes and 409 returns the current state. Needs a token "
     "with the write scope.",
     tag="actions",
