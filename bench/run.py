@@ -185,15 +185,10 @@ def _features(app: Any) -> set[str]:
     return found
 
 
-def run_worker(url: str, repeat: int) -> dict[str, Any]:
-    """Every in-process measurement against the database at ``url``."""
+def _bench_app(url: str, smtp_port: int = 0) -> Any:
     from tracker import create_app
-    from tracker.db import get_engine
 
-    result: dict[str, Any] = {}
-    smtp = _SMTPServer()
-    smtp.start()
-    app = create_app(
+    return create_app(
         {
             "SECRET_KEY": SECRET,
             "DATABASE_URL": url,
@@ -202,11 +197,19 @@ def run_worker(url: str, repeat: int) -> dict[str, Any]:
             "OUTBOX_DIR": str(RESULTS / "outbox"),
             "BASE_URL": "http://tracker.bench",
             "MAIL_HOST": "127.0.0.1",
-            "MAIL_PORT": smtp.port,
+            "MAIL_PORT": smtp_port,
             "MAIL_SECURITY": "none",
             "MAIL_FROM": "tracker <tracker@bench.example.org>",
         }
     )
+
+
+def run_pages(url: str, repeat: int) -> dict[str, Any]:
+    """Pages, one update and the export, through the test client; then the peak memory."""
+    from tracker.db import get_engine
+
+    result: dict[str, Any] = {}
+    app = _bench_app(url)
     engine = get_engine(app)
     picked = _arrange(engine)
     features = _features(app)
@@ -250,12 +253,22 @@ def run_worker(url: str, repeat: int) -> dict[str, Any]:
     else:
         result["status_update"] = NOT_BUILT
     result["rss_serving"] = _peak_rss_mib()
+    engine.dispose()
+    return result
 
-    if "tick" in features:
-        with app.app_context():
-            result.update(_ticks(app, engine, smtp, repeat))
-    else:
-        result["tick_due"] = result["tick_nothing"] = result["reminders_due"] = NOT_BUILT
+
+def run_ticks(url: str, repeat: int) -> dict[str, Any]:
+    """The reminder ticks, in their own process (bounded by the caller's limits)."""
+    from tracker.db import get_engine
+
+    smtp = _SMTPServer()
+    smtp.start()
+    app = _bench_app(url, smtp.port)
+    if "tick" not in _features(app):
+        return dict.fromkeys(("tick_due", "tick_nothing", "reminders_due"), NOT_BUILT)
+    engine = get_engine(app)
+    with app.app_context():
+        result = _ticks(app, engine, smtp, repeat)
     result["rss_process"] = _peak_rss_mib()
     smtp.stop()
     engine.dispose()
@@ -449,7 +462,10 @@ def prepare_database(backend: str, size: int, args: argparse.Namespace) -> tuple
         "--events-per-action", str(args.events_per_action), "--seed", str(args.seed),
     ]  # fmt: skip
     started = time.perf_counter()
-    subprocess.run(command, cwd=ROOT, env=_env(url), check=True, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        command, cwd=ROOT, env=_env(url), check=True,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
     seconds = time.perf_counter() - started
     # A database that grew over years has planner statistics; a bulk load has none yet.
     engine = create_db_engine(url)
@@ -459,16 +475,36 @@ def prepare_database(backend: str, size: int, args: argparse.Namespace) -> tuple
     return url, round(seconds, 1)
 
 
-def run_in_fresh_process(url: str, repeat: int) -> dict[str, Any]:
-    command = [sys.executable, str(Path(__file__)), "--worker", url, "--repeat", str(repeat)]
+def run_in_fresh_process(
+    url: str, phase: str, repeat: int, *, timeout: float | None = None, memory_gib: float = 0
+) -> dict[str, Any]:
+    """One phase in a new Python process; a phase over its time or memory says so instead."""
+    command = [
+        sys.executable, str(Path(__file__)), "--worker", url, "--phase", phase,
+        "--repeat", str(repeat),
+    ]  # fmt: skip
     log = RESULTS / "logs" / "worker.log"
     log.parent.mkdir(parents=True, exist_ok=True)
+
+    def limit_memory() -> None:
+        if memory_gib:
+            import resource
+
+            limit = int(memory_gib * 2**30)
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
     with log.open("a") as stderr:
-        done = subprocess.run(
-            command, cwd=ROOT, env=_env(url), stdout=subprocess.PIPE, stderr=stderr, text=True
-        )
+        try:
+            done = subprocess.run(
+                command, cwd=ROOT, env=_env(url), stdout=subprocess.PIPE, stderr=stderr,
+                text=True, timeout=timeout, preexec_fn=limit_memory,
+            )  # fmt: skip
+        except subprocess.TimeoutExpired:
+            return {"timed_out": f"n/a (over {timeout:.0f} s)"}
     if done.returncode != 0:
-        raise SystemExit(f"bench: the in-process run failed; see {log}")
+        if memory_gib and "MemoryError" in log.read_text()[-5000:]:
+            return {"timed_out": f"n/a (over {memory_gib:g} GiB)"}
+        raise SystemExit(f"bench: the {phase} phase failed; see {log}")
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
 
@@ -651,12 +687,17 @@ def main() -> None:
             "TRACKER_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
         ),
     )
+    parser.add_argument("--tick-repeat", type=int, default=3)
+    parser.add_argument("--tick-timeout", type=float, default=1200, help="Seconds (default 1200).")
+    parser.add_argument("--tick-memory-gib", type=float, default=6.0)
     parser.add_argument("--worker", metavar="URL", help=argparse.SUPPRESS)
+    parser.add_argument("--phase", choices=["pages", "ticks"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
 
     if args.worker:
-        print(json.dumps(run_worker(args.worker, args.repeat)))
+        phase = run_pages if args.phase == "pages" else run_ticks
+        print(json.dumps(phase(args.worker, args.repeat)))
         return
 
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -670,7 +711,18 @@ def main() -> None:
             print(f"bench: {column}: seeding", file=sys.stderr, flush=True)
             url, seed_seconds = prepare_database(backend, size, args)
             print(f"bench: {column}: measuring in process", file=sys.stderr, flush=True)
-            result = {"seed_s": seed_seconds} | run_in_fresh_process(url, args.repeat)
+            result = {"seed_s": seed_seconds} | run_in_fresh_process(url, "pages", args.repeat)
+            print(f"bench: {column}: reminder ticks", file=sys.stderr, flush=True)
+            ticks = run_in_fresh_process(
+                url, "ticks", args.tick_repeat, timeout=args.tick_timeout,
+                memory_gib=args.tick_memory_gib,
+            )  # fmt: skip
+            if "timed_out" in ticks:
+                ticks = dict.fromkeys(
+                    ("tick_due", "tick_nothing", "reminders_due", "rss_process"),
+                    ticks["timed_out"],
+                )
+            result |= ticks
             if not args.no_load:
                 print(f"bench: {column}: gunicorn + wrk", file=sys.stderr, flush=True)
                 email = _email_of_bench_user(url)
