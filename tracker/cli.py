@@ -162,7 +162,6 @@ COMMANDS = [
 
 def init_app(app: Flask) -> None:
     from .cli_accounts import create_user_command
-
     from .reminders.cli import COMMANDS as REMINDER_COMMANDS
 
     for command in [*COMMANDS, create_user_command, *REMINDER_COMMANDS]:
