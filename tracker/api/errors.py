@@ -192,7 +192,7 @@ def handle_http_error(error: HTTPException) -> Response:
     status = error.code or 500
     slug = _BY_STATUS.get(status)
     if slug is None:
-        log.error("unexpected HTTP %s on %s %s", status, request.method, request.path)
+        log.info("HTTP %s on %s %s", status, request.method, request.path)
         body = {"type": "about:blank", "title": error.name, "status": status}
         body["detail"] = gettext("The request could not be completed.")
         return Response(json.dumps(body), status=status, mimetype=PROBLEM_MIMETYPE)
