@@ -140,3 +140,14 @@ def test_bad_sizes_and_a_second_run_exit_2(runner: FlaskCliRunner, dump_database
     assert again.exit_code == 2
     assert "already has a programme" in again.output
     assert dump_database() == before
+
+
+def test_seeding_an_unmigrated_database_says_what_to_do(tmp_path: Path) -> None:
+    """Without init-db first, seed-synthetic exits 2 with one line naming the fix."""
+    from tracker import create_app
+
+    app = create_app({"SECRET_KEY": "x", "DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite'}"})
+    with app.app_context():
+        result = app.test_cli_runner().invoke(args=SEED_ARGS)
+    assert result.exit_code == 2
+    assert "run 'flask --app tracker init-db' first" in result.output

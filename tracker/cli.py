@@ -130,6 +130,8 @@ def seed_synthetic_command(
     programmes: int, actions: int, events_per_action: int, seed: int, today: dt.datetime | None
 ) -> None:
     """Fill the database with generated programmes, actions and histories (for benchmarks)."""
+    import sqlalchemy as sa
+
     from .services import synthetic
 
     plan = synthetic.SyntheticPlan(
@@ -139,6 +141,8 @@ def seed_synthetic_command(
         seed=seed,
         **({"today": today.date()} if today else {}),
     )
+    if not sa.inspect(db.get_engine()).has_table("action"):
+        fail("the database has no tables yet: run 'flask --app tracker init-db' first")
     try:
         plan.check()
         with (
