@@ -49,7 +49,10 @@ def load_demo_command() -> None:
     """Load the Cambodia demo once; running it again changes nothing."""
     with db.session_scope() as session:
         result = demo_service.load_demo(session)
+        story = demo_service.load_demo_story(session)
     click.echo("Cambodia demo loaded" if result.created else "Cambodia demo already loaded")
+    if story:
+        click.echo("demo accounts and a year of history added (no passwords: an admin sets them)")
 
 
 @click.command("import-profile")

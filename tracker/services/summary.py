@@ -30,6 +30,7 @@ from ..models import (
     Status,
     User,
 )
+from . import policy
 from . import programmes as programme_service
 
 OVERDUE_LIMIT = 10
@@ -177,9 +178,8 @@ def count_figures(session: Session, programme_id: int, today: dt.date) -> Figure
             _open_and(col(Action.due_on) < today),
             _open_and(col(Action.due_on) >= today, col(Action.due_on) <= soon30),
             _open_and(col(Action.due_on) >= today, col(Action.due_on) <= soon90),
-            _open_and(
-                col(Action.owner_user_id).is_(None), col(Action.owner_organisation_id).is_(None)
-            ),
+            # Same rule as the list's "unassigned": no owner who can act on it.
+            _open_and(sa.not_(policy.effectively_assigned())),
         ).where(col(Action.programme_id) == programme_id)
     ).one()
     values = [int(v or 0) for v in row]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 from flask import (
@@ -17,16 +19,31 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext
+from sqlmodel import Session
 from werkzeug.wrappers import Response as BaseResponse
 
 from ..auth import signed_in_user
-from ..db import get_session
+from ..db import get_engine, get_session, new_session
 from ..models import utcnow
 from ..services import calendar as calendar_service
 from ..services import exports as export_service
 from ..services.listing import ActionFilter
 
 bp = Blueprint("exports", __name__)
+T = TypeVar("T")
+
+
+def _streamed(produce: Callable[[Session], Iterator[T]]) -> Iterator[T]:
+    """Run ``produce`` on a session of its own, closed when the stream ends or is dropped.
+
+    A streamed body outlives the view: it must not borrow the request's session,
+    whose transaction would stay open until the client has read everything.
+    """
+    session = new_session(get_engine())
+    try:
+        yield from produce(session)
+    finally:
+        session.close()
 
 
 def _filter() -> ActionFilter:
@@ -48,8 +65,7 @@ def _attachment(name: str) -> dict[str, str]:
 def actions_csv() -> Response:
     """The filtered list, one row per action, streamed as it is read."""
     flt = _filter()
-    session = get_session()
-    body = stream_with_context(export_service.stream_csv(session, flt))
+    body = stream_with_context(_streamed(lambda s: export_service.stream_csv(s, flt)))
     return Response(
         body,
         mimetype="text/csv",
@@ -75,16 +91,15 @@ def _host() -> str:
 @bp.get("/calendar/<token>.ics")
 def calendar_feed(token: str) -> Response:
     """Public but secret: the token in the address is the credential."""
-    session = get_session()
-    user = calendar_service.user_for_feed_token(session, token)
+    user = calendar_service.user_for_feed_token(get_session(), token)
     if user is None:
         abort(404)
-    body = calendar_service.stream_feed(
-        session,
-        user,
-        host=_host(),
-        base_url=current_app.config["BASE_URL"],
-        only_mine=request.args.get("mine") == "1",
+    host, base_url = _host(), current_app.config["BASE_URL"]
+    only_mine = request.args.get("mine") == "1"
+    body = _streamed(
+        lambda s: calendar_service.stream_feed(
+            s, user, host=host, base_url=base_url, only_mine=only_mine
+        )
     )
     return Response(
         stream_with_context(body),

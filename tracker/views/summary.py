@@ -17,16 +17,16 @@ bp = Blueprint("summary", __name__)
 
 def actions_url(**filters: Any) -> str | None:
     """A link to the actions list filtered so; None while that page does not exist."""
-    if "actions.index" not in current_app.view_functions:
+    if "actions.list_actions" not in current_app.view_functions:
         return None
-    return url_for("actions.index", **filters)
+    return url_for("actions.list_actions", **filters)
 
 
 def action_url(action_id: int) -> str | None:
     """A link to one action's page, when that page exists."""
-    if "actions.show" not in current_app.view_functions:
+    if "actions.detail" not in current_app.view_functions:
         return None
-    return url_for("actions.show", action_id=action_id)
+    return url_for("actions.detail", action_id=action_id)
 
 
 def scheduler_heartbeat(session: Session) -> Any:
