@@ -13,7 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, col
 
 # One naming convention so that Alembic's batch mode on SQLite can find and
 # rebuild constraints by name, and so both databases carry the same names.
@@ -397,9 +397,7 @@ class ReminderLine(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=200, sa_column_kwargs={"unique": True})
-    outbox_message_id: int | None = Field(
-        default=None, foreign_key="outbox_message.id", index=True
-    )
+    outbox_message_id: int | None = Field(default=None, foreign_key="outbox_message.id", index=True)
     recipient_user_id: int = Field(foreign_key="user.id", index=True)
     kind: LineKind = Field(sa_type=_enum(LineKind))
     programme_id: int = Field(foreign_key="programme.id", index=True)
@@ -476,5 +474,5 @@ class ApiToken(SQLModel, table=True):
 
 # --- summary issue 5: indexes for the latest changes and a meeting's decisions ---
 
-sa.Index("ix_action_event_at", ActionEvent.at)
-sa.Index("ix_action_event_meeting_id", ActionEvent.meeting_id)
+sa.Index("ix_action_event_at", col(ActionEvent.at))
+sa.Index("ix_action_event_meeting_id", col(ActionEvent.meeting_id))
