@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Flask, Response
+from flask import Flask, Response, abort, request
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 
@@ -27,7 +27,15 @@ def _security_headers(response: Response) -> Response:
     return response
 
 
+def _refuse_nul_characters() -> None:
+    """No database stores a NUL in text (PostgreSQL refuses it): answer 400, not 500."""
+    values = [*request.args.values(), *request.form.values()]
+    if any("\x00" in value for value in values):
+        abort(400, description="The request contains a NUL character, which no text may hold.")
+
+
 def init_app(app: Flask) -> None:
+    app.before_request(_refuse_nul_characters)
     csrf.init_app(app)
     babel.init_app(app)
     app.jinja_env.autoescape = True
