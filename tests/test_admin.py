@@ -378,3 +378,31 @@ def test_create_user_command_refusals(
     assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0]
     assert result.stdout == ""
     assert dump_database() == before
+
+
+def test_with_mail_configured_an_admin_invites_by_mail(
+    client: FlaskClient, app: Flask, make_user: Any, login: Any, session: Session, smtp_server: Any
+) -> None:
+    """With SMTP set, a new account gets an invitation link by mail, not a temporary password."""
+    import datetime as dt
+
+    from tracker.db import get_engine
+    from tracker.mail import MailSettings
+    from tracker.reminders.tick import run_tick
+
+    app.config.update(smtp_server.config())
+    login(make_user(role="admin"))
+    response = client.post(
+        "/admin/users/new", data={"email": "new@example.org", "name": "New", "role": "viewer"}
+    )
+    assert response.status_code == 201
+    html = response.get_data(as_text=True)
+    assert 'class="secret"' not in html and "invitation" in html
+    run_tick(get_engine(app), dt.datetime.now(dt.UTC), MailSettings.from_config(app.config))
+    [mail] = [m for m in smtp_server.messages if m["To"] == "new@example.org"]
+    body = mail.get_body(preferencelist=("plain",)).get_content()
+    link = re.search(r"http://tracker\.test/auth/reset/\S+", body)
+    assert link is not None
+    session.rollback()
+    user = session.exec(select(User).where(User.email == "new@example.org")).one()
+    assert user.password_hash is None and not user.must_change_password

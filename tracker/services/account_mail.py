@@ -20,7 +20,9 @@ from ..mail import MailSettings, make_message_id
 from ..models import (
     AccountToken,
     MessageKind,
+    Organisation,
     OutboxMessage,
+    Role,
     TokenPurpose,
     User,
     utcnow,
@@ -104,6 +106,27 @@ def send_invitation(
         session, user, MessageKind.invitation, _("Your tracker account"), token,
         _("7 days"), settings, now,
     )  # fmt: skip
+
+
+def invite_user_by_mail(
+    session: Session,
+    *,
+    email: str,
+    name: str,
+    role: Role,
+    organisation: Organisation | None = None,
+    base_url: str | None = None,
+    settings: MailSettings | None = None,
+) -> User:
+    """An account with no password yet and an invitation to set one; the caller commits.
+
+    Where mail is configured this replaces the temporary password an admin would
+    otherwise have to pass on by hand.
+    """
+    user = user_service.create_user(session, email=email, name=name, role=role,
+                                    organisation=organisation)  # fmt: skip
+    send_invitation(session, user, base_url, settings=settings)
+    return user
 
 
 def send_password_reset(

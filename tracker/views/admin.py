@@ -8,7 +8,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext
 from pydantic import ValidationError
 from sqlmodel import Field, SQLModel
@@ -17,6 +26,7 @@ from werkzeug.wrappers import Response
 from ..auth import role_refusal, signed_in_user
 from ..db import get_session
 from ..models import Organisation, Role, User
+from ..services import account_mail
 from ..services import organisations as organisation_service
 from ..services import users as user_service
 
@@ -112,7 +122,25 @@ def new_user() -> str | tuple[str, int]:
         return _user_form_page("admin/user_form.html", 200, form=form, user=None)
     form, parsed, errors = _read_user_form(editing=False)
     session = get_session()
-    if parsed is not None:
+    if parsed is not None and current_app.config.get("MAIL_HOST"):
+        try:
+            invited = account_mail.invite_user_by_mail(
+                session,
+                email=parsed.email,
+                name=parsed.name,
+                role=parsed.role,
+                organisation=session.get(Organisation, parsed.organisation_id)
+                if parsed.organisation_id
+                else None,
+            )
+        except user_service.UserError as exc:
+            errors[exc.field or "email"] = str(exc)
+        else:
+            session.commit()
+            return render_template(
+                "admin/user_created.html", user=invited, password=None, reset=False
+            ), 201
+    elif parsed is not None:
         try:
             invitation = user_service.invite_user(
                 session,
