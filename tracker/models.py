@@ -258,6 +258,11 @@ class Action(SQLModel, table=True):
     updated_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
 
 
+# Scale issue 7: the actions list's default order starts with (due_on, id); with this
+# index PostgreSQL reads page 1 in order (incremental sort) instead of sorting every action.
+sa.Index("ix_action_due_on_id", Action.__table__.c.due_on, Action.__table__.c.id)  # type: ignore[attr-defined]
+
+
 class Meeting(SQLModel, table=True):
     """A progress review meeting; decisions taken there name it in the action history."""
 
