@@ -431,7 +431,7 @@ def _env(url: str) -> dict[str, str]:
     return env
 
 
-def prepare_database(backend: str, size: int, args: argparse.Namespace) -> tuple[str, float]:
+def prepare_database(backend: str, size: int, args: argparse.Namespace) -> tuple[str, float | str]:
     """A freshly migrated database seeded with ``size`` actions; its URL and the seed time."""
     import sqlalchemy as sa
 
@@ -440,18 +440,26 @@ def prepare_database(backend: str, size: int, args: argparse.Namespace) -> tuple
 
     if backend == "sqlite":
         path = RESULTS / "db" / f"bench-{size}.sqlite"
+        url = f"sqlite:///{path}"
+        if args.reuse and path.exists():
+            return _reused(url)
         path.parent.mkdir(parents=True, exist_ok=True)
         for leftover in path.parent.glob(f"{path.name}*"):
             leftover.unlink()
-        url = f"sqlite:///{path}"
     else:
         name = f"tracker_bench_{size}"
+        url = sa.engine.make_url(args.pg_url).set(database=name).render_as_string(False)
         admin = create_db_engine(args.pg_url, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+            exists = conn.exec_driver_sql(
+                "SELECT 1 FROM pg_database WHERE datname = %(n)s", {"n": name}
+            ).first()
+            if not (args.reuse and exists):
+                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
         admin.dispose()
-        url = sa.engine.make_url(args.pg_url).set(database=name).render_as_string(False)
+        if args.reuse and exists:
+            return _reused(url)
     engine = create_db_engine(url)
     migrate.upgrade(engine)
     engine.dispose()
@@ -473,6 +481,19 @@ def prepare_database(backend: str, size: int, args: argparse.Namespace) -> tuple
         conn.exec_driver_sql("ANALYZE")
     engine.dispose()
     return url, round(seconds, 1)
+
+
+def _reused(url: str) -> tuple[str, str]:
+    """A database seeded by an earlier run, brought to the newest schema and re-analysed."""
+    from tracker import migrate
+    from tracker.db import create_db_engine
+
+    engine = create_db_engine(url)
+    migrate.upgrade(engine)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("ANALYZE")
+    engine.dispose()
+    return url, "reused"
 
 
 def run_in_fresh_process(
@@ -667,7 +688,7 @@ def render_targets(results: dict[str, dict[str, Any]]) -> str:
             else:
                 limit = float(target.split()[1])
                 ok = ratio <= limit if target.startswith("<=") else ratio >= limit
-                shown, verdict = f"{ratio:.2f}", "met" if ok else "MISSED"
+                shown, verdict = f"{ratio:.3g}", "met" if ok else "MISSED"
             lines.append(f"{label:28} {name:26} {shown:>7}  target {target:8} {verdict}")
     return "\n".join(lines)
 
@@ -681,6 +702,10 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--load-seconds", type=int, default=5)
     parser.add_argument("--no-load", action="store_true", help="Skip gunicorn and wrk.")
+    parser.add_argument("--phases", default="pages,ticks,load", help="Any of pages,ticks,load.")
+    parser.add_argument(
+        "--reuse", action="store_true", help="Keep databases an earlier run seeded (no seed time)."
+    )
     parser.add_argument(
         "--pg-url",
         default=os.environ.get(
@@ -703,6 +728,7 @@ def main() -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s]
     backends = [b.strip() for b in args.backends.split(",") if b.strip()]
+    phases = set(args.phases.split(","))
     results: dict[str, dict[str, Any]] = {}
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     for backend in backends:
@@ -711,19 +737,22 @@ def main() -> None:
             print(f"bench: {column}: seeding", file=sys.stderr, flush=True)
             url, seed_seconds = prepare_database(backend, size, args)
             print(f"bench: {column}: measuring in process", file=sys.stderr, flush=True)
-            result = {"seed_s": seed_seconds} | run_in_fresh_process(url, "pages", args.repeat)
-            print(f"bench: {column}: reminder ticks", file=sys.stderr, flush=True)
-            ticks = run_in_fresh_process(
-                url, "ticks", args.tick_repeat, timeout=args.tick_timeout,
-                memory_gib=args.tick_memory_gib,
-            )  # fmt: skip
-            if "timed_out" in ticks:
-                ticks = dict.fromkeys(
-                    ("tick_due", "tick_nothing", "reminders_due", "rss_process"),
-                    ticks["timed_out"],
-                )
-            result |= ticks
-            if not args.no_load:
+            result: dict[str, Any] = {"seed_s": seed_seconds}
+            if "pages" in phases:
+                result |= run_in_fresh_process(url, "pages", args.repeat)
+            if "ticks" in phases:
+                print(f"bench: {column}: reminder ticks", file=sys.stderr, flush=True)
+                ticks = run_in_fresh_process(
+                    url, "ticks", args.tick_repeat, timeout=args.tick_timeout,
+                    memory_gib=args.tick_memory_gib,
+                )  # fmt: skip
+                if "timed_out" in ticks:
+                    ticks = dict.fromkeys(
+                        ("tick_due", "tick_nothing", "reminders_due", "rss_process"),
+                        ticks["timed_out"],
+                    )
+                result |= ticks
+            if "load" in phases and not args.no_load:
                 print(f"bench: {column}: gunicorn + wrk", file=sys.stderr, flush=True)
                 email = _email_of_bench_user(url)
                 result |= run_load(url, email, args, _app_features(url))
