@@ -117,7 +117,7 @@ def invite_user_by_mail(
     organisation: Organisation | None = None,
     base_url: str | None = None,
     settings: MailSettings | None = None,
-) -> User:
+) -> user_service.Invitation:
     """An account with no password yet and an invitation to set one; the caller commits.
 
     Where mail is configured this replaces the temporary password an admin would
@@ -126,7 +126,7 @@ def invite_user_by_mail(
     user = user_service.create_user(session, email=email, name=name, role=role,
                                     organisation=organisation)  # fmt: skip
     send_invitation(session, user, base_url, settings=settings)
-    return user
+    return user_service.Invitation(user=user, temporary_password=None)
 
 
 def send_password_reset(

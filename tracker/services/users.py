@@ -91,10 +91,13 @@ class UserError(ValueError):
 
 @dataclass(frozen=True)
 class Invitation:
-    """A new account and the temporary password to hand to its holder once."""
+    """A new account and the temporary password to hand to its holder once.
+
+    No password when the invitation goes by mail with a link to set one.
+    """
 
     user: User
-    temporary_password: str
+    temporary_password: str | None
 
 
 def normalise_email(email: str) -> str:

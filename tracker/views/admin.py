@@ -122,9 +122,16 @@ def new_user() -> str | tuple[str, int]:
         return _user_form_page("admin/user_form.html", 200, form=form, user=None)
     form, parsed, errors = _read_user_form(editing=False)
     session = get_session()
-    if parsed is not None and current_app.config.get("MAIL_HOST"):
+    if parsed is not None:
+        # With mail configured the person gets a link to set a password; without, the
+        # admin passes on a temporary one.
+        invite = (
+            account_mail.invite_user_by_mail
+            if current_app.config.get("MAIL_HOST")
+            else user_service.invite_user
+        )
         try:
-            invited = account_mail.invite_user_by_mail(
+            invitation = invite(
                 session,
                 email=parsed.email,
                 name=parsed.name,
@@ -137,25 +144,7 @@ def new_user() -> str | tuple[str, int]:
             errors[exc.field or "email"] = str(exc)
         else:
             session.commit()
-            return render_template(
-                "admin/user_created.html", user=invited, password=None, reset=False
-            ), 201
-    elif parsed is not None:
-        try:
-            invitation = user_service.invite_user(
-                session,
-                email=parsed.email,
-                name=parsed.name,
-                role=parsed.role,
-                organisation=session.get(Organisation, parsed.organisation_id)
-                if parsed.organisation_id
-                else None,
-            )
-        except user_service.UserError as exc:
-            errors[exc.field or "email"] = str(exc)
-        else:
-            session.commit()
-            # Rendered, not redirected: the password must not travel in a cookie.
+            # Rendered, not redirected: a password must not travel in a cookie.
             return render_template(
                 "admin/user_created.html",
                 user=invitation.user,
