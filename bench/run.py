@@ -736,9 +736,9 @@ def main() -> None:
             column = f"{backend} {size:,}"
             print(f"bench: {column}: seeding", file=sys.stderr, flush=True)
             url, seed_seconds = prepare_database(backend, size, args)
-            print(f"bench: {column}: measuring in process", file=sys.stderr, flush=True)
             result: dict[str, Any] = {"seed_s": seed_seconds}
             if "pages" in phases:
+                print(f"bench: {column}: pages in process", file=sys.stderr, flush=True)
                 result |= run_in_fresh_process(url, "pages", args.repeat)
             if "ticks" in phases:
                 print(f"bench: {column}: reminder ticks", file=sys.stderr, flush=True)
