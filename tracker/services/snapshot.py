@@ -2,9 +2,9 @@
 
 Each action's status, owner and due date at an instant is the value carried by its
 latest event of the matching kind before that instant (the ``created`` event holds
-the initial values). The database finds those events with a window function, so a
-snapshot, and the comparison of two snapshots, stay SQL queries with a LIMIT
-whatever the size of the programme.
+the initial values). The database finds those events through the (action_id, at) index, so a
+snapshot, and the comparison of two snapshots, stay SQL queries (index lookups per
+action, lists with a LIMIT) whatever the size of the programme.
 """
 
 from __future__ import annotations
@@ -44,30 +44,23 @@ def end_of_day(programme: Programme, day: dt.date) -> dt.datetime:
 
 
 def _latest(
-    programme_id: int,
-    before: dt.datetime,
-    condition: sa.ColumnElement[bool],
-    columns: list[Any],
-    name: str,
-) -> Any:
-    """Per action, the chosen columns of its newest event matching ``condition``."""
-    ranked = (
-        sa.select(
-            col(ActionEvent.action_id).label("action_id"),
-            *columns,
-            sa.func.row_number()
-            .over(
-                partition_by=col(ActionEvent.action_id),
-                order_by=(col(ActionEvent.at).desc(), col(ActionEvent.id).desc()),
-            )
-            .label("rn"),
+    before: dt.datetime, condition: sa.ColumnElement[bool], column: Any
+) -> sa.ScalarSelect[Any]:
+    """The value ``column`` of the action's newest event matching ``condition`` before ``before``.
+
+    A correlated lookup on the (action_id, at) index: a few index reads per action,
+    where a window over the whole journal would sort a million events.
+    """
+    return (
+        sa.select(column)
+        .where(
+            col(ActionEvent.action_id) == col(Action.id), col(ActionEvent.at) < before, condition
         )
-        .join(Action, col(Action.id) == col(ActionEvent.action_id))
-        .where(col(Action.programme_id) == programme_id, col(ActionEvent.at) < before, condition)
-        .subquery(f"{name}_ranked")
+        .order_by(col(ActionEvent.at).desc(), col(ActionEvent.id).desc())
+        .limit(1)
+        .correlate(Action)
+        .scalar_subquery()
     )
-    keep = [ranked.c.action_id] + [ranked.c[c.name] for c in columns]
-    return sa.select(*keep).where(ranked.c.rn == 1).subquery(name)
 
 
 def state_query(programme_id: int, before: dt.datetime, prefix: str = "s") -> Any:
@@ -75,43 +68,23 @@ def state_query(programme_id: int, before: dt.datetime, prefix: str = "s") -> An
 
     Only actions that existed then (had their ``created`` event) appear.
     """
-    status = _latest(
-        programme_id,
-        before,
-        col(ActionEvent.status_to).is_not(None),
-        [col(ActionEvent.status_to).label("status")],
-        f"{prefix}_status",
-    )
-    owner = _latest(
-        programme_id,
-        before,
-        col(ActionEvent.kind).in_([EventKind.created, EventKind.owner_changed]),
-        [
-            col(ActionEvent.owner_user_to).label("owner_user_id"),
-            col(ActionEvent.owner_organisation_to).label("owner_organisation_id"),
-        ],
-        f"{prefix}_owner",
-    )
-    due = _latest(
-        programme_id,
-        before,
-        col(ActionEvent.kind).in_([EventKind.created, EventKind.due_date_changed]),
-        [col(ActionEvent.due_to).label("due_on")],
-        f"{prefix}_due",
-    )
-    return (
+    has_status = col(ActionEvent.status_to).is_not(None)
+    owner_kinds = col(ActionEvent.kind).in_([EventKind.created, EventKind.owner_changed])
+    due_kinds = col(ActionEvent.kind).in_([EventKind.created, EventKind.due_date_changed])
+    rows = (
         sa.select(
-            status.c.action_id,
-            status.c.status,
-            owner.c.owner_user_id,
-            owner.c.owner_organisation_id,
-            due.c.due_on,
+            col(Action.id).label("action_id"),
+            _latest(before, has_status, col(ActionEvent.status_to)).label("status"),
+            _latest(before, owner_kinds, col(ActionEvent.owner_user_to)).label("owner_user_id"),
+            _latest(before, owner_kinds, col(ActionEvent.owner_organisation_to)).label(
+                "owner_organisation_id"
+            ),
+            _latest(before, due_kinds, col(ActionEvent.due_to)).label("due_on"),
         )
-        .select_from(status)
-        .outerjoin(owner, owner.c.action_id == status.c.action_id)
-        .outerjoin(due, due.c.action_id == status.c.action_id)
-        .subquery(prefix)
+        .where(col(Action.programme_id) == programme_id)
+        .subquery(f"{prefix}_rows")
     )
+    return sa.select(rows).where(rows.c.status.is_not(None)).subquery(prefix)
 
 
 @dataclass
