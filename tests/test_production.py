@@ -46,7 +46,7 @@ def test_healthz_is_503_when_the_database_is_unreachable(tmp_path: Path) -> None
 def _without_instance_config(tmp_path: Path) -> str:
     """Python that points Flask's instance folder at an empty directory, then goes on."""
     instance = tmp_path / "instance"
-    instance.mkdir()
+    instance.mkdir(exist_ok=True)
     return f"import flask\nflask.Flask.auto_find_instance_path = lambda self: {str(instance)!r}\n"
 
 
@@ -202,3 +202,25 @@ def test_a_dead_scheduler_leaves_the_web_node_healthy(client: FlaskClient) -> No
     """With no scheduler at all, /healthz still answers 200 for the load balancer."""
     assert client.get("/healthz/scheduler").status_code == 503
     assert client.get("/healthz").status_code == 200
+
+
+def test_flask_run_without_secret_key_stops_but_commands_run(tmp_path: Path) -> None:
+    """`flask run` serves browsers and refuses to start keyless; a command needs no key."""
+
+    def flask(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-c", _without_instance_config(tmp_path)
+             + "from flask.cli import main\nmain()", "--app", "tracker", *args],
+            cwd=ROOT, env=_env_without_key(tmp_path), capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+
+    served = flask("run", "--port", "0")
+    assert served.returncode != 0
+    assert [line for line in served.stderr.splitlines() if line.strip()] == [
+        "Error: TRACKER_SECRET_KEY is not set (and instance/config.py has no SECRET_KEY); "
+        "'make run' creates one for development"
+    ]
+    parsed = flask("import-profile", str(ROOT / "tracker/data/cambodia-2023-apmbc.txt"),
+                   "--dry-run", "--json")  # fmt: skip
+    assert parsed.returncode == 0, parsed.stderr
+    assert json.loads(parsed.stdout)["country"] == "Cambodia"

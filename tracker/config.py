@@ -80,6 +80,16 @@ def _parse_env(name: str, raw: str) -> Any:
     return raw
 
 
+def _running_a_command() -> bool:
+    """True inside a ``flask`` command other than ``run``, which serves browsers."""
+    if os.environ.get("FLASK_RUN_FROM_CLI") != "true":
+        return False
+    import click
+
+    context = click.get_current_context(silent=True)
+    return context is None or context.info_name != "run"
+
+
 def ensure_instance_config(instance_path: str | Path) -> Path:
     """Write ``instance/config.py`` with a random secret key if it does not exist yet."""
     path = Path(instance_path) / "config.py"
@@ -114,7 +124,7 @@ def load_config(app: Flask, test_config: dict[str, Any] | None = None) -> None:
     if app.config["HTTPS"]:
         app.config["SESSION_COOKIE_SECURE"] = True
         app.config["REMEMBER_COOKIE_SECURE"] = True
-    if not app.config.get("SECRET_KEY") and os.environ.get("FLASK_RUN_FROM_CLI") == "true":
+    if not app.config.get("SECRET_KEY") and _running_a_command():
         # Commands (import-profile, send-reminders, ...) sign nothing a browser keeps:
         # they need no shared key, so a throwaway one lets them run on a bare checkout.
         app.config["SECRET_KEY"] = secrets.token_hex(32)
