@@ -82,6 +82,23 @@ def current_deadline(session: Session, programme_id: int) -> dt.date | None:
     return change.new_on if change else None
 
 
+def current_deadlines(session: Session, programme_ids: list[int]) -> dict[int, dt.date]:
+    """``current_deadline`` of many programmes in one query (a few records per programme)."""
+    rows = session.execute(
+        sa.select(col(DeadlineChange.programme_id), col(DeadlineChange.new_on))
+        .where(col(DeadlineChange.programme_id).in_(programme_ids), _in_force())
+        .order_by(
+            col(DeadlineChange.programme_id),
+            sa.func.coalesce(DeadlineChange.decided_on, _EPOCH).desc(),
+            col(DeadlineChange.id).desc(),
+        )
+    ).all()
+    found: dict[int, dt.date] = {}
+    for programme_id, new_on in rows:
+        found.setdefault(programme_id, new_on)
+    return found
+
+
 def deadline_history(session: Session, programme_id: int) -> list[DeadlineChange]:
     """Every record, oldest decision first; pending requests last."""
     return list(
@@ -249,7 +266,9 @@ def _move_following_actions(
         session.execute(
             sa.update(Action)
             .where(col(Action.id).in_([a.id for a in actions]))
-            .values(due_on=new_due, version=Action.version + 1, updated_at=now)
+            .values(
+                due_on=new_due, version=Action.version + 1, updated_at=now, next_reminder_at=None
+            )
             .execution_options(synchronize_session="fetch")
         )
     session.flush()

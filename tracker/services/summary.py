@@ -32,6 +32,7 @@ from ..models import (
 )
 from . import policy
 from . import programmes as programme_service
+from .summary_cache import SummaryCache
 
 OVERDUE_LIMIT = 10
 LATEST_CHANGES_LIMIT = 10
@@ -168,30 +169,72 @@ def _open_and(*conditions: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
     return sa.func.sum(sa.case((sa.and_(col(Action.status).in_(_OPEN), *conditions), 1), else_=0))
 
 
-def count_figures(session: Session, programme_id: int, today: dt.date) -> Figures:
-    """Counts by status, overdue, due soon and unassigned, in one grouped query."""
-    soon30, soon90 = (today + dt.timedelta(days=d) for d in SOON_DAYS)
-    row = session.execute(
+def _per_programme_day(today_of: dict[int, dt.date], days: int = 0) -> sa.ColumnElement[Any]:
+    """SQL: each action's programme-local today (plus ``days``), from ``today_of``.
+
+    The world's zones span about two calendar days at any instant, so this is a
+    ``CASE`` over at most three lists of programme ids (a literal when all agree).
+    """
+    ids_of: dict[dt.date, list[int]] = {}
+    for programme_id, today in today_of.items():
+        ids_of.setdefault(today + dt.timedelta(days=days), []).append(programme_id)
+    days_seen = sorted(ids_of)
+    if len(days_seen) == 1:
+        return sa.literal(days_seen[0], sa.Date)
+    return sa.case(
+        *(
+            (col(Action.programme_id).in_(ids_of[day]), sa.literal(day, sa.Date))
+            for day in days_seen[:-1]
+        ),
+        else_=sa.literal(days_seen[-1], sa.Date),
+    )
+
+
+def count_figures_by_programme(
+    session: Session, today_of: dict[int, dt.date]
+) -> dict[int, Figures]:
+    """``count_figures`` of many programmes in one statement grouped by programme.
+
+    ``today_of`` maps each programme to its local today; a programme without actions
+    gets empty figures.
+    """
+    if not today_of:
+        return {}
+    today = _per_programme_day(today_of)
+    soon30, soon90 = (_per_programme_day(today_of, d) for d in SOON_DAYS)
+    due_on = col(Action.due_on)
+    rows = session.execute(
         sa.select(
+            col(Action.programme_id),
             sa.func.count(),
             *_status_counts(),
-            _open_and(col(Action.due_on) < today),
-            _open_and(col(Action.due_on) >= today, col(Action.due_on) <= soon30),
-            _open_and(col(Action.due_on) >= today, col(Action.due_on) <= soon90),
+            _open_and(due_on < today),
+            _open_and(due_on >= today, due_on <= soon30),
+            _open_and(due_on >= today, due_on <= soon90),
             # Same rule as the list's "unassigned": no owner who can act on it.
             _open_and(sa.not_(policy.effectively_assigned())),
-        ).where(col(Action.programme_id) == programme_id)
-    ).one()
-    values = [int(v or 0) for v in row]
-    total, statuses, rest = values[0], values[1 : 1 + len(Status)], values[1 + len(Status) :]
-    return Figures(
-        total=total,
-        by_status=dict(zip(Status, statuses, strict=True)),
-        overdue=rest[0],
-        due_within_30=rest[1],
-        due_within_90=rest[2],
-        unassigned=rest[3],
-    )
+        )
+        .where(col(Action.programme_id).in_(list(today_of)))
+        .group_by(col(Action.programme_id))
+    ).all()
+    figures = {programme_id: Figures() for programme_id in today_of}
+    for row in rows:
+        values = [int(v or 0) for v in row[1:]]
+        total, statuses, rest = values[0], values[1 : 1 + len(Status)], values[1 + len(Status) :]
+        figures[row[0]] = Figures(
+            total=total,
+            by_status=dict(zip(Status, statuses, strict=True)),
+            overdue=rest[0],
+            due_within_30=rest[1],
+            due_within_90=rest[2],
+            unassigned=rest[3],
+        )
+    return figures
+
+
+def count_figures(session: Session, programme_id: int, today: dt.date) -> Figures:
+    """Counts by status, overdue, due soon and unassigned, in one grouped query."""
+    return count_figures_by_programme(session, {programme_id: today})[programme_id]
 
 
 def count_by_owner(
@@ -420,18 +463,23 @@ def list_scorecards(session: Session, programme_id: int) -> list[tuple[Report, l
     return [(r, [c for c in criteria if c.report_id == r.id]) for r in reports]
 
 
-def summarise_programme(
-    session: Session, programme: Programme, *, today: dt.date | None = None
-) -> ProgrammeSummary:
-    """Everything the summary page shows for one programme."""
+@dataclass(frozen=True)
+class _Computed:
+    """The figures of one programme's summary that a cache may keep (no database objects)."""
+
+    figures: Figures
+    owners: list[OwnerRow]
+    owners_more: int
+    organisations: list[OwnerRow]
+    overdue: list[OverdueAction]
+    latest: list[Change]
+    burnup: list[BurnupPoint]
+
+
+def _compute_programme(session: Session, programme: Programme, today: dt.date) -> _Computed:
     assert programme.id is not None
-    today = today or local_today(programme.timezone)
     owners, more = count_by_owner(session, programme.id, today)
-    return ProgrammeSummary(
-        programme=programme,
-        today=today,
-        deadline=programme_service.current_deadline(session, programme.id),
-        history=programme_service.deadline_history(session, programme.id),
+    return _Computed(
         figures=count_figures(session, programme.id, today),
         owners=owners,
         owners_more=more,
@@ -439,6 +487,45 @@ def summarise_programme(
         overdue=list_overdue(session, programme.id, today),
         latest=list_latest_changes(session, programme.id),
         burnup=burnup_series(session, programme),
+    )
+
+
+def summarise_programme(
+    session: Session,
+    programme: Programme,
+    *,
+    today: dt.date | None = None,
+    cache: SummaryCache | None = None,
+) -> ProgrammeSummary:
+    """Everything the summary page shows for one programme.
+
+    With a ``cache``, the counts, lists and burn-up come from it while the data has not
+    changed (see ``summary_cache``); the deadline and the scorecards are read each time.
+    """
+    assert programme.id is not None
+    today = today or local_today(programme.timezone)
+    offset = utc_offset_minutes(programme.timezone)
+
+    def compute() -> _Computed:
+        return _compute_programme(session, programme, today)
+
+    computed = (
+        cache.get_or_compute(session, ("programme", programme.id, today, offset), compute)
+        if cache is not None
+        else compute()
+    )
+    return ProgrammeSummary(
+        programme=programme,
+        today=today,
+        deadline=programme_service.current_deadline(session, programme.id),
+        history=programme_service.deadline_history(session, programme.id),
+        figures=computed.figures,
+        owners=computed.owners,
+        owners_more=computed.owners_more,
+        organisations=computed.organisations,
+        overdue=computed.overdue,
+        latest=computed.latest,
+        burnup=computed.burnup,
         scores=list_scores(session, programme.id),
         reports=list_scorecards(session, programme.id),
     )
@@ -454,22 +541,30 @@ class ProgrammeLine:
     figures: Figures
 
 
-def summarise_programmes(session: Session) -> list[ProgrammeLine]:
-    """Every programme with its deadline and figures; one grouped query per programme."""
-    programmes = session.exec(select(Programme).order_by(Programme.country, Programme.treaty))
-    lines = []
-    for programme in programmes:
-        assert programme.id is not None
-        today = local_today(programme.timezone)
-        lines.append(
-            ProgrammeLine(
-                programme,
-                today,
-                programme_service.current_deadline(session, programme.id),
-                count_figures(session, programme.id, today),
-            )
-        )
-    return lines
+def summarise_programmes(
+    session: Session, *, cache: SummaryCache | None = None
+) -> list[ProgrammeLine]:
+    """Every programme with its deadline and figures: one grouped query for all the counts.
+
+    With a ``cache``, the counts come from it while the data has not changed.
+    """
+    programmes = list(session.exec(select(Programme).order_by(Programme.country, Programme.treaty)))
+    today_of = {p.id: local_today(p.timezone) for p in programmes if p.id is not None}
+
+    def compute() -> dict[int, Figures]:
+        return count_figures_by_programme(session, today_of)
+
+    figures = (
+        cache.get_or_compute(session, ("all", tuple(sorted(today_of.items()))), compute)
+        if cache is not None
+        else compute()
+    )
+    deadlines = programme_service.current_deadlines(session, list(today_of))
+    return [
+        ProgrammeLine(p, today_of[p.id], deadlines.get(p.id), figures[p.id])
+        for p in programmes
+        if p.id is not None
+    ]
 
 
 def count_programmes(session: Session) -> int:

@@ -3,23 +3,33 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
-from flask import Blueprint, abort, current_app, render_template, url_for
+from flask import Blueprint, abort, current_app, g, render_template, url_for
 from sqlmodel import Session
 
 from .. import charts
 from ..db import get_session
 from ..models import Programme
 from ..services import summary as summary_service
+from ..services.summary_cache import SummaryCache
 
 bp = Blueprint("summary", __name__)
 
 
 def actions_url(**filters: Any) -> str | None:
-    """A link to the actions list filtered so; None while that page does not exist."""
+    """A link to the actions list filtered so; None while that page does not exist.
+
+    The all-programmes page asks for three links per programme: the list's address is
+    built once per request and the filters appended, rather than a ``url_for`` each.
+    """
     if "actions.list_actions" not in current_app.view_functions:
         return None
-    return url_for("actions.list_actions", **filters)
+    base = g.get("summary_actions_base")
+    if base is None:
+        base = g.summary_actions_base = url_for("actions.list_actions")
+    query = urlencode(filters, doseq=True)
+    return f"{base}?{query}" if query else base
 
 
 def action_url(action_id: int) -> str | None:
@@ -41,8 +51,17 @@ def scheduler_heartbeat(session: Session) -> Any:
     return heartbeat(session)
 
 
+def summary_cache() -> SummaryCache:
+    """This process's cache of summary figures (``SUMMARY_CACHE_SIZE`` entries; 0 turns it off)."""
+    cache = current_app.extensions.get("tracker_summary_cache")
+    if cache is None:
+        size = int(current_app.config.get("SUMMARY_CACHE_SIZE", 256))
+        cache = current_app.extensions.setdefault("tracker_summary_cache", SummaryCache(size))
+    return cache
+
+
 def _render_programme(session: Session, programme: Programme, *, several: bool) -> str:
-    summary = summary_service.summarise_programme(session, programme)
+    summary = summary_service.summarise_programme(session, programme, cache=summary_cache())
     burnup = charts.burnup_chart(
         summary.burnup,
         today=summary.today,
@@ -68,7 +87,7 @@ def _render_programme(session: Session, programme: Programme, *, several: bool) 
 def index() -> str:
     """The home page: the programme's summary, or every programme when there are several."""
     session = get_session()
-    lines = summary_service.summarise_programmes(session)
+    lines = summary_service.summarise_programmes(session, cache=summary_cache())
     if len(lines) == 1:
         return _render_programme(session, lines[0].programme, several=False)
     return render_template(

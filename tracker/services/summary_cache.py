@@ -1,0 +1,115 @@
+"""A small in-process cache of the summary figures, cleared by any change to the data.
+
+The rule: an entry is used only while the database's *data generation* is the one it
+was computed at. The generation is read in one small statement on every request (a
+handful of index reads, whatever the size of the data):
+
+* ``max(action_event.id)``: every workflow change (status, owner, due date, comment,
+  creation, a meeting's decision, a deadline moving the actions that follow it)
+  writes an event, so this moves on every change to an action;
+* ``max(action.id)`` and ``max(action.updated_at)``: actions written without an event;
+* ``max(deadline_change.id)``, ``max(report.id)``, ``max(programme.id)``,
+  ``max(organisation.id)``: new deadline records, editions, programmes, organisations;
+* over the users: how many are active, the sum of their ``session_version`` and of
+  their organisation ids, and the newest id: deactivating an owner leaves their actions
+  effectively unassigned, and moving a member changes which organisations can act.
+
+Edits that move none of these (a user or organisation renamed in place) show once the
+entry is ``max_age`` seconds old (60 by default). Entries are keyed by what they
+describe (a programme or all of them) and the programme-local day, so they also turn
+over at midnight. The cache lives in one process (each gunicorn worker has its own)
+and holds at most ``max_entries`` entries, the least recently used going first.
+
+What is cached are plain figures (dataclasses of numbers, dates, names), never HTML:
+the pages carry per-user navigation and CSRF tokens.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from sqlmodel import Session, col
+
+from ..models import (
+    Action,
+    ActionEvent,
+    DeadlineChange,
+    Organisation,
+    Programme,
+    Report,
+    User,
+)
+
+T = TypeVar("T")
+
+
+def _generation_statement() -> sa.Select[Any]:
+    def newest(column: Any) -> sa.ScalarSelect[Any]:
+        return sa.select(sa.func.max(column)).scalar_subquery()
+
+    active = col(User.active).is_(True)
+    return sa.select(
+        newest(col(ActionEvent.id)),
+        newest(col(Action.id)),
+        newest(col(Action.updated_at)),
+        newest(col(DeadlineChange.id)),
+        newest(col(Report.id)),
+        newest(col(Programme.id)),
+        newest(col(Organisation.id)),
+        newest(col(User.id)),
+        sa.select(sa.func.count()).where(active).scalar_subquery(),
+        sa.select(sa.func.coalesce(sa.func.sum(col(User.session_version)), 0))
+        .where(active)
+        .scalar_subquery(),
+        sa.select(sa.func.coalesce(sa.func.sum(col(User.organisation_id)), 0))
+        .where(active)
+        .scalar_subquery(),
+    )
+
+
+def read_generation(session: Session) -> tuple[Any, ...]:
+    """The data generation (see the module docstring), in one statement."""
+    return tuple(session.execute(_generation_statement()).one())
+
+
+class SummaryCache:
+    """Figures per key, valid while the data generation stays the same."""
+
+    def __init__(self, max_entries: int = 256, max_age: float = 60.0) -> None:
+        self.max_entries = max_entries
+        self.max_age = max_age
+        self._entries: OrderedDict[Hashable, tuple[tuple[Any, ...], float, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get_or_compute(
+        self, session: Session, key: Hashable, compute: Callable[[], T], *, generation: Any = None
+    ) -> T:
+        """The entry for ``key`` if it is fresh, else ``compute()`` stored under ``key``."""
+        if self.max_entries <= 0:
+            return compute()
+        current = generation if generation is not None else read_generation(session)
+        now = time.monotonic()
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None and found[0] == current and now - found[1] < self.max_age:
+                self._entries.move_to_end(key)
+                return found[2]
+        value = compute()
+        with self._lock:
+            self._entries[key] = (current, now, value)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)
