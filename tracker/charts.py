@@ -202,15 +202,18 @@ def _step_path(
     today: dt.date,
     attr: str,
 ) -> str:
-    """A staircase: a total holds until the day it changes."""
+    """A staircase: a total holds until the day it changes.
+
+    Only the days on which this total changes add a step: a year of daily points
+    where the other total moved would otherwise add a redundant segment each.
+    """
     first = points[0]
     d = [f"M{_n(x(first.day))},{_n(y(getattr(first, attr)))}"]
     previous = getattr(first, attr)
     for point in points[1:]:
         value = getattr(point, attr)
-        d.append(f"H{_n(x(point.day))}")
         if value != previous:
-            d.append(f"V{_n(y(value))}")
+            d.append(f"H{_n(x(point.day))} V{_n(y(value))}")
         previous = value
     d.append(f"H{_n(x(max(today, points[-1].day)))}")
     return " ".join(d)
