@@ -385,8 +385,8 @@ def _redate(
         ]
         conn.execute(
             sa.text(
-                "UPDATE action SET due_on = :d, follows_deadline = :f, version = version + 1 "
-                "WHERE id = :i"
+                "UPDATE action SET due_on = :d, follows_deadline = :f, version = version + 1, "
+                "next_reminder_at = NULL WHERE id = :i"
             ),
             [u | {"f": False} for u in updates],
         )

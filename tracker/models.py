@@ -156,6 +156,9 @@ class Programme(SQLModel, table=True):
     escalate_overdue_days: int = 14
     escalate_idle_days: int = 60
     countdown_days: str = Field(default="365,180,90,30,7", max_length=100)
+    # The ISO week ("2025-W37") whose escalation digest was last planned, so that the
+    # escalation query runs once a week, not on every tick.
+    escalation_planned_week: str | None = Field(default=None, max_length=10)
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
@@ -256,11 +259,24 @@ class Action(SQLModel, table=True):
     version: int = 1
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    # Reminders (scale of issue 4): when the planner next needs to look at this action;
+    # NULL means "compute again" and is set by every change of the action.
+    next_reminder_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
 
 
 # Scale issue 7: the actions list's default order starts with (due_on, id); with this
 # index PostgreSQL reads page 1 in order (incremental sort) instead of sorting every action.
 sa.Index("ix_action_due_on_id", Action.__table__.c.due_on, Action.__table__.c.id)  # type: ignore[attr-defined]
+
+
+def _reschedule_reminders(target: Action, value: Any, oldvalue: Any, _initiator: Any) -> None:
+    """A changed status, owner or due date makes the reminder planner look again."""
+    if value != oldvalue:
+        target.next_reminder_at = None
+
+
+for _attribute in ("status", "due_on", "owner_user_id", "owner_organisation_id"):
+    sa.event.listen(getattr(Action, _attribute), "set", _reschedule_reminders)
 
 
 class Meeting(SQLModel, table=True):

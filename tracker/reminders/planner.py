@@ -15,7 +15,7 @@ import datetime as dt
 import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import sqlalchemy as sa
@@ -34,6 +34,7 @@ from ..models import (
     ReminderLine,
     Role,
     User,
+    UTCDateTime,
 )
 from ..services import programmes as programme_service
 from . import policy
@@ -72,14 +73,6 @@ class LineDraft:
         }
 
 
-@dataclass(frozen=True)
-class Candidate:
-    """The latest line of one series for one recipient, and the older lines it supersedes."""
-
-    latest: LineDraft
-    superseded: tuple[LineDraft, ...] = ()
-
-
 @dataclass
 class PlanResult:
     message_ids: list[int] = field(default_factory=list)
@@ -95,14 +88,14 @@ class _People:
     members: dict[int, list[User]]
     coordinators: list[User]
 
-    def responsible(self, action: Action) -> list[User]:
+    def responsible(self, owner_user_id: int | None, organisation_id: int | None) -> list[User]:
         """The owner if active, else the owning organisation's active members, else nobody."""
-        if action.owner_user_id is not None:
-            owner = self.users.get(action.owner_user_id)
+        if owner_user_id is not None:
+            owner = self.users.get(owner_user_id)
             if owner is not None:
                 return [owner]
-        if action.owner_organisation_id is not None:
-            return list(self.members.get(action.owner_organisation_id, []))
+        if organisation_id is not None:
+            return list(self.members.get(organisation_id, []))
         return []
 
 
@@ -139,199 +132,312 @@ def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
         yield items[start : start + size]
 
 
-def _draft(
-    kind: LineKind,
-    key: str,
-    user: User,
-    programme: Programme,
-    threshold: policy.Threshold,
-    *,
-    action: Action | None,
-    due_on: dt.date | None,
-    state: LineState,
-    reason: str | None = None,
-) -> LineDraft:
-    assert user.id is not None and programme.id is not None
-    return LineDraft(
-        key=f"{key}:u{user.id}",
-        recipient_user_id=user.id,
-        kind=kind,
-        programme_id=programme.id,
-        action_id=action.id if action else None,
-        due_on=due_on,
-        offset_days=threshold.offset_days,
-        reached_at=threshold.reached_at,
-        state=state,
-        reason=reason,
+@dataclass(frozen=True)
+class _Series:
+    """One series' latest reached threshold, for its recipients, before the outbox is read.
+
+    ``reached`` lists a short series (a countdown) in full; an action's older thresholds
+    are computed from its due date when needed, never enumerated up front.
+    """
+
+    kind: LineKind
+    prefix: str
+    recipients: tuple[User, ...]
+    programme: Programme
+    latest: policy.Threshold
+    stale: bool
+    action_id: int | None
+    due_on: dt.date
+    reached: tuple[policy.Threshold, ...] | None = None
+
+    def draft(
+        self, user: User, threshold: policy.Threshold, state: LineState, reason: str | None
+    ) -> LineDraft:
+        assert user.id is not None and self.programme.id is not None
+        return LineDraft(
+            key=f"{self.prefix}:{threshold.offset_days:+d}:u{user.id}",
+            recipient_user_id=user.id,
+            kind=self.kind,
+            programme_id=self.programme.id,
+            action_id=self.action_id,
+            due_on=self.due_on,
+            offset_days=threshold.offset_days,
+            reached_at=threshold.reached_at,
+            state=state,
+            reason=reason,
+        )
+
+    def latest_draft(self, user: User, today: dt.date) -> LineDraft:
+        if self.stale:
+            return self.draft(user, self.latest, LineState.skipped, "stale")
+        if policy.is_paused(user.reminders_paused_until, today):
+            return self.draft(user, self.latest, LineState.skipped, "paused")
+        return self.draft(user, self.latest, LineState.planned, None)
+
+    def superseded(self, user: User, recorded_offset: int | None) -> list[LineDraft]:
+        """The thresholds between the recipient's last recorded line and the latest one."""
+        programme = self.programme
+        older = policy.skipped_between(
+            self.reached,
+            self.latest,
+            recorded_offset,
+            due_on=self.due_on,
+            before_days=policy.parse_days(programme.remind_before_days),
+            overdue_every_days=programme.remind_overdue_every_days,
+            timezone=programme.timezone,
+        )
+        return [self.draft(user, t, LineState.skipped, "superseded") for t in older]
+
+
+@dataclass
+class _Work:
+    """What one planning pass found: new lines, the actions' next instants, the weeks."""
+
+    drafts: list[LineDraft] = field(default_factory=list)
+    # {"i": action id, "v": version read, "n": next reminder instant}
+    schedule: list[dict[str, Any]] = field(default_factory=list)
+    escalated: list[tuple[int, str]] = field(default_factory=list)
+
+
+def _actions_to_look_at(session: Session, now: dt.datetime) -> Sequence[Any]:
+    """Only the actions whose next threshold has come or that changed since (NULL)."""
+    return session.execute(
+        sa.select(
+            col(Action.id),
+            col(Action.programme_id),
+            col(Action.status),
+            col(Action.due_on),
+            col(Action.owner_user_id),
+            col(Action.owner_organisation_id),
+            col(Action.version),
+        )
+        .where(
+            sa.or_(
+                col(Action.next_reminder_at).is_(None),
+                col(Action.next_reminder_at) <= now,
+            )
+        )
+        .order_by(col(Action.programme_id), col(Action.due_on), col(Action.id))
+    ).all()
+
+
+def _action_series(
+    rows: Sequence[Any], programmes: dict[int, Programme], people: _People, now: dt.datetime
+) -> tuple[list[_Series], list[dict[str, Any]]]:
+    series: list[_Series] = []
+    schedule: list[dict[str, Any]] = []
+    for row in rows:
+        programme = programmes[row.programme_id]
+        if row.status not in OPEN_STATUSES or row.due_on is None:
+            schedule.append({"i": row.id, "v": row.version, "n": policy.NEVER})
+            continue
+        rules: dict[str, Any] = {
+            "before_days": policy.parse_days(programme.remind_before_days),
+            "overdue_every_days": programme.remind_overdue_every_days,
+            "timezone": programme.timezone,
+            "now": now,
+        }
+        next_at = policy.next_threshold_at(row.due_on, **rules)
+        schedule.append({"i": row.id, "v": row.version, "n": next_at})
+        latest = policy.latest_reached(row.due_on, **rules)
+        if latest is None:
+            continue
+        owners = people.responsible(row.owner_user_id, row.owner_organisation_id)
+        kind = LineKind.own if owners else LineKind.unassigned
+        recipients = tuple(owners or people.coordinators)
+        if recipients:
+            series.append(
+                _Series(
+                    kind,
+                    f"{kind.value}:a{row.id}:{row.due_on.isoformat()}",
+                    recipients,
+                    programme,
+                    latest,
+                    now - latest.reached_at > policy.STALE_AFTER,
+                    row.id,
+                    row.due_on,
+                )
+            )
+    return series, schedule
+
+
+def _countdown_series(
+    session: Session, programme: Programme, people: _People, now: dt.datetime
+) -> _Series | None:
+    assert programme.id is not None
+    if not people.coordinators:
+        return None
+    deadline = programme_service.current_deadline(session, programme.id)
+    if deadline is None:
+        return None
+    reached = policy.countdown_series(
+        deadline,
+        countdown_days=policy.parse_days(programme.countdown_days),
+        timezone=programme.timezone,
+        until=now,
+    )
+    if not reached:
+        return None
+    latest = reached[-1]
+    return _Series(
+        LineKind.countdown,
+        f"countdown:p{programme.id}:{deadline.isoformat()}",
+        tuple(people.coordinators),
+        programme,
+        latest,
+        now - latest.reached_at > policy.STALE_AFTER,
+        None,
+        deadline,
+        tuple(reached),
     )
 
 
-def _series_candidates(
-    kind: LineKind,
-    key: str,
-    recipients: Iterable[User],
-    programme: Programme,
-    decision: policy.Decision,
-    today: dt.date,
-    *,
-    action: Action | None,
-    due_on: dt.date,
-) -> Iterator[Candidate]:
-    latest = decision.latest
-    if latest is None:
-        return
-    for user in recipients:
-        if decision.stale is not None:
-            state, reason = LineState.skipped, "stale"
-        elif policy.is_paused(user.reminders_paused_until, today):
-            state, reason = LineState.skipped, "paused"
-        else:
-            state, reason = LineState.planned, None
-        older = tuple(
-            _draft(
-                kind,
-                f"{key}:{t.offset_days:+d}",
-                user,
-                programme,
-                t,
-                action=action,
-                due_on=due_on,
-                state=LineState.skipped,
-                reason="superseded",
-            )
-            for t in decision.superseded
-        )
-        yield Candidate(
-            _draft(
-                kind,
-                f"{key}:{latest.offset_days:+d}",
-                user,
-                programme,
-                latest,
-                action=action,
-                due_on=due_on,
-                state=state,
-                reason=reason,
-            ),
-            older,
-        )
-
-
-def collect_candidates(session: Session, now: dt.datetime) -> list[Candidate]:
-    """Every series' latest reached line at ``now``, whether or not it exists already."""
-    people = _load_people(session)
-    candidates: list[Candidate] = []
-    for programme in session.exec(select(Programme).order_by(col(Programme.id))):
-        candidates.extend(_programme_candidates(session, programme, people, now))
-    return candidates
-
-
-def _programme_candidates(
+def _escalation_drafts(
     session: Session, programme: Programme, people: _People, now: dt.datetime
-) -> Iterator[Candidate]:
+) -> tuple[list[LineDraft], str | None]:
+    """This ISO week's escalation lines, computed once per programme and week."""
     assert programme.id is not None
     tz = programme.timezone
+    week = policy.escalation_week(now, tz)
+    if week is None or not people.coordinators:
+        return [], None
+    label, at = week
+    if programme.escalation_planned_week == label:
+        return [], None
     today = policy.local_date(now, tz)
-    before = policy.parse_days(programme.remind_before_days)
-    actions = session.exec(
-        select(Action)
-        .where(Action.programme_id == programme.id, col(Action.status).in_(OPEN_STATUSES))
+    actions = session.execute(
+        sa.select(col(Action.id), col(Action.due_on))
+        .where(col(Action.programme_id) == programme.id, col(Action.status).in_(OPEN_STATUSES))
         .order_by(col(Action.due_on), col(Action.id))
     ).all()
-    for action in actions:
-        if action.due_on is None:
+    last_events = last_event_at(session, [a.id for a in actions])
+    drafts: list[LineDraft] = []
+    for action_id, due_on in actions:
+        reason = policy.escalation_reason(
+            due_on=due_on,
+            today=today,
+            last_event_at=last_events.get(action_id),
+            now=now,
+            overdue_days=programme.escalate_overdue_days,
+            idle_days=programme.escalate_idle_days,
+        )
+        if reason is None:
             continue
-        reached = policy.due_series(
-            action.due_on,
-            before_days=before,
-            overdue_every_days=programme.remind_overdue_every_days,
-            timezone=tz,
-            until=now,
-        )
-        decision = policy.decide(reached, now)
-        owners = people.responsible(action)
-        kind = LineKind.own if owners else LineKind.unassigned
-        yield from _series_candidates(
-            kind,
-            f"{kind.value}:a{action.id}:{action.due_on.isoformat()}",
-            owners or people.coordinators,
+        series = _Series(
+            LineKind.escalation,
+            f"escalation:a{action_id}:{label}",
+            tuple(people.coordinators),
             programme,
-            decision,
-            today,
-            action=action,
-            due_on=action.due_on,
+            policy.Threshold(at, 0),
+            False,
+            action_id,
+            due_on,
         )
-
-    week = policy.escalation_week(now, tz)
-    if week is not None and people.coordinators and actions:
-        label, at = week
-        last_events = last_event_at(session, [a.id for a in actions if a.id is not None])
-        for action in actions:
-            reason = policy.escalation_reason(
-                due_on=action.due_on,
-                today=today,
-                last_event_at=last_events.get(action.id or 0),
-                now=now,
-                overdue_days=programme.escalate_overdue_days,
-                idle_days=programme.escalate_idle_days,
+        for user in people.coordinators:
+            paused = policy.is_paused(user.reminders_paused_until, today)
+            draft = series.draft(
+                user,
+                series.latest,
+                LineState.skipped if paused else LineState.planned,
+                "paused" if paused else reason,
             )
-            if reason is None:
-                continue
-            for user in people.coordinators:
-                paused = policy.is_paused(user.reminders_paused_until, today)
-                yield Candidate(
-                    _draft(
-                        LineKind.escalation,
-                        f"escalation:a{action.id}:{label}",
-                        user,
-                        programme,
-                        policy.Threshold(at, 0),
-                        action=action,
-                        due_on=action.due_on,
-                        state=LineState.skipped if paused else LineState.planned,
-                        reason="paused" if paused else reason,
-                    )
-                )
+            # Escalation keys carry no offset: one line per action, week and coordinator.
+            drafts.append(replace(draft, key=f"{series.prefix}:u{user.id}"))
+    return drafts, label
 
-    deadline = programme_service.current_deadline(session, programme.id)
-    if deadline is not None and people.coordinators:
-        reached = policy.countdown_series(
-            deadline,
-            countdown_days=policy.parse_days(programme.countdown_days),
-            timezone=tz,
-            until=now,
+
+def _recorded_offsets(
+    session: Session, series: Sequence[_Series]
+) -> dict[tuple[str, int, int | None, dt.date | None, int], int]:
+    """The latest recorded offset per (kind, programme, action, due date, recipient)."""
+    recorded: dict[tuple[str, int, int | None, dt.date | None, int], int] = {}
+    group = (
+        col(ReminderLine.kind),
+        col(ReminderLine.programme_id),
+        col(ReminderLine.action_id),
+        col(ReminderLine.due_on),
+        col(ReminderLine.recipient_user_id),
+    )
+    statement = sa.select(*group, sa.func.max(ReminderLine.offset_days)).group_by(*group)
+    action_ids = sorted({s.action_id for s in series if s.action_id is not None})
+    programme_ids = sorted({s.programme.id or 0 for s in series if s.action_id is None})
+    wheres = [
+        col(ReminderLine.action_id).in_(chunk)
+        & col(ReminderLine.kind).in_([LineKind.own, LineKind.unassigned])
+        for chunk in _chunks(action_ids)
+    ]
+    if programme_ids:
+        wheres.append(
+            (col(ReminderLine.kind) == LineKind.countdown)
+            & col(ReminderLine.programme_id).in_(programme_ids)
         )
-        yield from _series_candidates(
-            LineKind.countdown,
-            f"countdown:p{programme.id}:{deadline.isoformat()}",
-            people.coordinators,
-            programme,
-            policy.decide(reached, now),
-            today,
-            action=None,
-            due_on=deadline,
+    for where in wheres:
+        for kind, programme_id, action_id, due_on, recipient, offset in session.execute(
+            statement.where(where)
+        ):
+            recorded[(LineKind(kind).value, programme_id, action_id, due_on, recipient)] = offset
+    return recorded
+
+
+def _new_drafts(session: Session, series: Sequence[_Series], now: dt.datetime) -> list[LineDraft]:
+    """The latest line of each series and recipient that is not recorded yet, with the
+    thresholds it supersedes since that recipient's last recorded line."""
+    latest: list[tuple[_Series, User, LineDraft]] = []
+    for one in series:
+        today = policy.local_date(now, one.programme.timezone)
+        latest.extend((one, user, one.latest_draft(user, today)) for user in one.recipients)
+    existing: set[str] = set()
+    for chunk in _chunks([draft.key for _s, _u, draft in latest]):
+        existing.update(
+            session.exec(select(ReminderLine.key).where(col(ReminderLine.key).in_(chunk)))
         )
+    fresh = [item for item in latest if item[2].key not in existing]
+    recorded = _recorded_offsets(session, list({id(s): s for s, _u, _d in fresh}.values()))
+    drafts: list[LineDraft] = []
+    for one, user, draft in fresh:
+        assert one.programme.id is not None and user.id is not None
+        offset = recorded.get(
+            (one.kind.value, one.programme.id, one.action_id, one.due_on, user.id)
+        )
+        drafts.append(draft)
+        drafts.extend(one.superseded(user, offset))
+    return drafts
+
+
+def _plan_work(session: Session, now: dt.datetime) -> _Work:
+    """Everything a tick at ``now`` would add, reading only what can have become due."""
+    people = _load_people(session)
+    programmes = {
+        p.id: p for p in session.exec(select(Programme).order_by(col(Programme.id))) if p.id
+    }
+    work = _Work()
+    rows = _actions_to_look_at(session, now)
+    series: list[_Series] = []
+    for chunk in _chunks(rows, 2000):
+        found, schedule = _action_series(chunk, programmes, people, now)
+        series.extend(found)
+        work.schedule.extend(schedule)
+    for programme in programmes.values():
+        drafts, week = _escalation_drafts(session, programme, people, now)
+        work.drafts.extend(drafts)
+        if week is not None:
+            assert programme.id is not None
+            work.escalated.append((programme.id, week))
+        countdown = _countdown_series(session, programme, people, now)
+        if countdown is not None:
+            series.append(countdown)
+    work.drafts.extend(_new_drafts(session, series, now))
+    return work
 
 
 def new_line_drafts(session: Session, now: dt.datetime) -> list[LineDraft]:
-    """The lines a tick at ``now`` would add: candidates whose latest line does not exist yet.
+    """The lines a tick at ``now`` would add: latest lines not recorded yet, and what they
+    supersede.
 
     Reading only, so ``--dry-run`` and tests can use it; planning itself still relies on
     the unique key, not on this check, when several ticks run at once.
     """
-    candidates = collect_candidates(session, now)
-    existing: set[str] = set()
-    keys = [c.latest.key for c in candidates]
-    for chunk in _chunks(keys):
-        existing.update(
-            session.exec(select(ReminderLine.key).where(col(ReminderLine.key).in_(chunk)))
-        )
-    drafts: list[LineDraft] = []
-    for candidate in candidates:
-        if candidate.latest.key not in existing:
-            drafts.append(candidate.latest)
-            drafts.extend(candidate.superseded)
-    return drafts
+    return _plan_work(session, now).drafts
 
 
 def _insert_if_absent(
@@ -356,6 +462,29 @@ def _insert_if_absent(
     return inserted
 
 
+def _record_schedule(session: Session, work: _Work) -> None:
+    """Store each action's next instant, unless the action changed meanwhile.
+
+    The version condition keeps a concurrent change's NULL ("compute again"); the
+    update touches neither ``version`` nor ``updated_at``, so it never conflicts with
+    someone editing the action.
+    """
+    table = Action.__table__  # type: ignore[attr-defined]
+    if work.schedule:
+        session.execute(
+            sa.update(table)
+            .where(table.c.id == sa.bindparam("i"), table.c.version == sa.bindparam("v"))
+            .values(next_reminder_at=sa.bindparam("n", type_=UTCDateTime())),
+            work.schedule,
+        )
+    for programme_id, week in work.escalated:
+        session.execute(
+            sa.update(Programme)
+            .where(col(Programme.id) == programme_id)
+            .values(escalation_planned_week=week)
+        )
+
+
 def reminder_message_id(line_keys: Iterable[str], domain: str) -> str:
     """The Message-ID of the mail carrying these lines: the same lines, the same identity."""
     digest = hashlib.sha256("\n".join(sorted(line_keys)).encode()).hexdigest()[:32]
@@ -365,10 +494,11 @@ def reminder_message_id(line_keys: Iterable[str], domain: str) -> str:
 def plan_reminders(session: Session, now: dt.datetime, *, domain: str) -> PlanResult:
     """Plan this tick's lines and group each recipient's new lines into one pending message."""
     result = PlanResult()
-    drafts = new_line_drafts(session, now)
-    if not drafts:
+    work = _plan_work(session, now)
+    _record_schedule(session, work)
+    if not work.drafts:
         return result
-    inserted = _insert_if_absent(session, drafts, now)
+    inserted = _insert_if_absent(session, work.drafts, now)
     by_recipient: dict[int, list[tuple[int, str]]] = defaultdict(list)
     for line_id, key, recipient_id, state in inserted:
         if state == LineState.planned:
@@ -464,7 +594,7 @@ def upcoming_reminders(
         for action in actions:
             if action.due_on is None:
                 continue
-            owners = people.responsible(action)
+            owners = people.responsible(action.owner_user_id, action.owner_organisation_id)
             kind = LineKind.own if owners else LineKind.unassigned
             for threshold in policy.due_series(
                 action.due_on,
@@ -472,6 +602,7 @@ def upcoming_reminders(
                 overdue_every_days=programme.remind_overdue_every_days,
                 timezone=tz,
                 until=until,
+                since=now,
             ):
                 if threshold.reached_at > now:
                     add(threshold.reached_at, owners or people.coordinators, kind, programme,

@@ -20,6 +20,9 @@ REMIND_AT = dt.time(8, 0)
 STALE_AFTER = dt.timedelta(days=7)
 # Overdue thresholds are generated up to this many periods, a guard against a bad date.
 MAX_OVERDUE_PERIODS = 1000
+# The "next reminder" instant of a series with no threshold left (or of a closed action):
+# far enough that no tick selects it, and not NULL, which means "compute again".
+NEVER = dt.datetime(9999, 12, 31, tzinfo=dt.UTC)
 
 
 class PolicyError(ValueError):
@@ -70,6 +73,17 @@ def local_date(now: dt.datetime, timezone: str) -> dt.date:
     return now.astimezone(ZoneInfo(timezone)).date()
 
 
+def _overdue_period(due_on: dt.date, every: int, timezone: str, now: dt.datetime) -> int:
+    """The last overdue period reached at ``now`` (0 when none), by arithmetic, not by
+    enumerating years of weekly thresholds."""
+    if every <= 0:
+        return 0
+    period = (local_date(now, timezone) - due_on).days // every
+    if period >= 1 and reached_at(due_on + dt.timedelta(days=period * every), timezone) > now:
+        period -= 1  # today's threshold, not reached before 08:00
+    return max(0, min(period, MAX_OVERDUE_PERIODS))
+
+
 def due_series(
     due_on: dt.date,
     *,
@@ -77,20 +91,106 @@ def due_series(
     overdue_every_days: int,
     timezone: str,
     until: dt.datetime,
+    since: dt.datetime | None = None,
 ) -> list[Threshold]:
-    """Every threshold of an action's series reached by ``until``, oldest first."""
+    """The thresholds of an action's series reached by ``until`` (and after ``since``),
+    oldest first."""
     thresholds = [
         Threshold(reached_at(due_on - dt.timedelta(days=days), timezone), -days)
         for days in before_days
     ]
-    if overdue_every_days > 0:
-        for period in range(1, MAX_OVERDUE_PERIODS + 1):
-            offset = period * overdue_every_days
-            at = reached_at(due_on + dt.timedelta(days=offset), timezone)
-            if at > until:
-                break
-            thresholds.append(Threshold(at, offset))
-    return sorted(t for t in thresholds if t.reached_at <= until)
+    first = 1 if since is None else _overdue_period(due_on, overdue_every_days, timezone, since) + 1
+    last = _overdue_period(due_on, overdue_every_days, timezone, until)
+    for period in range(first, last + 1):
+        offset = period * overdue_every_days
+        thresholds.append(
+            Threshold(reached_at(due_on + dt.timedelta(days=offset), timezone), offset)
+        )
+    return sorted(
+        t for t in thresholds if t.reached_at <= until and (since is None or t.reached_at > since)
+    )
+
+
+def latest_reached(
+    due_on: dt.date,
+    *,
+    before_days: Sequence[int],
+    overdue_every_days: int,
+    timezone: str,
+    now: dt.datetime,
+) -> Threshold | None:
+    """The most recent threshold of the series reached at ``now``, in constant time."""
+    period = _overdue_period(due_on, overdue_every_days, timezone, now)
+    if period:
+        offset = period * overdue_every_days
+        return Threshold(reached_at(due_on + dt.timedelta(days=offset), timezone), offset)
+    reached = [
+        Threshold(reached_at(due_on - dt.timedelta(days=days), timezone), -days)
+        for days in before_days
+    ]
+    return max((t for t in reached if t.reached_at <= now), default=None)
+
+
+def next_threshold_at(
+    due_on: dt.date,
+    *,
+    before_days: Sequence[int],
+    overdue_every_days: int,
+    timezone: str,
+    now: dt.datetime,
+) -> dt.datetime:
+    """When the series next reaches a threshold after ``now``; ``NEVER`` when it will not."""
+    upcoming = [
+        at
+        for days in before_days
+        if (at := reached_at(due_on - dt.timedelta(days=days), timezone)) > now
+    ]
+    period = _overdue_period(due_on, overdue_every_days, timezone, now) + 1
+    if overdue_every_days > 0 and period <= MAX_OVERDUE_PERIODS:
+        upcoming.append(
+            reached_at(due_on + dt.timedelta(days=period * overdue_every_days), timezone)
+        )
+    return min((at for at in upcoming if at > now), default=NEVER)
+
+
+def skipped_between(
+    reached: Sequence[Threshold] | None,
+    latest: Threshold,
+    recorded_offset: int | None,
+    *,
+    due_on: dt.date | None = None,
+    before_days: Sequence[int] = (),
+    overdue_every_days: int = 0,
+    timezone: str = "UTC",
+) -> tuple[Threshold, ...]:
+    """The thresholds a new ``latest`` supersedes: those after the last recorded one.
+
+    ``reached`` lists a short series (a programme's countdown, a handful of thresholds)
+    in full, and all of its older thresholds count when nothing is recorded yet. An
+    action's series is computed from its due date and the policy instead, and when
+    nothing is recorded yet (``recorded_offset`` None) it supersedes nothing: its older
+    thresholds predate the tracking of the series, and recording each of them would
+    write years of weekly rows for every action that has been late a long time.
+    """
+    if recorded_offset is None and reached is not None:
+        return tuple(t for t in reached if t.offset_days < latest.offset_days)
+    if recorded_offset is None or recorded_offset >= latest.offset_days:
+        return ()
+    if reached is None:
+        assert due_on is not None
+        thresholds = [
+            Threshold(reached_at(due_on - dt.timedelta(days=days), timezone), -days)
+            for days in before_days
+        ]
+        if overdue_every_days > 0:
+            first = max(1, recorded_offset // overdue_every_days + 1)
+            last = latest.offset_days // overdue_every_days
+            for period in range(first, last + 1):
+                offset = period * overdue_every_days
+                at = reached_at(due_on + dt.timedelta(days=offset), timezone)
+                thresholds.append(Threshold(at, offset))
+        reached = thresholds
+    return tuple(sorted(t for t in reached if recorded_offset < t.offset_days < latest.offset_days))
 
 
 def countdown_series(

@@ -182,7 +182,8 @@ def update_action(
     result = session.execute(
         sa.update(Action)
         .where(col(Action.id) == action_id, col(Action.version) == seen_version)
-        .values(**plan.values, version=Action.version + 1, updated_at=now)
+        # next_reminder_at=None: the reminder planner looks at the changed action again.
+        .values(**plan.values, version=Action.version + 1, updated_at=now, next_reminder_at=None)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount == 0:  # type: ignore[attr-defined]
