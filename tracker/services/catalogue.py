@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from ..formatting import local_today
@@ -47,12 +46,12 @@ def list_actions_after(
     Keyset pagination for systems that copy every action: a page boundary is an id,
     so actions added or changed while walking are neither skipped nor repeated.
     """
-    query = listing.filtered_query(session, flt)
-    total = session.execute(
-        sa.select(sa.func.count()).select_from(query.order_by(None).subquery())
-    ).scalar_one()
+    total = listing.count_actions(session, flt)
     result = session.execute(
-        query.where(col(Action.id) > after_id).order_by(col(Action.id)).limit(limit)
+        listing.filtered_query(session, flt)
+        .where(col(Action.id) > after_id)
+        .order_by(col(Action.id))
+        .limit(limit)
     ).all()
     todays: dict[int | None, dt.date] = {}
     rows = []

@@ -211,11 +211,11 @@ def _due_before(todays: dict[int, dt.date], days: int) -> sa.ColumnElement[bool]
     return sa.or_(sa.false(), *clauses)
 
 
-def filtered_query(session: Session, flt: ActionFilter) -> sa.Select[Any]:
-    """SELECT of the matching actions with their programme, report, owner and organisation."""
+def _joined() -> sa.Select[Any]:
+    """SELECT of actions with their programme, report, owner and organisation names."""
     owner = sa.orm.aliased(User, name="owner_user")
     assigned = policy.effectively_assigned().label("assigned")
-    query = (
+    return (
         sa.select(  # type: ignore[call-overload]
             Action, Programme, Report, owner.name, Organisation.short_name, assigned
         )
@@ -225,6 +225,29 @@ def filtered_query(session: Session, flt: ActionFilter) -> sa.Select[Any]:
         .outerjoin(owner, owner.id == Action.owner_user_id)
         .outerjoin(Organisation, col(Organisation.id) == Action.owner_organisation_id)
     )
+
+
+def filtered_query(session: Session, flt: ActionFilter) -> sa.Select[Any]:
+    """SELECT of the matching actions with their programme, report, owner and organisation."""
+    return _joined().where(*_conditions(session, flt))
+
+
+def _from_action(flt: ActionFilter, *columns: Any) -> sa.Select[Any]:
+    """SELECT of ``columns`` from ``action``, joined only to what ``flt``'s conditions name.
+
+    Counting and ordering on ``action`` alone lets the database use its indexes on
+    ``action``; only text search and the edition filter need the recommendation or report.
+    """
+    query = sa.select(*columns).select_from(Action)
+    if flt.text or flt.edition:
+        query = query.join(Recommendation, col(Recommendation.id) == Action.recommendation_id)
+    if flt.edition:
+        query = query.join(Report, col(Report.id) == Recommendation.report_id)
+    return query
+
+
+def _conditions(session: Session, flt: ActionFilter) -> list[sa.ColumnElement[bool]]:
+    """The WHERE clauses of ``flt``, on action (and on recommendation and report, see above)."""
     conditions: list[sa.ColumnElement[bool]] = []
     if flt.statuses:
         conditions.append(col(Action.status).in_(flt.statuses))
@@ -258,7 +281,7 @@ def filtered_query(session: Session, flt: ActionFilter) -> sa.Select[Any]:
         if flt.owned_by.organisation_id is not None:
             mine.append(col(Action.owner_organisation_id) == flt.owned_by.organisation_id)
         conditions.append(sa.or_(*mine))
-    return query.where(*conditions)
+    return conditions
 
 
 def _escape_like(text: str) -> str:
@@ -279,22 +302,44 @@ def _ordering(sort: str) -> list[Any]:
     return [due, _STATUS_ORDER, col(Action.id)]
 
 
+def count_actions(session: Session, flt: ActionFilter) -> int:
+    """How many actions match ``flt``: counted on ``action`` alone (see ``_from_action``)."""
+    return _count(session, flt, _conditions(session, flt))
+
+
+def _count(session: Session, flt: ActionFilter, conditions: list[sa.ColumnElement[bool]]) -> int:
+    query = _from_action(flt, sa.func.count()).where(*conditions)
+    return int(session.execute(query).scalar_one())
+
+
 def list_actions(
     session: Session, flt: ActionFilter, page: int = 1, *, size: int = PAGE_SIZE
 ) -> Page:
     """One page of the filtered, sorted list and the total, both counted in SQL.
 
     ``size`` is the page length (the API's ``per_page``; pages show ``PAGE_SIZE``).
+    The page's ids are chosen on ``action`` alone and only those rows are then joined
+    to the names they show, so the cost follows the page, not the table.
     """
-    query = filtered_query(session, flt)
-    total = session.execute(
-        sa.select(sa.func.count()).select_from(query.order_by(None).subquery())
-    ).scalar_one()
+    conditions = _conditions(session, flt)
+    total = _count(session, flt, conditions)
     pages = max(1, math.ceil(total / size))
     number = min(max(page, 1), pages)
-    result = session.execute(
-        query.order_by(*_ordering(flt.sort)).limit(size).offset((number - 1) * size)
-    ).all()
+    offset = (number - 1) * size
+    if flt.sort == "due" and total > offset + size:
+        conditions.append(_due_no_later_than_page(session, flt, conditions, offset + size))
+    ids = session.execute(
+        _from_action(flt, col(Action.id))
+        .where(*conditions)
+        .order_by(*_ordering(flt.sort))
+        .limit(size)
+        .offset(offset)
+    ).scalars()
+    position = {action_id: index for index, action_id in enumerate(ids)}
+    result = sorted(
+        session.execute(_joined().where(col(Action.id).in_(position))).all(),
+        key=lambda row: position[row[0].id],
+    )
     todays: dict[int, dt.date] = {}
     rows = []
     for action, programme, report, owner_name, organisation_name, assigned in result:
@@ -312,6 +357,29 @@ def list_actions(
             )
         )
     return Page(rows=rows, total=total, number=number, size=size)
+
+
+def _due_no_later_than_page(
+    session: Session, flt: ActionFilter, conditions: list[sa.ColumnElement[bool]], rows: int
+) -> sa.ColumnElement[bool]:
+    """A bound on due_on that keeps the first ``rows`` rows of the "due" order.
+
+    The order is ``due_on`` (empty last), status, id: no index serves the status step,
+    and SQLite cannot read ``NULLS LAST`` from one, so it would sort every match. The
+    due date of the ``rows``-th match comes from the index on ``(due_on, id)``; every
+    row up to there is due no later, so only those (and the rest of that date's ties)
+    are sorted. Without that many dated matches there is no bound.
+    """
+    last_due = session.execute(
+        _from_action(flt, col(Action.due_on))
+        .where(*conditions, col(Action.due_on).is_not(None))
+        .order_by(col(Action.due_on))
+        .limit(1)
+        .offset(rows - 1)
+    ).scalar()
+    if last_due is None:
+        return sa.true()
+    return col(Action.due_on) <= last_due
 
 
 @dataclass
