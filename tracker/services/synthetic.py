@@ -322,6 +322,10 @@ def seed_synthetic(
     _write_people(rng, writer, specs, plan, operator_ids, result)
     for index, spec in enumerate(specs):
         _write_actions(rng, writer, spec, plan, plan.actions_in(index), result)
+    # Planner statistics for what was just written: without them SQLite picks poor plans
+    # (a full sort for the actions list, minutes for a summary query) until someone runs
+    # ANALYZE. Both databases count the transaction's own rows.
+    session.execute(sa.text("ANALYZE"))
     return result
 
 
