@@ -44,47 +44,69 @@ def end_of_day(programme: Programme, day: dt.date) -> dt.datetime:
 
 
 def _latest(
-    before: dt.datetime, condition: sa.ColumnElement[bool], column: Any
+    before: dt.datetime,
+    condition: sa.ColumnElement[bool],
+    column: Any,
+    action_id: Any = None,
+    *,
+    after: dt.datetime | None = None,
 ) -> sa.ScalarSelect[Any]:
     """The value ``column`` of the action's newest event matching ``condition`` before ``before``.
 
     A correlated lookup on the (action_id, at) index: a few index reads per action,
-    where a window over the whole journal would sort a million events.
+    where a window over the whole journal would sort a million events. ``action_id`` is
+    the outer query's action id (``action.id`` by default).
     """
+    where = [
+        col(ActionEvent.action_id) == (col(Action.id) if action_id is None else action_id),
+        col(ActionEvent.at) < before,
+        condition,
+    ]
+    if after is not None:
+        where.append(col(ActionEvent.at) >= after)
     return (
         sa.select(column)
-        .where(
-            col(ActionEvent.action_id) == col(Action.id), col(ActionEvent.at) < before, condition
-        )
+        .where(*where)
         .order_by(col(ActionEvent.at).desc(), col(ActionEvent.id).desc())
         .limit(1)
-        .correlate(Action)
+        .correlate_except(ActionEvent)
         .scalar_subquery()
     )
 
 
-def state_query(programme_id: int, before: dt.datetime, prefix: str = "s") -> Any:
-    """A subquery: action_id, status, owner_user_id, owner_organisation_id, due_on at ``before``.
-
-    Only actions that existed then (had their ``created`` event) appear.
-    """
+def _state_columns(before: dt.datetime, action_id: Any = None) -> list[Any]:
+    """Status, owner user, owner organisation and due date at ``before``, as lookups."""
     has_status = col(ActionEvent.status_to).is_not(None)
     owner_kinds = col(ActionEvent.kind).in_([EventKind.created, EventKind.owner_changed])
     due_kinds = col(ActionEvent.kind).in_([EventKind.created, EventKind.due_date_changed])
+    return [
+        _latest(before, has_status, col(ActionEvent.status_to), action_id),
+        _latest(before, owner_kinds, col(ActionEvent.owner_user_to), action_id),
+        _latest(before, owner_kinds, col(ActionEvent.owner_organisation_to), action_id),
+        _latest(before, due_kinds, col(ActionEvent.due_to), action_id),
+    ]
+
+
+def state_query(programme_id: int, before: dt.datetime, prefix: str = "s") -> Any:
+    """A CTE: action_id, status, owner_user_id, owner_organisation_id, due_on at ``before``.
+
+    Only actions that existed then (had their ``created`` event) appear.
+    """
+    status, owner_user, owner_organisation, due_on = _state_columns(before)
     rows = (
         sa.select(
             col(Action.id).label("action_id"),
-            _latest(before, has_status, col(ActionEvent.status_to)).label("status"),
-            _latest(before, owner_kinds, col(ActionEvent.owner_user_to)).label("owner_user_id"),
-            _latest(before, owner_kinds, col(ActionEvent.owner_organisation_to)).label(
-                "owner_organisation_id"
-            ),
-            _latest(before, due_kinds, col(ActionEvent.due_to)).label("due_on"),
+            status.label("status"),
+            owner_user.label("owner_user_id"),
+            owner_organisation.label("owner_organisation_id"),
+            due_on.label("due_on"),
         )
         .where(col(Action.programme_id) == programme_id)
         .subquery(f"{prefix}_rows")
     )
-    return sa.select(rows).where(rows.c.status.is_not(None)).subquery(prefix)
+    # Materialised: each lookup runs once per action, where an inlined subquery would
+    # repeat it for every expression of the outer query that names the column.
+    return sa.select(rows).where(rows.c.status.is_not(None)).cte(prefix).prefix_with("MATERIALIZED")
 
 
 @dataclass
@@ -128,20 +150,12 @@ def take_snapshot(
     assert programme.id is not None
     before = end_of_day(programme, day)
     state = state_query(programme.id, before)
-    counts = session.execute(
-        sa.select(
-            state.c.status,
-            sa.func.count(),
-            sa.func.sum(
-                sa.case((sa.and_(state.c.status.in_(_OPEN), state.c.due_on < day), 1), else_=0)
-            ),
-        ).group_by(state.c.status)
-    ).all()
-    by_status = dict.fromkeys(Status, 0)
-    overdue = 0
-    for status, count, late in counts:
-        by_status[_status_value(status)] = int(count)
-        overdue += int(late or 0)
+    overdue_case = sa.and_(state.c.status.in_(_OPEN), state.c.due_on < day)
+
+    def total(condition: sa.ColumnElement[bool]) -> Any:
+        # Over every action, before the LIMIT: the counts and the first rows in one pass.
+        return sa.func.sum(sa.case((condition, 1), else_=0)).over()
+
     rows = session.execute(
         sa.select(
             state.c.action_id,
@@ -151,6 +165,8 @@ def take_snapshot(
             state.c.owner_organisation_id,
             sa.func.coalesce(User.name, col(Organisation.short_name)),
             state.c.due_on,
+            total(overdue_case),
+            *(total(state.c.status == s.value) for s in Status),
         )
         .join(Action, col(Action.id) == state.c.action_id)
         .outerjoin(User, col(User.id) == state.c.owner_user_id)
@@ -158,6 +174,10 @@ def take_snapshot(
         .order_by(state.c.action_id)
         .limit(limit)
     ).all()
+    overdue = int(rows[0][7] or 0) if rows else 0
+    by_status = dict.fromkeys(Status, 0)
+    if rows:
+        by_status = {s: int(v or 0) for s, v in zip(Status, rows[0][8:], strict=True)}
     actions = [
         ActionState(r[0], r[1], _status_value(r[2]), r[3], r[4], r[5], _as_date(r[6])) for r in rows
     ]
@@ -229,73 +249,111 @@ def changes_between(
     re-dated, reassigned and new actions, and the treaty deadline records decided between.
     """
     assert programme.id is not None
-    cur = state_query(programme.id, end_of_day(programme, day), "cur")
-    prev = state_query(programme.id, end_of_day(programme, since_day), "prev")
-    is_new = prev.c.action_id.is_(None)
-    status_moved = sa.and_(~is_new, cur.c.status != prev.c.status)
+    since_end, day_end = end_of_day(programme, since_day), end_of_day(programme, day)
+    # The state at the end of ``day``, and whether the action has any event between the
+    # two instants: only those actions need the earlier state looked up; for the others
+    # it is the same state, so their only possible change is becoming overdue.
+    moved = (
+        sa.exists()
+        .where(
+            col(ActionEvent.action_id) == col(Action.id),
+            col(ActionEvent.at) >= since_end,
+            col(ActionEvent.at) < day_end,
+        )
+        .correlate_except(ActionEvent)
+    )
+    names = ("status", "owner_user_id", "owner_organisation_id", "due_on")
+    now_rows = (
+        sa.select(
+            col(Action.id).label("action_id"),
+            *(c.label(n) for c, n in zip(_state_columns(day_end), names, strict=True)),
+            moved.label("moved"),
+        )
+        .where(col(Action.programme_id) == programme.id)
+        .subquery("cur_rows")
+    )
+    # Materialised: each lookup runs once per action, where an inlined subquery would
+    # repeat it for every condition below that names the column.
+    cur = (
+        sa.select(now_rows)
+        .where(now_rows.c.status.is_not(None))
+        .cte("cur")
+        .prefix_with("MATERIALIZED")
+    )
+    then = _state_columns(since_end, cur.c.action_id)
+    pair = (
+        sa.select(
+            cur,
+            *(
+                sa.case((cur.c.moved, lookup), else_=cur.c[n]).label(f"prev_{n}")
+                for lookup, n in zip(then, names, strict=True)
+            ),
+        )
+        .cte("pair")
+        .prefix_with("MATERIALIZED")
+    )
+    is_new = pair.c.prev_status.is_(None)
+    status_moved = sa.and_(~is_new, pair.c.status != pair.c.prev_status)
     owner_moved = sa.and_(
         ~is_new,
         sa.or_(
-            cur.c.owner_user_id.is_distinct_from(prev.c.owner_user_id),
-            cur.c.owner_organisation_id.is_distinct_from(prev.c.owner_organisation_id),
+            pair.c.owner_user_id.is_distinct_from(pair.c.prev_owner_user_id),
+            pair.c.owner_organisation_id.is_distinct_from(pair.c.prev_owner_organisation_id),
         ),
     )
-    redated = sa.and_(~is_new, cur.c.due_on.is_distinct_from(prev.c.due_on))
-    overdue_now = sa.and_(cur.c.status.in_(_OPEN), cur.c.due_on < day)
-    overdue_then = sa.and_(~is_new, prev.c.status.in_(_OPEN), prev.c.due_on < since_day)
+    redated = sa.and_(~is_new, pair.c.due_on.is_distinct_from(pair.c.prev_due_on))
+    overdue_now = sa.and_(pair.c.status.in_(_OPEN), pair.c.due_on < day)
+    overdue_then = sa.and_(~is_new, pair.c.prev_status.in_(_OPEN), pair.c.prev_due_on < since_day)
     became_overdue = sa.and_(overdue_now, sa.not_(overdue_then))
     changed = sa.or_(is_new, status_moved, owner_moved, redated, became_overdue)
 
-    def flag(condition: sa.ColumnElement[bool]) -> Any:
-        return sa.func.sum(sa.case((condition, 1), else_=0))
+    def total(condition: sa.ColumnElement[bool]) -> Any:
+        # Over every changed row, before the LIMIT: the counts and the list in one pass.
+        return sa.func.sum(sa.case((condition, 1), else_=0)).over()
 
-    joined = sa.select().select_from(cur).outerjoin(prev, prev.c.action_id == cur.c.action_id)
-    totals = session.execute(
-        joined.add_columns(
-            flag(status_moved),
-            flag(became_overdue),
-            flag(redated),
-            flag(owner_moved),
-            flag(is_new),
-        )
-    ).one()
-    counts = dict(
-        zip(
-            ("status", "overdue", "redated", "reassigned", "new"),
-            (int(v or 0) for v in totals),
-            strict=True,
-        )
-    )
     owner_to = sa.orm.aliased(User)
     org_to = sa.orm.aliased(Organisation)
     owner_from = sa.orm.aliased(User)
     org_from = sa.orm.aliased(Organisation)
     rows = session.execute(
-        joined.add_columns(
-            cur.c.action_id,
+        sa.select(
+            pair.c.action_id,
             col(Action.title),
             col(Report.edition),
             is_new,
-            prev.c.status,
-            cur.c.status,
+            pair.c.prev_status,
+            pair.c.status,
             sa.func.coalesce(owner_from.name, org_from.short_name),
             sa.func.coalesce(owner_to.name, org_to.short_name),
             owner_moved,
-            prev.c.due_on,
-            cur.c.due_on,
+            pair.c.prev_due_on,
+            pair.c.due_on,
             became_overdue,
+            total(status_moved),
+            total(became_overdue),
+            total(redated),
+            total(owner_moved),
+            total(is_new),
         )
-        .join(Action, col(Action.id) == cur.c.action_id)
+        .select_from(pair)
+        .join(Action, col(Action.id) == pair.c.action_id)
         .join(Recommendation, col(Recommendation.id) == Action.recommendation_id)
         .join(Report, col(Report.id) == Recommendation.report_id)
-        .outerjoin(owner_to, owner_to.id == cur.c.owner_user_id)
-        .outerjoin(org_to, org_to.id == cur.c.owner_organisation_id)
-        .outerjoin(owner_from, owner_from.id == prev.c.owner_user_id)
-        .outerjoin(org_from, org_from.id == prev.c.owner_organisation_id)
+        .outerjoin(owner_to, col(owner_to.id) == pair.c.owner_user_id)
+        .outerjoin(org_to, col(org_to.id) == pair.c.owner_organisation_id)
+        .outerjoin(owner_from, col(owner_from.id) == pair.c.prev_owner_user_id)
+        .outerjoin(org_from, col(org_from.id) == pair.c.prev_owner_organisation_id)
         .where(changed)
-        .order_by(cur.c.action_id)
+        .order_by(pair.c.action_id)
         .limit(limit)
     ).all()
+    counts = dict(
+        zip(
+            ("status", "overdue", "redated", "reassigned", "new"),
+            (int(v or 0) for v in rows[0][12:]) if rows else (0,) * 5,
+            strict=True,
+        )
+    )
     moves = [
         ActionMove(
             action_id=r[0],
