@@ -11,7 +11,7 @@ import datetime as dt
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -382,11 +382,18 @@ def _due_no_later_than_page(
     return col(Action.due_on) <= last_due
 
 
+class OwnerOption(NamedTuple):
+    """One person in the owner filter: only what the option shows."""
+
+    id: int
+    name: str
+
+
 @dataclass
 class FilterChoices:
     """What the filter form offers: people, organisations, editions, programmes."""
 
-    owners: list[User]
+    owners: list[OwnerOption]
     organisations: list[Organisation]
     editions: list[str]
     programmes: list[Programme]
@@ -396,14 +403,14 @@ def filter_choices(session: Session) -> FilterChoices:
     editions = session.exec(
         select(Report.edition).where(col(Report.edition).is_not(None)).distinct()
     ).all()
+    # Everyone who owns an action: a few thousand in a global tracker, so names only
+    # (no User objects) and an index probe per person rather than a pass over actions.
+    owns = sa.exists().where(col(Action.owner_user_id) == User.id)
+    owners = session.execute(
+        sa.select(col(User.id), col(User.name)).where(owns).order_by(col(User.name))
+    )
     return FilterChoices(
-        owners=list(
-            session.exec(
-                select(User)
-                .where(col(User.id).in_(select(Action.owner_user_id)))
-                .order_by(User.name)
-            )
-        ),
+        owners=[OwnerOption(user_id, name) for user_id, name in owners],
         organisations=list(session.exec(select(Organisation).order_by(Organisation.short_name))),
         editions=sorted(e for e in editions if e),
         programmes=list(session.exec(select(Programme).order_by(Programme.country))),
