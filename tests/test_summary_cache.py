@@ -72,3 +72,34 @@ def test_overview_page_shows_a_change_made_between_two_reads(
     session.commit()
     html = client.get("/").get_data(as_text=True)
     assert "40%" in html and "20%" not in html
+
+
+def test_programme_page_html_shows_a_change_at_once(
+    session: Session, client: FlaskClient, login: Any, make_user: Any
+) -> None:
+    """The programme page's cached body is re-rendered as soon as an action changes."""
+    world = build_world(session)
+    login(make_user(role="viewer"))
+    url = f"/programmes/{world.programme.id}/summary"
+    first = client.get(url).get_data(as_text=True)
+    assert "20%" in first and client.get(url).get_data(as_text=True) == first
+    change(session, world.actions[0], world.coordinator, "2025-06-14", status="implemented",
+           comment="Published.")  # fmt: skip
+    session.commit()
+    html = client.get(url).get_data(as_text=True)
+    assert "40%" in html and "20%" not in html
+
+
+def test_each_role_sees_its_own_links_around_the_cached_body(
+    session: Session, client: FlaskClient, login: Any, make_user: Any
+) -> None:
+    """A coordinator and then a viewer get the same figures, each with their own navigation."""
+    world = build_world(session)
+    url = f"/programmes/{world.programme.id}/summary"
+    login(make_user(role="coordinator", email="second-coordinator@example.org"))
+    coordinator_html = client.get(url).get_data(as_text=True)
+    login(make_user(role="viewer", email="second-viewer@example.org"))
+    viewer_html = client.get(url).get_data(as_text=True)
+    assert "20%" in coordinator_html and "20%" in viewer_html
+    assert ">Reminders</a>" in coordinator_html
+    assert ">Reminders</a>" not in viewer_html

@@ -20,8 +20,10 @@ describe (a programme or all of them) and the programme-local day, so they also 
 over at midnight. The cache lives in one process (each gunicorn worker has its own)
 and holds at most ``max_entries`` entries, the least recently used going first.
 
-What is cached are plain figures (dataclasses of numbers, dates, names), never HTML:
-the pages carry per-user navigation and CSRF tokens.
+It holds plain figures (dataclasses of numbers, dates, names) and, under the same rule,
+the summary pages' rendered bodies (``views/summary.py``), keyed also by the reader's
+role and locale. Never a whole page: the frame carries per-user navigation and CSRF
+tokens, and is rendered around the body on every request.
 """
 
 from __future__ import annotations

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, abort, current_app, g, render_template, url_for
+from flask import Blueprint, abort, current_app, g, render_template, request, url_for
+from flask_babel import get_locale, gettext
+from markupsafe import Markup
 from sqlmodel import Session
 
 from .. import charts
+from ..auth import signed_in_user
 from ..db import get_session
+from ..formatting import local_today
 from ..models import Programme
 from ..services import summary as summary_service
 from ..services.summary_cache import SummaryCache
@@ -60,7 +67,40 @@ def summary_cache() -> SummaryCache:
     return cache
 
 
-def _render_programme(session: Session, programme: Programme, *, several: bool) -> str:
+@dataclass(frozen=True)
+class _Page:
+    """A rendered summary body and its page title, as the cache keeps them."""
+
+    title: str
+    body: Markup
+
+
+def _page_key(*what: Hashable) -> tuple[Hashable, ...]:
+    """What a rendered body depends on besides the data: the reader's role and locale, and
+    the address the links are built under."""
+    user = signed_in_user()
+    role = user.role.value if user is not None else None
+    return ("page", *what, role, str(get_locale()), request.script_root)
+
+
+def _cached_page(session: Session, key: tuple[Hashable, ...], render: Callable[[], _Page]) -> str:
+    """The page: its body from the cache while the data generation holds, the frame (per-user
+    navigation, CSRF token, scheduler heartbeat) rendered around it on every request."""
+    page = summary_cache().get_or_compute(session, key, render)
+    return render_template(
+        "summary/page.html",
+        title=page.title,
+        body=page.body,
+        heartbeat=scheduler_heartbeat(session),
+    )
+
+
+def _render_body(template: str, **context: Any) -> Markup:
+    """A summary body rendered by Jinja with autoescape on, so it is safe to re-insert as is."""
+    return Markup(render_template(template, **context))  # noqa: S704 (autoescaped Jinja output)
+
+
+def _render_programme(session: Session, programme: Programme, *, several: bool) -> _Page:
     summary = summary_service.summarise_programme(session, programme, cache=summary_cache())
     burnup = charts.burnup_chart(
         summary.burnup,
@@ -68,7 +108,7 @@ def _render_programme(session: Session, programme: Programme, *, several: bool) 
         deadline=summary.deadline,
         history=summary.history,
     )
-    return render_template(
+    body = _render_body(
         "summary/programme.html",
         s=summary,
         several=several,
@@ -79,23 +119,31 @@ def _render_programme(session: Session, programme: Programme, *, several: bool) 
         status_order=charts.STATUS_ORDER,
         actions_url=actions_url,
         action_url=action_url,
-        heartbeat=scheduler_heartbeat(session),
     )
+    return _Page(f"{gettext('Summary')}: {programme.country}", body)
+
+
+def _render_index(session: Session) -> _Page:
+    lines = summary_service.summarise_programmes(session, cache=summary_cache())
+    if len(lines) == 1:
+        return _render_programme(session, lines[0].programme, several=False)
+    body = _render_body("summary/all.html", lines=lines, actions_url=actions_url)
+    return _Page(gettext("All programmes"), body)
+
+
+def _quarter_hour() -> tuple[dt.date, int]:
+    """The UTC day and quarter of an hour: every time zone's offset is a whole number of
+    quarter hours, so no programme's local day changes within one."""
+    now = dt.datetime.now(dt.UTC)
+    return now.date(), (now.hour * 60 + now.minute) // 15
 
 
 @bp.get("/")
 def index() -> str:
     """The home page: the programme's summary, or every programme when there are several."""
     session = get_session()
-    lines = summary_service.summarise_programmes(session, cache=summary_cache())
-    if len(lines) == 1:
-        return _render_programme(session, lines[0].programme, several=False)
-    return render_template(
-        "summary/all.html",
-        lines=lines,
-        actions_url=actions_url,
-        heartbeat=scheduler_heartbeat(session),
-    )
+    key = _page_key("index", _quarter_hour())
+    return _cached_page(session, key, lambda: _render_index(session))
 
 
 @bp.get("/programmes/<int:programme_id>/summary")
@@ -104,5 +152,15 @@ def programme(programme_id: int) -> str:
     found = session.get(Programme, programme_id)
     if found is None:
         abort(404)
-    several = summary_service.count_programmes(session) > 1
-    return _render_programme(session, found, several=several)
+    key = _page_key(
+        "programme",
+        programme_id,
+        local_today(found.timezone),
+        summary_service.utc_offset_minutes(found.timezone),
+    )
+
+    def render() -> _Page:
+        several = summary_service.count_programmes(session) > 1
+        return _render_programme(session, found, several=several)
+
+    return _cached_page(session, key, render)
