@@ -774,15 +774,12 @@ def main() -> None:
 
 
 def _email_of_bench_user(url: str) -> str:
-    import sqlalchemy as sa
-
+    """The coordinator the load run signs in as, with the bench password set (a load-only
+    run has not been through the pages phase, which sets it)."""
     from tracker.db import create_db_engine
 
     engine = create_db_engine(url)
-    with engine.connect() as conn:
-        email = conn.execute(
-            sa.text("SELECT email FROM \"user\" WHERE role = 'coordinator' ORDER BY id LIMIT 1")
-        ).scalar()
+    email = _arrange(engine)["email"]
     engine.dispose()
     return str(email)
 
