@@ -129,6 +129,20 @@ def app(app_config: dict[str, Any]) -> Iterator[Flask]:
 
 
 @pytest.fixture
+def another_app(app_config: dict[str, Any]) -> Iterator[Callable[..., Flask]]:
+    """Another app instance on the same database (another worker), engine disposed after."""
+    built: list[Flask] = []
+
+    def build(**overrides: Any) -> Flask:
+        built.append(create_app({**app_config, **overrides}))
+        return built[-1]
+
+    yield build
+    for extra in built:
+        get_engine(extra).dispose()
+
+
+@pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -12,27 +12,11 @@ from flask.testing import FlaskClient
 from sqlmodel import Session, func, select
 
 from tests.conftest import DEFAULT_PASSWORD
-from tracker import create_app
-from tracker.db import get_engine
 from tracker.models import LoginAttempt, User, utcnow
 from tracker.services import security
 from tracker.services import users as user_service
 
 NEW_PASSWORD = "a brand new passphrase"
-
-
-@pytest.fixture
-def another_app(app_config: dict[str, Any]) -> Iterator[Callable[..., Flask]]:
-    """Another app instance on the same database (another worker), engine disposed after."""
-    built: list[Flask] = []
-
-    def build(**overrides: Any) -> Flask:
-        built.append(create_app({**app_config, **overrides}))
-        return built[-1]
-
-    yield build
-    for extra in built:
-        get_engine(extra).dispose()
 
 
 def _sign_in(client: FlaskClient, email: str, password: str, **kwargs: Any) -> Any:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -13,27 +13,11 @@ from flask.testing import FlaskClient
 from sqlmodel import Session, func, select
 
 from tests.conftest import DEFAULT_PASSWORD
-from tracker import create_app
 from tracker.config import _parse_env
-from tracker.db import get_engine
 from tracker.models import LoginAttempt
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
-
-
-@pytest.fixture
-def another_app(app_config: dict[str, Any]) -> Iterator[Callable[..., Flask]]:
-    """Another app instance on the same database (another worker), engine disposed after."""
-    built: list[Flask] = []
-
-    def build(**overrides: Any) -> Flask:
-        built.append(create_app({**app_config, **overrides}))
-        return built[-1]
-
-    yield build
-    for extra in built:
-        get_engine(extra).dispose()
 
 
 def _csrf_token(html: str) -> str:
