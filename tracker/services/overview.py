@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 from ..formatting import local_today
 from ..models import Action, Criterion, DeadlineChange, Organisation, Programme, Report, User
 from . import programmes as programme_service
+from . import summary as summary_service
 
 
 @dataclass
@@ -38,21 +39,10 @@ def programme_overview(
     session: Session, programme: Programme, *, with_actions: bool = True
 ) -> ProgrammeOverview:
     assert programme.id is not None
-    reports = list(
-        session.exec(
-            select(Report)
-            .where(Report.programme_id == programme.id)
-            .order_by(col(Report.year).desc(), col(Report.id).desc())
-        )
-    )
-    criteria = list(
-        session.exec(
-            select(Criterion)
-            .where(col(Criterion.report_id).in_([r.id for r in reports]))
-            .order_by(col(Criterion.report_id), col(Criterion.position))
-        )
-    )
-    cards = [ReportCard(r, [c for c in criteria if c.report_id == r.id]) for r in reports]
+    cards = [
+        ReportCard(report, criteria)
+        for report, criteria in summary_service.list_scorecards(session, programme.id)
+    ]
     overview = ProgrammeOverview(
         programme=programme,
         today=local_today(programme.timezone),
@@ -69,10 +59,21 @@ def programme_overview(
                 .limit(200)
             )
         )
+        # Names of the owners on this page only, not of every account and organisation.
+        user_ids = {a.owner_user_id for a in overview.actions if a.owner_user_id}
+        organisation_ids = {
+            a.owner_organisation_id for a in overview.actions if a.owner_organisation_id
+        }
         overview.owner_names = {
-            u.id: u.name for u in session.exec(select(User)) if u.id is not None
+            u.id: u.name
+            for u in session.exec(select(User).where(col(User.id).in_(user_ids)))
+            if u.id is not None
         }
         overview.organisation_names = {
-            o.id: o.short_name for o in session.exec(select(Organisation)) if o.id is not None
+            o.id: o.short_name
+            for o in session.exec(
+                select(Organisation).where(col(Organisation.id).in_(organisation_ids))
+            )
+            if o.id is not None
         }
     return overview
