@@ -18,11 +18,11 @@ from . import programmes as programme_service
 
 def list_programmes(session: Session) -> list[tuple[Programme, dt.date | None]]:
     """Every programme with its current treaty deadline, by country then treaty."""
-    programmes = session.exec(select(Programme).order_by(Programme.country, Programme.treaty))
-    return [
-        (p, programme_service.current_deadline(session, p.id))  # type: ignore[arg-type]
-        for p in programmes
-    ]
+    programmes = list(session.exec(select(Programme).order_by(Programme.country, Programme.treaty)))
+    deadlines = programme_service.current_deadlines(
+        session, [p.id for p in programmes if p.id is not None]
+    )
+    return [(p, deadlines.get(p.id)) for p in programmes if p.id is not None]
 
 
 def list_recommendations(
