@@ -242,44 +242,40 @@ def _read_organisation_form() -> dict[str, str]:
 
 @bp.route("/organisations/new", methods=["GET", "POST"])
 def new_organisation() -> Response | str | tuple[str, int]:
-    form = {"name": "", "short_name": ""}
+    return _organisation_form(None)
+
+
+@bp.route("/organisations/<int:organisation_id>", methods=["GET", "POST"])
+def edit_organisation(organisation_id: int) -> Response | str | tuple[str, int]:
+    organisation = get_session().get(Organisation, organisation_id)
+    if organisation is None:
+        abort(404)
+    return _organisation_form(organisation)
+
+
+def _organisation_form(organisation: Organisation | None) -> Response | str | tuple[str, int]:
+    """The add and edit form: saved and back to the list, or shown again with its errors."""
+    form = {
+        "name": organisation.name if organisation else "",
+        "short_name": organisation.short_name if organisation else "",
+    }
     errors: dict[str, str] = {}
     if request.method == "POST":
         form = _read_organisation_form()
         session = get_session()
         try:
-            organisation = organisation_service.create_organisation(session, **form)
+            if organisation is None:
+                saved = organisation_service.create_organisation(session, **form)
+                message = gettext("Added %(name)s.", name=saved.name)
+            else:
+                saved = organisation_service.update_organisation(session, organisation, **form)
+                message = gettext("Saved %(name)s.", name=saved.name)
         except user_service.UserError as exc:
             session.rollback()
             errors[exc.field or "name"] = str(exc)
         else:
             session.commit()
-            flash(gettext("Added %(name)s.", name=organisation.name), "info")
-            return redirect(url_for("admin.organisations"))
-    template = render_template(
-        "admin/organisation_form.html", form=form, errors=errors, organisation=None
-    )
-    return template, 422 if errors else 200
-
-
-@bp.route("/organisations/<int:organisation_id>", methods=["GET", "POST"])
-def edit_organisation(organisation_id: int) -> Response | str | tuple[str, int]:
-    session = get_session()
-    organisation = session.get(Organisation, organisation_id)
-    if organisation is None:
-        abort(404)
-    form = {"name": organisation.name, "short_name": organisation.short_name}
-    errors: dict[str, str] = {}
-    if request.method == "POST":
-        form = _read_organisation_form()
-        try:
-            organisation_service.update_organisation(session, organisation, **form)
-        except user_service.UserError as exc:
-            session.rollback()
-            errors[exc.field or "name"] = str(exc)
-        else:
-            session.commit()
-            flash(gettext("Saved %(name)s.", name=organisation.name), "info")
+            flash(message, "info")
             return redirect(url_for("admin.organisations"))
     template = render_template(
         "admin/organisation_form.html", form=form, errors=errors, organisation=organisation
