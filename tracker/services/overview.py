@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select
 
 from ..formatting import local_today
 from ..models import Action, Criterion, DeadlineChange, Organisation, Programme, Report, User
+from . import catalogue
 from . import programmes as programme_service
 from . import summary as summary_service
 
@@ -31,13 +32,24 @@ class ProgrammeOverview:
     organisation_names: dict[int, str] = field(default_factory=dict)
 
 
-def list_programmes(session: Session) -> list[Programme]:
-    return list(session.exec(select(Programme).order_by(Programme.country, Programme.treaty)))
+@dataclass(frozen=True)
+class ProgrammeLine:
+    """One row of the programmes list: the programme and where its deadline stands today."""
+
+    programme: Programme
+    deadline: dt.date | None
+    today: dt.date
 
 
-def programme_overview(
-    session: Session, programme: Programme, *, with_actions: bool = True
-) -> ProgrammeOverview:
+def list_programme_lines(session: Session) -> list[ProgrammeLine]:
+    """Every programme with its current deadline, in two queries whatever their number."""
+    return [
+        ProgrammeLine(programme, deadline, local_today(programme.timezone))
+        for programme, deadline in catalogue.list_programmes(session)
+    ]
+
+
+def programme_overview(session: Session, programme: Programme) -> ProgrammeOverview:
     assert programme.id is not None
     cards = [
         ReportCard(report, criteria)
@@ -50,30 +62,29 @@ def programme_overview(
         history=programme_service.deadline_history(session, programme.id),
         reports=cards,
     )
-    if with_actions:
-        overview.actions = list(
-            session.exec(
-                select(Action)
-                .where(Action.programme_id == programme.id)
-                .order_by(col(Action.due_on).asc().nulls_last(), col(Action.id))
-                .limit(200)
-            )
+    overview.actions = list(
+        session.exec(
+            select(Action)
+            .where(Action.programme_id == programme.id)
+            .order_by(col(Action.due_on).asc().nulls_last(), col(Action.id))
+            .limit(200)
         )
-        # Names of the owners on this page only, not of every account and organisation.
-        user_ids = {a.owner_user_id for a in overview.actions if a.owner_user_id}
-        organisation_ids = {
-            a.owner_organisation_id for a in overview.actions if a.owner_organisation_id
-        }
-        overview.owner_names = {
-            u.id: u.name
-            for u in session.exec(select(User).where(col(User.id).in_(user_ids)))
-            if u.id is not None
-        }
-        overview.organisation_names = {
-            o.id: o.short_name
-            for o in session.exec(
-                select(Organisation).where(col(Organisation.id).in_(organisation_ids))
-            )
-            if o.id is not None
-        }
+    )
+    # Names of the owners on this page only, not of every account and organisation.
+    user_ids = {a.owner_user_id for a in overview.actions if a.owner_user_id}
+    organisation_ids = {
+        a.owner_organisation_id for a in overview.actions if a.owner_organisation_id
+    }
+    overview.owner_names = {
+        u.id: u.name
+        for u in session.exec(select(User).where(col(User.id).in_(user_ids)))
+        if u.id is not None
+    }
+    overview.organisation_names = {
+        o.id: o.short_name
+        for o in session.exec(
+            select(Organisation).where(col(Organisation.id).in_(organisation_ids))
+        )
+        if o.id is not None
+    }
     return overview

@@ -55,12 +55,10 @@ def _programme(programme_id: int) -> Programme:
 @login_required
 def index() -> str:
     session = get_session()
-    overviews = [
-        overview_service.programme_overview(session, p, with_actions=False)
-        for p in overview_service.list_programmes(session)
-    ]
     return render_template(
-        "programmes/index.html", overviews=overviews, can_import=policy.can_import(_user())
+        "programmes/index.html",
+        overviews=overview_service.list_programme_lines(session),
+        can_import=policy.can_import(_user()),
     )
 
 
