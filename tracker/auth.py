@@ -13,18 +13,13 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from flask import Flask, abort, redirect, request, url_for
-from flask_babel import gettext, lazy_gettext
-from flask_login import LoginManager, UserMixin, current_user
+from flask_babel import gettext
+from flask_login import UserMixin, current_user
 from werkzeug.wrappers import Response
 
 from .db import get_session
+from .extensions import login_manager
 from .models import Role, User
-
-login_manager = LoginManager()
-login_manager.login_view = "auth.login"
-login_manager.login_message = lazy_gettext("Please sign in to see this page.")
-login_manager.login_message_category = "warning"
-login_manager.session_protection = "basic"
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -5,13 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Flask, Response, abort, request
-from flask_babel import Babel
-from flask_wtf.csrf import CSRFProtect
 
 from . import formatting
-
-csrf = CSRFProtect()
-babel = Babel()
+from .extensions import babel, csrf
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "

@@ -10,7 +10,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from ..web import csrf
+    from ..extensions import csrf
     from . import docs, views  # noqa: F401  (their routes register themselves on bp)
     from .blueprint import bp
 
