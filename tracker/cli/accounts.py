@@ -1,7 +1,7 @@
-"""Account commands: ``flask --app tracker create-user``.
+"""Account commands: ``ensure-admin`` and ``create-user``.
 
-Kept beside cli.py (which registers it) so that the account rules stay in
-services/users.py and the exit conventions in cli.fail.
+The account rules stay in services/users.py; these only read the arguments and
+report, with the exit conventions of ``common.fail``.
 """
 
 from __future__ import annotations
@@ -10,9 +10,34 @@ import sys
 
 import click
 
-from . import db
-from .cli import fail
-from .services import users as user_service
+from .. import db
+from .common import fail
+
+
+@click.command("ensure-admin")
+@click.option("--email", default="admin@example.org", show_default=True)
+def ensure_admin_command(email: str) -> None:
+    """Create the first admin with a random password, printed once, if there is no admin."""
+    import secrets
+
+    from sqlmodel import select
+
+    from ..models import Role, User
+    from ..services import users as user_service
+
+    with db.session_scope() as session:
+        if session.exec(select(User).where(User.role == Role.admin)).first() is not None:
+            click.echo("admin account exists")
+            return
+        password = secrets.token_urlsafe(12)
+        user_service.create_user(
+            session, email=email, name="Administrator", role=Role.admin, password=password
+        )
+    click.echo("=" * 64)
+    click.echo("Admin account created. Sign in with (shown only this once):")
+    click.echo(f"  e-mail:   {email}")
+    click.echo(f"  password: {password}")
+    click.echo("=" * 64)
 
 
 @click.command("create-user")
@@ -27,6 +52,8 @@ def create_user_command(
     email: str, name: str, role: str, organisation: str | None, password_stdin: bool
 ) -> None:
     """Create an account; without --password-stdin a password is generated and printed once."""
+    from ..services import users as user_service
+
     generated = not password_stdin
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")

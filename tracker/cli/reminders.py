@@ -9,14 +9,7 @@ import click
 from flask import current_app
 
 from .. import db
-from ..mail import MailError, MailSettings
-from ..models import utcnow
-
-
-def _fail(message: str) -> None:
-    from ..cli import fail
-
-    fail(message)
+from .common import fail
 
 
 def parse_now(value: str) -> dt.datetime:
@@ -38,18 +31,20 @@ def parse_now(value: str) -> dt.datetime:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object with the counts.")
 def send_reminders_command(now_text: str | None, dry_run: bool, as_json: bool) -> None:
     """Run one reminder tick: plan the due reminders, then deliver the outbox."""
-    from .tick import run_tick
+    from ..mail import MailError, MailSettings
+    from ..models import utcnow
+    from ..reminders.tick import run_tick
 
     now = utcnow()
     if now_text is not None:
         try:
             now = parse_now(now_text)
         except click.BadParameter as exc:
-            _fail(f"--now: {exc.message}")
+            fail(f"--now: {exc.message}")
     try:
         settings = MailSettings.from_config(current_app.config)
     except MailError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     result = run_tick(db.get_engine(), now, settings, dry_run=dry_run)
     if as_json:
         payload: dict[str, object] = dict(result.counts())
@@ -74,9 +69,6 @@ def send_reminders_command(now_text: str | None, dry_run: bool, as_json: bool) -
 @click.command("run-scheduler")
 def run_scheduler_command() -> None:
     """Run the reminder scheduler in this process until stopped (Ctrl-C or SIGTERM)."""
-    from .scheduler import run_scheduler
+    from ..reminders.scheduler import run_scheduler
 
     run_scheduler(current_app._get_current_object())  # type: ignore[attr-defined]
-
-
-COMMANDS = [send_reminders_command, run_scheduler_command]
