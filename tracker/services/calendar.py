@@ -17,6 +17,7 @@ from icalendar import Calendar, Event
 from sqlmodel import Session, col, select
 
 from ..models import OPEN_STATUSES, Action, Programme, User, utcnow
+from . import policy
 from . import programmes as programme_service
 
 PAGE = 2000
@@ -98,10 +99,7 @@ def stream_feed(
         col(Action.due_on).is_not(None),
     ]
     if only_mine:
-        mine: list[sa.ColumnElement[bool]] = [col(Action.owner_user_id) == user.id]
-        if user.organisation_id is not None:
-            mine.append(col(Action.owner_organisation_id) == user.organisation_id)
-        conditions.append(sa.or_(*mine))
+        conditions.append(policy.owned_by(user))
     last_id = 0
     while True:
         rows = session.execute(

@@ -277,10 +277,7 @@ def _conditions(session: Session, flt: ActionFilter) -> list[sa.ColumnElement[bo
             )
         )
     if flt.owned_by is not None:
-        mine = [col(Action.owner_user_id) == flt.owned_by.id]
-        if flt.owned_by.organisation_id is not None:
-            mine.append(col(Action.owner_organisation_id) == flt.owned_by.organisation_id)
-        conditions.append(sa.or_(*mine))
+        conditions.append(policy.owned_by(flt.owned_by))
     return conditions
 
 

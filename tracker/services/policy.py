@@ -83,7 +83,7 @@ def is_manager(user: User | None) -> bool:
 
 
 def owns(user: User, action: Action) -> bool:
-    """The action is the user's own, or their organisation's."""
+    """The action is the user's own, or their organisation's (``owned_by`` in SQL)."""
     if action.owner_user_id is not None and action.owner_user_id == user.id:
         return True
     return (
@@ -91,6 +91,18 @@ def owns(user: User, action: Action) -> bool:
         and user.organisation_id is not None
         and action.owner_organisation_id == user.organisation_id
     )
+
+
+def owned_by(user: User | type[User]) -> sa.ColumnElement[bool]:
+    """SQL: the action is the user's own, or their organisation's (``owns`` in a query).
+
+    Pass a person for "mine" (lists, calendar feeds), or the ``User`` model itself to
+    tie each user row of a query to the actions it owns (reminder recipients).
+    """
+    mine = [col(Action.owner_user_id) == user.id]
+    if user.organisation_id is not None:
+        mine.append(col(Action.owner_organisation_id) == user.organisation_id)
+    return sa.or_(*mine)
 
 
 def can_view(user: User | None, action: Action | None = None) -> bool:
