@@ -27,7 +27,7 @@ from ..models import (
 )
 from ..services import programmes as programme_service
 from . import policy
-from .planner import last_event_at
+from .recipients import last_event_at, responsible_users
 
 DUE_SOON_DAYS = 30
 
@@ -225,8 +225,6 @@ def still_due(
     session: Session, line: ReminderLine, recipient: User | None, now: dt.datetime
 ) -> str | None:
     """None if ``line`` should still be sent, else why it is cancelled (re-checked at send time)."""
-    from .planner import responsible_users
-
     if recipient is None or not recipient.active:
         return "recipient inactive"
     programme = session.get(Programme, line.programme_id)

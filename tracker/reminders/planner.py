@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -25,21 +25,18 @@ from sqlmodel import Session, col, select
 from ..models import (
     OPEN_STATUSES,
     Action,
-    ActionEvent,
     LineKind,
     LineState,
     MessageKind,
     OutboxMessage,
     Programme,
     ReminderLine,
-    Role,
     User,
     UTCDateTime,
 )
 from ..services import programmes as programme_service
 from . import policy
-
-CHUNK = 400
+from .recipients import People, chunks, last_event_at, load_people
 
 
 @dataclass(frozen=True)
@@ -78,58 +75,6 @@ class PlanResult:
     message_ids: list[int] = field(default_factory=list)
     planned_lines: int = 0
     skipped_lines: int = 0
-
-
-@dataclass
-class _People:
-    """Who can receive what: active users, organisation members, coordinators."""
-
-    users: dict[int, User]
-    members: dict[int, list[User]]
-    coordinators: list[User]
-
-    def responsible(self, owner_user_id: int | None, organisation_id: int | None) -> list[User]:
-        """The owner if active, else the owning organisation's active members, else nobody."""
-        if owner_user_id is not None:
-            owner = self.users.get(owner_user_id)
-            if owner is not None:
-                return [owner]
-        if organisation_id is not None:
-            return list(self.members.get(organisation_id, []))
-        return []
-
-
-def _load_people(session: Session) -> _People:
-    users = {u.id: u for u in session.exec(select(User).where(col(User.active).is_(True)))}
-    members: dict[int, list[User]] = defaultdict(list)
-    for user in users.values():
-        if user.organisation_id is not None:
-            members[user.organisation_id].append(user)
-    coordinators = sorted(
-        (u for u in users.values() if u.role == Role.coordinator), key=lambda u: u.id or 0
-    )
-    return _People(users, members, coordinators)  # type: ignore[arg-type]
-
-
-def last_event_at(session: Session, action_ids: Sequence[int]) -> dict[int, dt.datetime]:
-    result: dict[int, dt.datetime] = {}
-    for chunk in _chunks(action_ids):
-        rows = session.exec(
-            select(ActionEvent.action_id, sa.func.max(ActionEvent.at))
-            .where(col(ActionEvent.action_id).in_(chunk))
-            .group_by(col(ActionEvent.action_id))
-        ).all()
-        for action_id, at in rows:
-            if at is not None:
-                # func.max loses the column type on some backends: normalise to aware UTC.
-                at = at if isinstance(at, dt.datetime) else dt.datetime.fromisoformat(str(at))
-                result[action_id] = at if at.tzinfo else at.replace(tzinfo=dt.UTC)
-    return result
-
-
-def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 @dataclass(frozen=True)
@@ -239,7 +184,7 @@ def _actions_to_look_at(session: Session, now: dt.datetime) -> list[Any]:
 
 
 def _action_series(
-    rows: Sequence[Any], programmes: dict[int, Programme], people: _People, now: dt.datetime
+    rows: Sequence[Any], programmes: dict[int, Programme], people: People, now: dt.datetime
 ) -> tuple[list[_Series], list[dict[str, Any]]]:
     series: list[_Series] = []
     schedule: list[dict[str, Any]] = []
@@ -279,7 +224,7 @@ def _action_series(
 
 
 def _countdown_series(
-    session: Session, programme: Programme, people: _People, now: dt.datetime
+    session: Session, programme: Programme, people: People, now: dt.datetime
 ) -> _Series | None:
     assert programme.id is not None
     if not people.coordinators:
@@ -310,7 +255,7 @@ def _countdown_series(
 
 
 def _escalation_drafts(
-    session: Session, programme: Programme, people: _People, now: dt.datetime
+    session: Session, programme: Programme, people: People, now: dt.datetime
 ) -> tuple[list[LineDraft], str | None]:
     """This ISO week's escalation lines, computed once per programme and week."""
     assert programme.id is not None
@@ -381,7 +326,7 @@ def _recorded_offsets(
     wheres = [
         col(ReminderLine.action_id).in_(chunk)
         & col(ReminderLine.kind).in_([LineKind.own, LineKind.unassigned])
-        for chunk in _chunks(action_ids)
+        for chunk in chunks(action_ids)
     ]
     if programme_ids:
         wheres.append(
@@ -404,7 +349,7 @@ def _new_drafts(session: Session, series: Sequence[_Series], now: dt.datetime) -
         today = policy.local_date(now, one.programme.timezone)
         latest.extend((one, user, one.latest_draft(user, today)) for user in one.recipients)
     existing: set[str] = set()
-    for chunk in _chunks([draft.key for _s, _u, draft in latest]):
+    for chunk in chunks([draft.key for _s, _u, draft in latest]):
         existing.update(
             session.exec(select(ReminderLine.key).where(col(ReminderLine.key).in_(chunk)))
         )
@@ -423,14 +368,14 @@ def _new_drafts(session: Session, series: Sequence[_Series], now: dt.datetime) -
 
 def _plan_work(session: Session, now: dt.datetime) -> _Work:
     """Everything a tick at ``now`` would add, reading only what can have become due."""
-    people = _load_people(session)
+    people = load_people(session)
     programmes = {
         p.id: p for p in session.exec(select(Programme).order_by(col(Programme.id))) if p.id
     }
     work = _Work()
     rows = _actions_to_look_at(session, now)
     series: list[_Series] = []
-    for chunk in _chunks(rows, 2000):
+    for chunk in chunks(rows, 2000):
         found, schedule = _action_series(chunk, programmes, people, now)
         series.extend(found)
         work.schedule.extend(schedule)
@@ -547,24 +492,6 @@ def plan_reminders(session: Session, now: dt.datetime, *, domain: str) -> PlanRe
     return result
 
 
-def responsible_users(session: Session, action: Action) -> list[User]:
-    """Who gets ``action``'s own reminders now (same rule as planning), for send-time checks."""
-    if action.owner_user_id is not None:
-        owner = session.get(User, action.owner_user_id)
-        if owner is not None and owner.active:
-            return [owner]
-    if action.owner_organisation_id is not None:
-        return list(
-            session.exec(
-                select(User).where(
-                    User.organisation_id == action.owner_organisation_id,
-                    col(User.active).is_(True),
-                )
-            )
-        )
-    return []
-
-
 @dataclass(frozen=True)
 class UpcomingReminder:
     """One reminder the coming days will send if nothing changes: who, what, when."""
@@ -588,7 +515,7 @@ def upcoming_reminders(
     listed (the next tick handles it), and paused recipients are marked, not hidden.
     """
     until = now + dt.timedelta(days=days)
-    people = _load_people(session)
+    people = load_people(session)
     upcoming: list[UpcomingReminder] = []
 
     def add(at: dt.datetime, users: Iterable[User], kind: LineKind, programme: Programme,
