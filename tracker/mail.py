@@ -1,5 +1,8 @@
-"""Outgoing mail: one way to build a message, one ``send`` function, pluggable transports.
+"""Outgoing mail: one way to render and build a message, one ``send`` function,
+pluggable transports.
 
+Every mail's body comes from ``templates/email/NAME.txt`` and ``NAME.html`` through
+``render_mail``, whoever composes it (reminders, invitations, password resets).
 Nothing here decides *what* to send: the outbox (``tracker.reminders.delivery``) calls
 ``send`` after its database work is committed. With no ``MAIL_HOST`` configured, the
 file transport writes each message as an ``.eml`` file into ``OUTBOX_DIR``
@@ -65,6 +68,16 @@ class MailSettings:
 def make_message_id(seed: str, domain: str) -> str:
     """A Message-ID that depends only on ``seed``: the same message, the same identity."""
     return f"<{hashlib.sha256(seed.encode()).hexdigest()[:32]}@{domain}>"
+
+
+def render_mail(template: str, **context: Any) -> tuple[str, str]:
+    """(text, html) of the mail ``templates/email/<template>.txt|.html`` with ``context``."""
+    from flask import render_template
+
+    return (
+        render_template(f"email/{template}.txt", **context),
+        render_template(f"email/{template}.html", **context),
+    )
 
 
 def build_message(

@@ -10,12 +10,11 @@ import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from flask import render_template
 from flask_babel import gettext, ngettext
 from sqlmodel import Session, col, select
 
 from ..formatting import relative_days
-from ..mail import MailSettings
+from ..mail import MailSettings, render_mail
 from ..models import (
     Action,
     LineKind,
@@ -203,22 +202,7 @@ def render_reminder(mail: ReminderMail, settings: MailSettings) -> tuple[str, st
         "settings_url": f"{settings.base_url}/settings/notifications",
         "base_url": settings.base_url,
     }
-    return (
-        mail.subject(),
-        render_template("email/reminder.txt", **context),
-        render_template("email/reminder.html", **context),
-    )
-
-
-def render_account_mail(
-    template: str, *, user: User, link: str, valid_for: str, settings: MailSettings
-) -> tuple[str, str]:
-    """(text, html) of an invitation or password-reset mail."""
-    context = {"user": user, "link": link, "valid_for": valid_for, "base_url": settings.base_url}
-    return (
-        render_template(f"email/{template}.txt", **context),
-        render_template(f"email/{template}.html", **context),
-    )
+    return (mail.subject(), *render_mail("reminder", **context))
 
 
 def still_due(

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlmodel import Session, col, select
 
-from ..mail import MailSettings, make_message_id
+from ..mail import MailSettings, make_message_id, render_mail
 from ..models import (
     AccountToken,
     MessageKind,
@@ -72,11 +72,9 @@ def _queue(
     session: Session, user: User, kind: MessageKind, subject: str, token: str,
     valid_for: str, settings: MailSettings, now: dt.datetime,
 ) -> OutboxMessage:  # fmt: skip
-    from ..reminders.compose import render_account_mail
-
     link = f"{settings.base_url}/auth/reset/{token}"
-    text, html = render_account_mail(
-        kind.value, user=user, link=link, valid_for=valid_for, settings=settings
+    text, html = render_mail(
+        kind.value, user=user, link=link, valid_for=valid_for, base_url=settings.base_url
     )
     message = OutboxMessage(
         message_id=make_message_id(f"{kind.value}:{_digest(token)}", settings.domain),
