@@ -85,7 +85,9 @@ def test_invitation_is_queued_with_a_one_use_link(
     from tracker.services import account_mail
 
     user = make_user(role="owner", email="new@example.org", name="New Person")
-    account_mail.send_invitation(session, user, "http://tracker.test")
+    account_mail.send_invitation(
+        session, user, "http://tracker.test", settings=MailSettings.from_config(app.config)
+    )
     session.commit()
     app.config.update(smtp_server.config())
     run_tick(get_engine(app), dt.datetime.now(dt.UTC), MailSettings.from_config(app.config))

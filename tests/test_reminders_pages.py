@@ -10,6 +10,7 @@ from flask.testing import FlaskClient
 from sqlmodel import Session, select
 
 from tests.factories import make_action, make_programme
+from tracker.mail import MailSettings
 from tracker.models import MessageKind, MessageStatus, OutboxMessage, User
 
 
@@ -74,7 +75,8 @@ def test_reset_link_expires_after_an_hour(
 
     user = make_user(role="owner")
     past = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=61)
-    message = account_mail.send_password_reset(session, user.email, now=past)
+    settings = MailSettings.from_config(app.config)
+    message = account_mail.send_password_reset(session, user.email, settings=settings, now=past)
     session.commit()
     assert message is not None and message.body_text is not None
     token = message.body_text.split("/auth/reset/")[1].split()[0]

@@ -5,6 +5,6 @@ into outbox lines exactly once; ``delivery`` sends the outbox at least once;
 ``tick`` runs one of each; ``scheduler`` runs ticks in their own process.
 """
 
-from .heartbeat import HeartbeatStatus, scheduler_heartbeat
+from .heartbeat import HeartbeatStatus, configured_interval, scheduler_heartbeat
 
-__all__ = ["HeartbeatStatus", "scheduler_heartbeat"]
+__all__ = ["HeartbeatStatus", "configured_interval", "scheduler_heartbeat"]

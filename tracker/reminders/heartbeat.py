@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
@@ -54,15 +56,14 @@ def scheduler_heartbeat(
     session: Session,
     *,
     now: dt.datetime | None = None,
-    interval_minutes: int | None = None,
+    interval_minutes: int = DEFAULT_INTERVAL_MINUTES,
     name: str = JOB_NAME,
 ) -> HeartbeatStatus:
     """The reminders scheduler's last sign of life, for the summary and admin pages.
 
-    ``interval_minutes`` defaults to the app's ``SCHEDULER_INTERVAL_MINUTES``.
+    A page passes the app's interval (``configured_interval(current_app.config)``):
+    this module reads no app of its own, so the scheduler process and tests can use it.
     """
-    if interval_minutes is None:
-        interval_minutes = _configured_interval()
     now = now or utcnow()
     row = session.get(SchedulerHeartbeat, name)
     if row is None:
@@ -81,10 +82,6 @@ def scheduler_heartbeat(
     )
 
 
-def _configured_interval() -> int:
-    try:
-        from flask import current_app
-
-        return int(current_app.config.get("SCHEDULER_INTERVAL_MINUTES") or DEFAULT_INTERVAL_MINUTES)
-    except RuntimeError:
-        return DEFAULT_INTERVAL_MINUTES
+def configured_interval(config: Mapping[str, Any]) -> int:
+    """Minutes between ticks as configured (``SCHEDULER_INTERVAL_MINUTES``), 5 if unset."""
+    return int(config.get("SCHEDULER_INTERVAL_MINUTES") or DEFAULT_INTERVAL_MINUTES)

@@ -19,6 +19,7 @@ from flask import Flask
 from .. import db
 from ..mail import MailSettings
 from ..models import utcnow
+from .heartbeat import configured_interval
 from .tick import run_tick
 
 JOB_ID = "tracker-reminders-tick"
@@ -37,7 +38,7 @@ def tick_job(app: Flask) -> None:
 
 
 def build_scheduler(app: Flask) -> BlockingScheduler:
-    minutes = int(app.config.get("SCHEDULER_INTERVAL_MINUTES") or 5)
+    minutes = configured_interval(app.config)
     scheduler = BlockingScheduler(timezone="UTC")
     scheduler.add_job(
         tick_job,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from dataclasses import replace
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -94,10 +95,14 @@ def _queue(
 
 def send_invitation(
     session: Session, user: User, base_url: str | None = None, *,
-    settings: MailSettings | None = None, now: dt.datetime | None = None,
+    settings: MailSettings, now: dt.datetime | None = None,
 ) -> OutboxMessage:  # fmt: skip
-    """Queue an invitation with a link to set a password (valid 7 days); the caller commits."""
-    settings = _settings(settings, base_url)
+    """Queue an invitation with a link to set a password (valid 7 days); the caller commits.
+
+    ``settings`` come from the caller (a view or command reads them from the app's
+    config); ``base_url``, if given, overrides theirs for the link.
+    """
+    settings = _with_base_url(settings, base_url)
     now = now or utcnow()
     token = _issue_token(session, user, TokenPurpose.invitation, INVITATION_VALID, now)
     return _queue(
@@ -114,7 +119,7 @@ def invite_user_by_mail(
     role: Role,
     organisation: Organisation | None = None,
     base_url: str | None = None,
-    settings: MailSettings | None = None,
+    settings: MailSettings,
 ) -> user_service.Invitation:
     """An account with no password yet and an invitation to set one; the caller commits.
 
@@ -129,7 +134,7 @@ def invite_user_by_mail(
 
 def send_password_reset(
     session: Session, email: str, base_url: str | None = None, *,
-    settings: MailSettings | None = None, now: dt.datetime | None = None,
+    settings: MailSettings, now: dt.datetime | None = None,
 ) -> OutboxMessage | None:  # fmt: skip
     """Queue a reset link (valid 1 hour) if ``email`` belongs to an active account.
 
@@ -138,7 +143,7 @@ def send_password_reset(
     user = user_service.find_user_by_email(session, email)
     if user is None or not user.active:
         return None
-    settings = _settings(settings, base_url)
+    settings = _with_base_url(settings, base_url)
     now = now or utcnow()
     token = _issue_token(session, user, TokenPurpose.password_reset, RESET_VALID, now)
     return _queue(
@@ -184,13 +189,7 @@ def set_password_with_token(
     return user
 
 
-def _settings(settings: MailSettings | None, base_url: str | None) -> MailSettings:
-    if settings is None:
-        from flask import current_app
-
-        settings = MailSettings.from_config(current_app.config)
+def _with_base_url(settings: MailSettings, base_url: str | None) -> MailSettings:
     if base_url:
-        from dataclasses import replace
-
         settings = replace(settings, base_url=base_url.rstrip("/"))
     return settings

@@ -6,6 +6,8 @@ cannot be left open by forgetting a decorator.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from flask import (
@@ -25,6 +27,7 @@ from werkzeug.wrappers import Response
 
 from ..auth import role_refusal, signed_in_user
 from ..db import get_session
+from ..mail import MailSettings
 from ..models import Organisation, Role, User
 from ..services import account_mail
 from ..services import organisations as organisation_service
@@ -125,11 +128,12 @@ def new_user() -> str | tuple[str, int]:
     if parsed is not None:
         # With mail configured the person gets a link to set a password; without, the
         # admin passes on a temporary one.
-        invite = (
-            account_mail.invite_user_by_mail
-            if current_app.config.get("MAIL_HOST")
-            else user_service.invite_user
-        )
+        invite: Callable[..., user_service.Invitation] = user_service.invite_user
+        if current_app.config.get("MAIL_HOST"):
+            invite = partial(
+                account_mail.invite_user_by_mail,
+                settings=MailSettings.from_config(current_app.config),
+            )
         try:
             invitation = invite(
                 session,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint
+from flask import Blueprint, current_app
 
 from ..db import get_session
 
@@ -27,10 +27,12 @@ def healthz_scheduler() -> tuple[dict[str, object], int]:
     Stale means no tick for three intervals (or none ever). A dead scheduler must page
     someone, but must not take healthy web nodes out of rotation, so it has its own URL.
     """
-    from ..reminders import scheduler_heartbeat
+    from ..reminders import configured_interval, scheduler_heartbeat
 
     try:
-        beat = scheduler_heartbeat(get_session())
+        beat = scheduler_heartbeat(
+            get_session(), interval_minutes=configured_interval(current_app.config)
+        )
     except sa.exc.SQLAlchemyError:
         return {"status": "database unreachable"}, 503
     body: dict[str, object] = {

@@ -10,10 +10,11 @@ from werkzeug.wrappers import Response
 
 from ..auth import roles_required, signed_in_user
 from ..db import get_session
+from ..mail import MailSettings
 from ..models import MessageStatus, OutboxMessage, Role, utcnow
 from ..reminders import delivery, planner
 from ..reminders import settings as settings_service
-from ..reminders.heartbeat import scheduler_heartbeat
+from ..reminders.heartbeat import configured_interval, scheduler_heartbeat
 from ..reminders.policy import local_date
 from ..services import account_mail
 from ..services import users as user_service
@@ -61,7 +62,9 @@ def forgot_password() -> Response | str:
     email = request.form.get("email", "")
     if request.method == "POST":
         session = get_session()
-        account_mail.send_password_reset(session, email)
+        account_mail.send_password_reset(
+            session, email, settings=MailSettings.from_config(current_app.config)
+        )
         session.commit()
         flash(
             gettext(
@@ -124,7 +127,9 @@ def mail() -> str:
         "notifications/mail.html",
         messages=troubled,
         counts={MessageStatus(k).value: v for k, v in counts.items()},
-        heartbeat=scheduler_heartbeat(session),
+        heartbeat=scheduler_heartbeat(
+            session, interval_minutes=configured_interval(current_app.config)
+        ),
         mail_host=current_app.config.get("MAIL_HOST"),
         outbox_dir=current_app.config.get("OUTBOX_DIR"),
     )
@@ -154,5 +159,7 @@ def preview() -> str:
         "notifications/preview.html",
         upcoming=upcoming,
         days=PREVIEW_DAYS,
-        heartbeat=scheduler_heartbeat(session),
+        heartbeat=scheduler_heartbeat(
+            session, interval_minutes=configured_interval(current_app.config)
+        ),
     )

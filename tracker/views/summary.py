@@ -18,6 +18,8 @@ from ..auth import signed_in_user
 from ..db import get_session
 from ..formatting import local_today
 from ..models import Programme
+from ..reminders import HeartbeatStatus, configured_interval
+from ..reminders import scheduler_heartbeat as heartbeat
 from ..services import summary as summary_service
 from ..services.summary_cache import SummaryCache
 
@@ -46,16 +48,9 @@ def action_url(action_id: int) -> str | None:
     return url_for("actions.detail", action_id=action_id)
 
 
-def scheduler_heartbeat(session: Session) -> Any:
-    """The reminders scheduler's last sign of life, when the reminders feature is there."""
-    try:
-        from ..services.reminders import scheduler_heartbeat as heartbeat
-    except ImportError:
-        try:
-            from ..reminders import scheduler_heartbeat as heartbeat
-        except ImportError:
-            return None
-    return heartbeat(session)
+def scheduler_heartbeat(session: Session) -> HeartbeatStatus:
+    """The reminders scheduler's last sign of life, shown in the page's frame."""
+    return heartbeat(session, interval_minutes=configured_interval(current_app.config))
 
 
 def summary_cache() -> SummaryCache:
