@@ -98,6 +98,27 @@ class EventKind(enum.StrEnum):
     owner_changed = "owner_changed"
     due_date_changed = "due_date_changed"
     comment = "comment"
+    # Lineage (issue 10): a later edition carries the recommendation on, word for word
+    # or reworded; a split's second part; an ask merged into another; an ask the new
+    # edition dropped; a wrong link detached by a coordinator.
+    repeated = "repeated"
+    reworded = "reworded"
+    split_off = "split_off"
+    merged = "merged"
+    dropped = "dropped"
+    detached = "detached"
+
+
+class LineageKind(enum.Enum):
+    """How a recommendation continues an earlier one (``new`` ones have no link).
+
+    A plain Enum, not a StrEnum: a member named ``split`` would hide ``str.split``.
+    """
+
+    same = "same"
+    reworded = "reworded"
+    split = "split"
+    merged = "merged"
 
 
 def _enum(enum_cls: type[enum.Enum], length: int = 20, name: str | None = None) -> Any:
@@ -324,6 +345,66 @@ class ActionEvent(SQLModel, table=True):
     evidence_url: str | None = Field(default=None, max_length=1000)
     meeting_id: int | None = Field(default=None, foreign_key="meeting.id")
     deadline_change_id: int | None = Field(default=None, foreign_key="deadline_change.id")
+    # Lineage events: the edition, its recommendation, the other action of a split,
+    # merge or detach, and the wording before and after (so the page can mark changes).
+    report_id: int | None = Field(default=None, foreign_key="report.id")
+    recommendation_id: int | None = Field(default=None, foreign_key="recommendation.id")
+    related_action_id: int | None = Field(default=None, foreign_key="action.id")
+    text_from: str | None = Field(default=None, sa_type=sa.Text)
+    text_to: str | None = Field(default=None, sa_type=sa.Text)
+
+
+# --- Lineage issue 10: a recommendation followed across editions ---
+
+
+class RecommendationLink(SQLModel, table=True):
+    """Recommendation ``recommendation_id`` continues ``continues_id`` of an earlier edition.
+
+    Every stored report is an edition; a link joins two of them. ``kind`` is ``same``,
+    ``reworded``, ``split`` (a second later ask continuing the same earlier one) or
+    ``merged`` (the earlier ask went into this later one, which continues another).
+    An earlier recommendation that no later one continues was dropped. A detached link
+    (``detached_at``) is kept, so what was shown before the detach can be rebuilt.
+    """
+
+    __tablename__ = "recommendation_link"
+    __table_args__ = (
+        sa.UniqueConstraint("recommendation_id", "continues_id", name="uq_recommendation_link"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    recommendation_id: int = Field(foreign_key="recommendation.id", index=True)
+    continues_id: int = Field(foreign_key="recommendation.id", index=True)
+    # The edition of ``recommendation_id``, so per-edition counts need no join.
+    report_id: int = Field(foreign_key="report.id", index=True)
+    kind: LineageKind = Field(sa_type=_enum(LineageKind))
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_by_id: int | None = Field(default=None, foreign_key="user.id")
+    detached_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    detached_by_id: int | None = Field(default=None, foreign_key="user.id")
+
+
+class ActionText(SQLModel, table=True):
+    """A recommendation of another edition that an action carries on.
+
+    The action keeps the recommendation that created it (``Action.recommendation_id``,
+    which past meetings' snapshots name); every other edition's text it carries is a
+    row here. Shown as of a moment: the rows linked (and not yet detached) before it,
+    the edition latest by year winning, so a back-filled older edition moves nothing.
+    """
+
+    __tablename__ = "action_text"
+
+    id: int | None = Field(default=None, primary_key=True)
+    action_id: int = Field(foreign_key="action.id", index=True)
+    # Not unique: a detached row stays beside the one that moved the text to a new action.
+    recommendation_id: int = Field(foreign_key="recommendation.id", index=True)
+    report_id: int = Field(foreign_key="report.id", index=True)
+    kind: LineageKind = Field(sa_type=_enum(LineageKind))
+    linked_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    linked_by_id: int | None = Field(default=None, foreign_key="user.id")
+    detached_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    detached_by_id: int | None = Field(default=None, foreign_key="user.id")
 
 
 # --- Workflow issue 3: accounts, sign-in and security ---

@@ -1,4 +1,10 @@
-"""Storing a parsed country profile: programme, report, scorecard, recommendations, actions."""
+"""Storing a parsed country profile: programme, report, scorecard, recommendations, actions.
+
+A later edition carries the earlier actions on (issue 10): the lineage plan
+(``services/lineage.py``) says which recommendation continues which, and
+``services/lineage_store.py`` links them in the same transaction, so only new
+recommendations and the second parts of splits make new actions.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +22,8 @@ from ..models import (
     Treaty,
     User,
 )
-from . import actions as action_service
+from . import lineage as lineage_service
+from . import lineage_store
 from . import programmes as programme_service
 
 
@@ -32,11 +39,15 @@ class ImportResult:
     already_imported: bool = False
     programme_created: bool = False
     warnings: list[str] = field(default_factory=list)
+    actions_carried: int = 0
+    lineage: lineage_service.LineagePlan | None = None
+    stored: lineage_store.StoredLineage | None = None
 
     def summary(self) -> str:
         if self.already_imported:
             return "already imported: nothing stored"
-        return f"stored 1 report, {self.actions_created} actions"
+        carried = f", {self.actions_carried} carried on" if self.actions_carried else ""
+        return f"stored 1 report, {self.actions_created} actions{carried}"
 
 
 def resolve_treaty(parsed: ParsedProfile, override: str | None) -> tuple[Treaty, list[str]]:
@@ -64,10 +75,15 @@ def store_profile(
     treaty: str | None = None,
     actor: User | None = None,
     source_url: str | None = None,
+    lineage: lineage_service.LineagePlan | None = None,
+    choices: lineage_store.LineageChoices | None = None,
 ) -> ImportResult:
     """Store everything of one profile in the caller's transaction, or nothing.
 
-    The same text (same checksum) is stored once. A deadline on the page that differs
+    ``lineage`` is the plan the person saw (``lineage.plan_lineage``, with their
+    overrides); without one the proposal is stored as it stands, a cut-off last
+    recommendation as new. ``choices`` closes dropped actions or reopens repeated
+    closed ones. The same text (same checksum) is stored once. A deadline on the page that differs
     from the programme's current one changes nothing: older editions predate later
     extensions, which coordinators record on purpose.
     """
@@ -78,6 +94,9 @@ def store_profile(
         programme = session.get(Programme, existing.programme_id)
         return ImportResult(programme, existing, already_imported=True, warnings=warnings)
 
+    if lineage is None:
+        lineage = lineage_service.plan_lineage(session, parsed, chosen, new_when_truncated=True)
+        warnings += lineage.warnings
     programme, created = programme_service.get_or_create_programme(
         session, parsed.country, chosen, parsed.article
     )
@@ -131,16 +150,22 @@ def store_profile(
                 score=criterion.score,
             )
         )
-    count = 0
-    for position, text in enumerate(parsed.recommendations, start=1):
-        recommendation = Recommendation(report_id=report.id, position=position, text=text)
-        session.add(recommendation)
-        session.flush()
-        action_service.create_action(
-            session, recommendation, programme.id, due_on=current, actor=actor
-        )
-        count += 1
+    recommendations = [
+        Recommendation(report_id=report.id, position=position, text=text)
+        for position, text in enumerate(parsed.recommendations, start=1)
+    ]
+    session.add_all(recommendations)
     session.flush()
+    stored = lineage_store.store_lineage(
+        session, lineage, report, recommendations, actor=actor, choices=choices
+    )
     return ImportResult(
-        programme, report, actions_created=count, programme_created=created, warnings=warnings
+        programme,
+        report,
+        actions_created=stored.created,
+        programme_created=created,
+        warnings=warnings,
+        actions_carried=stored.linked,
+        lineage=lineage,
+        stored=stored,
     )
