@@ -112,24 +112,27 @@ def test_importing_the_same_text_twice_stores_once(
     assert _count(session, Action) == 5
 
 
-def test_new_edition_adds_actions_and_keeps_the_old_ones(
+def test_new_edition_carries_the_old_actions_on(
     runner: FlaskCliRunner, session: Session, tmp_path: Path
 ) -> None:
-    """A later edition adds a report and its actions; existing actions are untouched."""
+    """A later edition repeating every recommendation adds a report and links, not actions."""
     first, second = tmp_path / "n2023.txt", tmp_path / "n2024.txt"
     first.write_text(NORLAND_2024.format(year=2023))
     second.write_text(NORLAND_2024.format(year=2024))
     assert runner.invoke(args=["import-profile", str(first)]).exit_code == 0
-    before = [(a.id, a.version, a.updated_at) for a in session.exec(select(Action))]
+    before = [(a.id, a.version, a.status, a.due_on) for a in session.exec(select(Action))]
     session.rollback()
     result = runner.invoke(args=["import-profile", str(second)])
     assert result.exit_code == 0, result.stderr
+    assert "stored 1 report, 0 actions, 2 carried on" in result.stderr
     session.rollback()
     assert _count(session, Report) == 2
     assert _count(session, Programme) == 1
     after = session.exec(select(Action).order_by(Action.id)).all()
-    assert len(after) == 4
-    assert [(a.id, a.version, a.updated_at) for a in after[:2]] == before
+    # Same actions, same state; a new version, so a form opened before the import is stale.
+    assert [(a.id, a.version - 1, a.status, a.due_on) for a in after] == before
+    repeated = session.exec(select(ActionEvent).where(ActionEvent.kind == EventKind.repeated))
+    assert sorted(e.action_id for e in repeated) == [1, 2]
 
 
 def test_page_deadline_differing_from_current_is_a_warning(

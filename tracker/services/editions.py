@@ -117,7 +117,7 @@ def action_texts(session: Session, action: Action) -> list[EditionText]:
         .join(Recommendation, col(Recommendation.id) == ActionText.recommendation_id)
         .join(Report, col(Report.id) == ActionText.report_id)
         .where(col(ActionText.action_id) == action.id)
-    ).tuples():
+    ):
         rows.append(EditionText(report, rec, text.kind, text.linked_at, text.detached_at))
     return sorted(rows, key=lambda t: edition_key(t.report))
 
@@ -181,12 +181,12 @@ def action_years(session: Session, action_ids: Sequence[int]) -> dict[int, list[
         .join(Recommendation, col(Recommendation.id) == Action.recommendation_id)
         .join(Report, col(Report.id) == Recommendation.report_id)
         .where(col(Action.id).in_(action_ids))
-    ).tuples()
+    )
     linked = session.execute(
         sa.select(col(ActionText.action_id), Report)
         .join(Report, col(Report.id) == ActionText.report_id)
         .where(col(ActionText.action_id).in_(action_ids), col(ActionText.detached_at).is_(None))
-    ).tuples()
+    )
     for action_id, report in [*own, *linked]:
         result[action_id].append(report)
     for reports in result.values():
