@@ -62,8 +62,11 @@ def test_dry_run_json_prints_one_object_and_stores_nothing(
     payload = json.loads(result.stdout)
     assert set(payload) == {
         "country", "treaty", "article", "deadline", "edition", "year", "rating", "score",
-        "computed_score", "band", "criteria", "recommendations", "warnings",
+        "computed_score", "band", "criteria", "recommendations", "warnings", "lineage",
     }  # fmt: skip
+    # A programme's first edition: nothing to continue, every recommendation new.
+    assert payload["lineage"]["previous"] is None and payload["lineage"]["dropped"] == []
+    assert [m["kind"] for m in payload["lineage"]["matches"]] == ["new"] * 5
     assert payload["country"] == "Cambodia"
     assert payload["deadline"] == "2025-12-31"
     assert payload["score"] == 7.4 and payload["computed_score"] == 7.4

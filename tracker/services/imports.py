@@ -68,6 +68,12 @@ def resolve_treaty(parsed: ParsedProfile, override: str | None) -> tuple[Treaty,
     return Treaty(parsed.treaty), warnings
 
 
+def already_imported(session: Session, parsed: ParsedProfile) -> bool:
+    """Whether this very text (same checksum) is stored: storing it again stores nothing."""
+    found = session.exec(select(Report.id).where(Report.checksum == parsed.checksum)).first()
+    return found is not None
+
+
 def store_profile(
     session: Session,
     parsed: ParsedProfile,

@@ -85,6 +85,14 @@ def truncated_last(parsed: ParsedProfile) -> bool:
     return bool(getattr(parsed, "last_recommendation_truncated", False))
 
 
+def first_edition_plan(parsed: ParsedProfile) -> LineagePlan:
+    """The plan of a programme's first edition: no previous one, every recommendation new."""
+    texts = list(parsed.recommendations)
+    plan = LineagePlan(None, None, False, texts, [], matcher.propose(texts, []))
+    plan.truncated_last = truncated_last(parsed) and bool(texts)
+    return plan
+
+
 def find_programme(session: Session, parsed: ParsedProfile, treaty: Treaty) -> Programme | None:
     return session.exec(
         select(Programme).where(
@@ -108,12 +116,10 @@ def plan_lineage(
     ``new_when_truncated`` a cut-off last recommendation is proposed as new (the
     command line's rule) unless an override names it.
     """
-    texts = list(parsed.recommendations)
     programme = find_programme(session, parsed, treaty)
-    plan = LineagePlan(
-        programme, None, False, texts, [], matcher.propose(texts, []), truncated_last=False
-    )
-    plan.truncated_last = truncated_last(parsed) and bool(texts)
+    plan = first_edition_plan(parsed)
+    plan.programme = programme
+    texts = plan.texts
     if programme is not None:
         assert programme.id is not None
         stored = [
