@@ -20,7 +20,6 @@ from tracker.services.workflow import (
     InvalidChange,
     Owner,
     StaleVersion,
-    change_from_form,
     update_action,
 )
 
@@ -319,36 +318,6 @@ def test_conditional_update_catches_a_save_in_between(app: Flask, db_url, action
     assert fired
     with new_session(engine) as check:
         assert check.get(Action, action.id).status == Status.not_started
-
-
-def test_change_from_form_reads_fields() -> None:
-    """The update form's fields become a change and the version it was shown at."""
-    change, version = change_from_form(
-        {"version": "3", "status": "blocked", "comment": "c", "owner": "organisation:4",
-         "due_mode": "pin", "due_on": "2030-01-31", "reason": "r"}
-    )  # fmt: skip
-    assert version == 3
-    assert change == ActionChange(
-        status=Status.blocked, comment="c", owner=Owner(organisation_id=4),
-        due_on=D(2030, 1, 31), reason="r",
-    )  # fmt: skip
-
-
-@pytest.mark.parametrize(
-    ("form", "field"),
-    [
-        ({"version": "1", "due_mode": "pin", "due_on": "2030-02-30"}, "due_on"),
-        ({"version": "1", "due_mode": "pin", "due_on": ""}, "due_on"),
-        ({"version": "1", "owner": "user:abc"}, "owner"),
-        ({"version": "1", "status": "done"}, "status"),
-        ({"version": "x"}, None),
-    ],
-)
-def test_change_from_form_refuses_malformed(form, field) -> None:
-    """Impossible dates, odd owners and unknown statuses are named at their field."""
-    with pytest.raises(InvalidChange) as refused:
-        change_from_form(form)
-    assert refused.value.field == field
 
 
 def test_programme_deadline_decision_bumps_version(session, action, owner) -> None:

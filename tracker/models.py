@@ -281,23 +281,14 @@ class Action(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
     # Reminders (scale of issue 4): when the planner next needs to look at this action;
-    # NULL means "compute again" and is set by every change of the action.
+    # NULL means "compute again". Every change of the action sets it back to NULL by
+    # calling services.journal.reschedule_reminders (no listener: bulk UPDATEs skip them).
     next_reminder_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
 
 
 # Scale issue 7: the actions list's default order starts with (due_on, id); with this
 # index PostgreSQL reads page 1 in order (incremental sort) instead of sorting every action.
 sa.Index("ix_action_due_on_id", Action.__table__.c.due_on, Action.__table__.c.id)  # type: ignore[attr-defined]
-
-
-def _reschedule_reminders(target: Action, value: Any, oldvalue: Any, _initiator: Any) -> None:
-    """A changed status, owner or due date makes the reminder planner look again."""
-    if value != oldvalue:
-        target.next_reminder_at = None
-
-
-for _attribute in ("status", "due_on", "owner_user_id", "owner_organisation_id"):
-    sa.event.listen(getattr(Action, _attribute), "set", _reschedule_reminders)
 
 
 class Meeting(SQLModel, table=True):

@@ -22,13 +22,11 @@ class SettingsError(ValueError):
 
 
 def pause_reminders(
-    session: Session, user: User, *, until_text: str, reason: str, today: dt.date
+    session: Session, user: User, *, until: dt.date | None, reason: str, today: dt.date
 ) -> User:
     """Pause the user's reminders up to and including a day within a year, reason required."""
-    try:
-        until = dt.date.fromisoformat(until_text.strip())
-    except ValueError:
-        raise SettingsError(_("Give the last day of the pause as a date."), "until") from None
+    if until is None:
+        raise SettingsError(_("Give the last day of the pause as a date."), "until")
     if until < today:
         raise SettingsError(_("The pause must end today or later."), "until")
     if until - today > MAX_PAUSE:

@@ -6,7 +6,8 @@ import datetime as dt
 
 from sqlmodel import Session
 
-from ..models import Action, ActionEvent, EventKind, Recommendation, Status, User, utcnow
+from ..models import Action, EventKind, Recommendation, Status, User, utcnow
+from .journal import record_event
 
 TITLE_LENGTH = 160
 
@@ -47,15 +48,15 @@ def create_action(
     )
     session.add(action)
     session.flush()
-    session.add(
-        ActionEvent(
-            action_id=action.id,  # type: ignore[arg-type]
-            kind=EventKind.created,
-            at=now,
-            actor_id=actor.id if actor else None,
-            status_to=action.status,
-            due_to=due_on,
-            follows_deadline_to=True,
-        )
+    assert action.id is not None
+    record_event(
+        session,
+        action.id,
+        EventKind.created,
+        at=now,
+        actor=actor,
+        status_to=action.status,
+        due_to=due_on,
+        follows_deadline_to=True,
     )
     return action

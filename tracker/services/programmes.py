@@ -12,7 +12,6 @@ from sqlmodel import Session, col, select
 from ..models import (
     OPEN_STATUSES,
     Action,
-    ActionEvent,
     DeadlineChange,
     DeadlineKind,
     EventKind,
@@ -21,6 +20,7 @@ from ..models import (
     User,
     utcnow,
 )
+from .journal import record_event, reschedule_reminders
 
 
 class DeadlineError(ValueError):
@@ -247,18 +247,18 @@ def _move_following_actions(
     if change.decided_by:
         comment += f" ({change.decided_by})"
     for action in actions:
-        session.add(
-            ActionEvent(
-                action_id=action.id,  # type: ignore[arg-type]
-                kind=EventKind.due_date_changed,
-                at=now,
-                actor_id=actor.id if actor else None,
-                due_from=action.due_on,
-                due_to=new_due,
-                follows_deadline_to=True,
-                comment=comment,
-                deadline_change_id=change.id,
-            )
+        assert action.id is not None
+        record_event(
+            session,
+            action.id,
+            EventKind.due_date_changed,
+            at=now,
+            actor=actor,
+            due_from=action.due_on,
+            due_to=new_due,
+            follows_deadline_to=True,
+            comment=comment,
+            deadline_change_id=change.id,
         )
     if actions:
         # One statement, with the version bumped in SQL, so a concurrent edit of the
@@ -266,10 +266,9 @@ def _move_following_actions(
         session.execute(
             sa.update(Action)
             .where(col(Action.id).in_([a.id for a in actions]))
-            .values(
-                due_on=new_due, version=Action.version + 1, updated_at=now, next_reminder_at=None
-            )
+            .values(due_on=new_due, version=Action.version + 1, updated_at=now)
             .execution_options(synchronize_session="fetch")
         )
+        reschedule_reminders(session, [a.id for a in actions if a.id is not None])
     session.flush()
     return len(actions)

@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..models import Action, Organisation, Role, User
+from .journal import reschedule_reminders
 
 MIN_PASSWORD_LENGTH = 12
 # Werkzeug's scrypt with its default cost (N=2**15); the test suite lowers it for speed.
@@ -265,7 +266,7 @@ def update_user(
         end_sessions(user)
     organisation_id = organisation.id if organisation else None
     if user.active != active or user.organisation_id != organisation_id:
-        _reschedule_reminders(session, user, {user.organisation_id, organisation_id})
+        _reschedule_owned_actions(session, user, {user.organisation_id, organisation_id})
     user.email = email
     user.name = name
     user.role = role
@@ -281,7 +282,7 @@ def deactivate_user(session: Session, user: User, *, actor: User) -> User:
     if user.id == actor.id:
         raise UserError(_("you cannot deactivate your own account"), "active")
     if user.active:
-        _reschedule_reminders(session, user, {user.organisation_id})
+        _reschedule_owned_actions(session, user, {user.organisation_id})
         user.active = False
         end_sessions(user)
         session.add(user)
@@ -289,19 +290,17 @@ def deactivate_user(session: Session, user: User, *, actor: User) -> User:
     return user
 
 
-def _reschedule_reminders(session: Session, user: User, organisation_ids: set[int | None]) -> None:
+def _reschedule_owned_actions(
+    session: Session, user: User, organisation_ids: set[int | None]
+) -> None:
     """Who receives these actions' reminders changed: the planner looks at them again now
     rather than at their next threshold."""
     conditions = [col(Action.owner_user_id) == user.id]
     organisations = [i for i in organisation_ids if i is not None]
     if organisations:
         conditions.append(col(Action.owner_organisation_id).in_(organisations))
-    session.execute(
-        sa.update(Action)
-        .where(sa.or_(*conditions))
-        .values(next_reminder_at=None)
-        .execution_options(synchronize_session=False)
-    )
+    action_ids = session.exec(select(Action.id).where(sa.or_(*conditions))).all()
+    reschedule_reminders(session, [i for i in action_ids if i is not None])
 
 
 def reset_password(session: Session, user: User) -> str:

@@ -13,7 +13,6 @@ changed and ``StaleVersion`` tells the caller what changed since.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -34,6 +33,7 @@ from ..models import (
 )
 from . import policy
 from . import programmes as programme_service
+from .journal import EventValues, record_event, reschedule_reminders
 
 MAX_TEXT = 10_000
 MAX_URL = 1_000
@@ -121,7 +121,7 @@ _EVENT_ORDER = [
 @dataclass
 class _Plan:
     values: dict[str, object] = field(default_factory=dict)
-    events: list[ActionEvent] = field(default_factory=list)
+    events: list[tuple[EventKind, EventValues]] = field(default_factory=list)
 
 
 def update_action(
@@ -160,7 +160,7 @@ def update_action(
         raise _stale(session, action, seen_version)
 
     plan = _Plan()
-    status = _parse_status(change.status) if change.status is not None else action.status
+    status = parse_status(change.status) if change.status is not None else action.status
     comment = _clean_text(change.comment, "comment")
     reason = _clean_text(change.reason, "reason")
     evidence = _clean_url(change.evidence_url)
@@ -168,7 +168,7 @@ def update_action(
     owner_changed = _plan_owner(session, plan, actor, action, change.owner, reason)
     due_changed = _plan_due(session, plan, actor, action, change, reason)
     _plan_status(plan, actor, action, status, comment, evidence)
-    plan.events.sort(key=lambda e: _EVENT_ORDER.index(e.kind))
+    plan.events.sort(key=lambda event: _EVENT_ORDER.index(event[0]))
     if (owner_changed or due_changed) and not reason:
         raise InvalidChange(
             gettext("Say why the owner or due date changes; it goes into the history."),
@@ -182,18 +182,14 @@ def update_action(
     result = session.execute(
         sa.update(Action)
         .where(col(Action.id) == action_id, col(Action.version) == seen_version)
-        # next_reminder_at=None: the reminder planner looks at the changed action again.
-        .values(**plan.values, version=Action.version + 1, updated_at=now, next_reminder_at=None)
+        .values(**plan.values, version=Action.version + 1, updated_at=now)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount == 0:  # type: ignore[attr-defined]
         raise _stale(session, action, seen_version)
-    for event in plan.events:
-        event.action_id = action_id
-        event.at = now
-        event.actor_id = actor.id
-        event.meeting_id = meeting.id if isinstance(meeting, Meeting) else meeting
-        session.add(event)
+    for kind, values in plan.events:
+        record_event(session, action_id, kind, at=now, actor=actor, meeting=meeting, **values)
+    reschedule_reminders(session, [action_id])
     session.flush()
     session.refresh(action)
     return action
@@ -210,12 +206,7 @@ def _plan_status(
     if status == action.status:
         if comment or evidence:
             plan.events.append(
-                ActionEvent(
-                    action_id=action.id,  # type: ignore[arg-type]
-                    kind=EventKind.comment,
-                    comment=comment or None,
-                    evidence_url=evidence or None,
-                )
+                (EventKind.comment, {"comment": comment or None, "evidence_url": evidence or None})
             )
         return
     refusal = policy.transition_refusal(actor, action, status)
@@ -239,13 +230,14 @@ def _plan_status(
         )
     plan.values["status"] = status
     plan.events.append(
-        ActionEvent(
-            action_id=action.id,  # type: ignore[arg-type]
-            kind=EventKind.status_changed,
-            status_from=action.status,
-            status_to=status,
-            comment=comment or None,
-            evidence_url=evidence or None,
+        (
+            EventKind.status_changed,
+            {
+                "status_from": action.status,
+                "status_to": status,
+                "comment": comment or None,
+                "evidence_url": evidence or None,
+            },
         )
     )
 
@@ -280,14 +272,15 @@ def _plan_owner(
     plan.values["owner_user_id"] = owner.user_id
     plan.values["owner_organisation_id"] = owner.organisation_id
     plan.events.append(
-        ActionEvent(
-            action_id=action.id,  # type: ignore[arg-type]
-            kind=EventKind.owner_changed,
-            owner_user_from=action.owner_user_id,
-            owner_user_to=owner.user_id,
-            owner_organisation_from=action.owner_organisation_id,
-            owner_organisation_to=owner.organisation_id,
-            comment=reason or None,
+        (
+            EventKind.owner_changed,
+            {
+                "owner_user_from": action.owner_user_id,
+                "owner_user_to": owner.user_id,
+                "owner_organisation_from": action.owner_organisation_id,
+                "owner_organisation_to": owner.organisation_id,
+                "comment": reason or None,
+            },
         )
     )
     return True
@@ -324,13 +317,14 @@ def _plan_due(
     plan.values["due_on"] = new_due
     plan.values["follows_deadline"] = follows
     plan.events.append(
-        ActionEvent(
-            action_id=action.id,  # type: ignore[arg-type]
-            kind=EventKind.due_date_changed,
-            due_from=action.due_on,
-            due_to=new_due,
-            follows_deadline_to=follows,
-            comment=reason or None,
+        (
+            EventKind.due_date_changed,
+            {
+                "due_from": action.due_on,
+                "due_to": new_due,
+                "follows_deadline_to": follows,
+                "comment": reason or None,
+            },
         )
     )
     return True
@@ -361,7 +355,8 @@ def _check_due_date(session: Session, action: Action, due_on: dt.date) -> None:
         raise InvalidChange(gettext("The due date is too far in the future."), "due_on")
 
 
-def _parse_status(value: Status | str) -> Status:
+def parse_status(value: Status | str) -> Status:
+    """A status from its value (what forms and the API send), refused at ``status``."""
     try:
         return Status(value)
     except ValueError:
@@ -433,64 +428,3 @@ def _stale(session: Session, action: Action, seen_version: int) -> StaleVersion:
     for row in [current, *since]:
         session.expunge(row)
     return StaleVersion(current, list(reversed(since)))
-
-
-# --------------------------------------------------------------------------- forms
-
-
-def parse_date(value: str | None, field_name: str) -> dt.date | None:
-    """A day typed as YYYY-MM-DD (what a date input sends), or None when empty."""
-    text = (value or "").strip()
-    if not text:
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise InvalidChange(
-            gettext("%(value)r is not a date: use the form YYYY-MM-DD.", value=text[:40]),
-            field_name,
-        ) from None
-
-
-def parse_owner(value: str | None) -> Owner | None:
-    """``keep`` (or empty), ``none``, ``user:ID`` or ``organisation:ID`` from the owner select."""
-    text = (value or "").strip()
-    if text in ("", "keep"):
-        return None
-    if text == "none":
-        return UNASSIGNED
-    kind, _, number = text.partition(":")
-    if not number.isdigit() or kind not in ("user", "organisation") or len(number) > 12:
-        raise InvalidChange(gettext("Choose an owner from the list."), "owner")
-    if kind == "user":
-        return Owner(user_id=int(number))
-    return Owner(organisation_id=int(number))
-
-
-def change_from_form(form: Mapping[str, str]) -> tuple[ActionChange, int]:
-    """The change and the version a submitted update form carries.
-
-    Fields: ``version``, ``status``, ``comment``, ``evidence_url``, and for
-    coordinators ``owner`` (see ``parse_owner``), ``due_mode`` (``keep``,
-    ``follow`` or ``pin``), ``due_on`` and ``reason``.
-    """
-    version_text = (form.get("version") or "").strip()
-    if not version_text.isdigit() or len(version_text) > 12:
-        raise InvalidChange(gettext("The form is missing its version; reload the page."), None)
-    due_mode = (form.get("due_mode") or "keep").strip()
-    if due_mode not in ("keep", "follow", "pin"):
-        raise InvalidChange(gettext("Choose how the due date is set."), "due_mode")
-    due_on = parse_date(form.get("due_on"), "due_on")
-    if due_mode == "pin" and due_on is None:
-        raise InvalidChange(gettext("Give the date to pin the due date to."), "due_on")
-    status = (form.get("status") or "").strip() or None
-    change = ActionChange(
-        status=_parse_status(status) if status else None,
-        comment=form.get("comment") or "",
-        evidence_url=form.get("evidence_url") or "",
-        owner=parse_owner(form.get("owner")),
-        due_on=due_on if due_mode == "pin" else None,
-        unpin=due_mode == "follow",
-        reason=form.get("reason") or "",
-    )
-    return change, int(version_text)

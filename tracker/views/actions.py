@@ -23,9 +23,9 @@ from ..services.workflow import (
     Forbidden,
     InvalidChange,
     StaleVersion,
-    change_from_form,
     update_action,
 )
+from .forms import change_from_form
 
 bp = Blueprint("actions", __name__, url_prefix="/actions")
 

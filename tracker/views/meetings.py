@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -18,6 +17,7 @@ from ..services import snapshot as snapshot_service
 from ..services import workflow
 from ..services.listing import owner_choices
 from ..services.policy import is_manager
+from .forms import parse_date, parse_id, parse_owner
 
 bp = Blueprint("meetings", __name__)
 MANAGERS = (Role.coordinator, Role.admin)
@@ -35,13 +35,6 @@ def _meeting(meeting_id: int) -> tuple[Meeting, Programme]:
     if meeting is None:
         abort(404)
     return meeting, _programme(meeting.programme_id)
-
-
-def _parse_day(text: str | None) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat((text or "").strip())
-    except ValueError:
-        return None
 
 
 def _render_list(programme: Programme, form: dict[str, str], errors: dict[str, str]) -> str:
@@ -76,14 +69,14 @@ def create(programme_id: int) -> Response | tuple[str, int]:
         meeting = meeting_service.record_meeting(
             session,
             programme,
-            held_on=_parse_day(form["held_on"]),
+            held_on=parse_date(form["held_on"], "held_on"),
             title=form["title"],
             attendees=form["attendees"],
             notes=form["notes"],
             actor=signed_in_user(),
             today=local_today(programme.timezone),
         )
-    except meeting_service.MeetingError as exc:
+    except (meeting_service.MeetingError, workflow.InvalidChange) as exc:
         session.rollback()
         return _render_list(programme, form, {exc.field or "title": exc.message}), 422
     session.commit()
@@ -129,7 +122,8 @@ def decide(meeting_id: int) -> Response | str | tuple[str, int]:
     """The decision form for one action, showing its current state and version."""
     meeting, programme = _meeting(meeting_id)
     raw = (request.args.get("action_id") or "").strip()
-    action = get_session().get(Action, int(raw)) if raw.isdigit() and len(raw) < 10 else None
+    action_id = parse_id(raw)
+    action = get_session().get(Action, action_id) if action_id else None
     if action is None or action.programme_id != programme.id:
         errors = {"action_id": gettext("There is no action %(id)s in this programme.", id=raw)}
         return _render_meeting(meeting, programme, {"action_id": raw}, errors), 422
@@ -155,21 +149,6 @@ def _render_decide(
     )
 
 
-def _parse_owner(value: str) -> workflow.Owner | None:
-    if not value:
-        return None
-    if value == "none":
-        return workflow.UNASSIGNED
-    kind, _, number = value.partition(":")
-    if not number.isdigit() or len(number) > 9:
-        raise workflow.InvalidChange(gettext("Choose an owner from the list."), "owner")
-    if kind == "user":
-        return workflow.Owner(user_id=int(number))
-    if kind == "org":
-        return workflow.Owner(organisation_id=int(number))
-    raise workflow.InvalidChange(gettext("Choose an owner from the list."), "owner")
-
-
 @bp.post("/meetings/<int:meeting_id>/decisions")
 @roles_required(*MANAGERS)
 def record_decision(meeting_id: int) -> Response | tuple[str, int]:
@@ -180,19 +159,19 @@ def record_decision(meeting_id: int) -> Response | tuple[str, int]:
         k: request.form.get(k, "")
         for k in ("action_id", "version", "status", "owner", "due_on", "comment")
     }
-    action_id = int(form["action_id"]) if form["action_id"].isdigit() else 0
+    action_id = parse_id(form["action_id"])
     action = session.get(Action, action_id) if action_id else None
-    if action is None or action.programme_id != programme.id:
+    if action_id is None or action is None or action.programme_id != programme.id:
         abort(404)
     actor = signed_in_user()
     assert actor is not None
     try:
-        due_on = _parse_day(form["due_on"]) if form["due_on"] else None
-        if form["due_on"] and due_on is None:
-            raise workflow.InvalidChange(gettext("Give the date as YYYY-MM-DD."), "due_on")
         status = Status(form["status"]) if form["status"] else None
         decision = meeting_service.Decision(
-            status=status, owner=_parse_owner(form["owner"]), due_on=due_on, comment=form["comment"]
+            status=status,
+            owner=parse_owner(form["owner"]),
+            due_on=parse_date(form["due_on"], "due_on"),
+            comment=form["comment"],
         )
         version = int(form["version"]) if form["version"].isdigit() else -1
         meeting_service.apply_decision(session, meeting, action_id, actor, version, decision)

@@ -18,6 +18,8 @@ from ..reminders.heartbeat import configured_interval, scheduler_heartbeat
 from ..reminders.policy import local_date
 from ..services import account_mail
 from ..services import users as user_service
+from ..services.workflow import InvalidChange
+from .forms import parse_date
 
 bp = Blueprint("notifications", __name__)
 
@@ -40,9 +42,13 @@ def settings() -> Response | str | tuple[str, int]:
             return redirect(url_for("notifications.settings"))
         try:
             settings_service.pause_reminders(
-                session, user, until_text=form["until"], reason=form["reason"], today=today
+                session,
+                user,
+                until=parse_date(form["until"], "until"),
+                reason=form["reason"],
+                today=today,
             )
-        except settings_service.SettingsError as exc:
+        except (settings_service.SettingsError, InvalidChange) as exc:
             session.rollback()
             return render_template(
                 "notifications/settings.html", user=user, form=form, today=today,

@@ -28,7 +28,8 @@ from ..services import imports as import_service
 from ..services import overview as overview_service
 from ..services import policy
 from ..services import programmes as programme_service
-from ..services.workflow import InvalidChange, parse_date
+from ..services.workflow import InvalidChange
+from .forms import parse_date
 
 bp = Blueprint("programmes", __name__)
 

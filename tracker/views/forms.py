@@ -1,0 +1,100 @@
+"""Reading HTML forms: the conventions of our pages, turned into typed values.
+
+One parser per kind of field, so that every page accepts the same spelling and says
+the same thing when it is wrong: a day (``parse_date``), a row id (``parse_id``), an
+owner choice (``parse_owner``), and the action update form as a whole
+(``change_from_form``). A malformed field raises ``workflow.InvalidChange`` naming the
+field, which the views answer with 422 and the form as typed. The services receive
+typed values only and never read a form.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+
+from flask_babel import gettext
+
+from ..services.workflow import UNASSIGNED, ActionChange, InvalidChange, Owner, parse_status
+
+# Ids are 32-bit integer columns: a larger number names no row (and PostgreSQL would
+# refuse to compare it), so it is "no such row", answered before the database is asked.
+MAX_ID = 2**31 - 1
+
+# The owner select's values: ``user:ID``, ``organisation:ID``, ``none``, or keep.
+OWNER_KINDS = ("user", "organisation")
+
+
+def parse_date(value: str | None, field_name: str) -> dt.date | None:
+    """A day typed as YYYY-MM-DD (what a date input sends), or None when empty."""
+    text = (value or "").strip()
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise InvalidChange(
+            gettext("%(value)r is not a date: use the form YYYY-MM-DD.", value=text[:40]),
+            field_name,
+        ) from None
+
+
+def parse_id(value: str | None) -> int | None:
+    """A row id as a form or query string carries it, or None when it cannot name a row.
+
+    Only plain decimal digits from 1 to ``MAX_ID``: no sign, no spaces inside, no
+    number too large for the column.
+    """
+    text = (value or "").strip()
+    if not text.isascii() or not text.isdigit() or len(text) > len(str(MAX_ID)):
+        return None
+    number = int(text)
+    return number if 1 <= number <= MAX_ID else None
+
+
+def parse_owner(value: str | None) -> Owner | None:
+    """``keep`` (or empty): None; ``none``: unassigned; ``user:ID`` or ``organisation:ID``.
+
+    An id that cannot name a row is refused like any other choice not in the list.
+    """
+    text = (value or "").strip()
+    if text in ("", "keep"):
+        return None
+    if text == "none":
+        return UNASSIGNED
+    kind, _, number = text.partition(":")
+    row_id = parse_id(number)
+    if kind not in OWNER_KINDS or row_id is None:
+        raise InvalidChange(gettext("Choose an owner from the list."), "owner")
+    if kind == "user":
+        return Owner(user_id=row_id)
+    return Owner(organisation_id=row_id)
+
+
+def change_from_form(form: Mapping[str, str]) -> tuple[ActionChange, int]:
+    """The change and the version a submitted action update form carries.
+
+    Fields: ``version``, ``status``, ``comment``, ``evidence_url``, and for
+    coordinators ``owner`` (see ``parse_owner``), ``due_mode`` (``keep``,
+    ``follow`` or ``pin``), ``due_on`` and ``reason``.
+    """
+    version_text = (form.get("version") or "").strip()
+    if not (version_text.isascii() and version_text.isdigit()) or len(version_text) > 12:
+        raise InvalidChange(gettext("The form is missing its version; reload the page."), None)
+    due_mode = (form.get("due_mode") or "keep").strip()
+    if due_mode not in ("keep", "follow", "pin"):
+        raise InvalidChange(gettext("Choose how the due date is set."), "due_mode")
+    due_on = parse_date(form.get("due_on"), "due_on")
+    if due_mode == "pin" and due_on is None:
+        raise InvalidChange(gettext("Give the date to pin the due date to."), "due_on")
+    status = (form.get("status") or "").strip() or None
+    change = ActionChange(
+        status=parse_status(status) if status else None,
+        comment=form.get("comment") or "",
+        evidence_url=form.get("evidence_url") or "",
+        owner=parse_owner(form.get("owner")),
+        due_on=due_on if due_mode == "pin" else None,
+        unpin=due_mode == "follow",
+        reason=form.get("reason") or "",
+    )
+    return change, int(version_text)
