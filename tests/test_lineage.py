@@ -182,3 +182,52 @@ def test_a_skipped_year_candidate_can_be_picked_by_report():
         proposal, NORLAND_2023[:2], cands, [Override(2, 1, previous_report_id=7)]
     )
     assert changed.matches[1].candidate == older[0]
+
+
+def test_a_second_part_of_a_split_ask_is_a_split_of_it():
+    """Two new asks each taking a different part of one earlier ask: the second is a split."""
+    earlier = [
+        "Norland should ensure that its new national mine action strategy is supported with a "
+        "realistic resource mobilisation plan. The strategy should set clear annual targets for "
+        "survey and clearance.",
+        "The NMAC should audit its database.",
+    ]
+    new = [
+        "Norland should publish the annual targets of the strategy and report progress against "
+        "them.",
+        "Norland should secure predictable funding through a resource mobilisation plan.",
+    ]
+    proposal = propose(new, candidates(earlier))
+    assert links(proposal) == [(1, 1, "reworded"), (2, 1, "split")]
+
+
+def test_two_earlier_asks_in_one_new_one_make_a_merge():
+    """A new ask covering two earlier ones continues the closer; the other is merged into it."""
+    earlier = [
+        "Norland should conduct technical survey of the cluster munition strike areas in the "
+        "eastern provinces.",
+        "Norland should clear the cluster munition remnants in the villages of the Marro valley.",
+        "Norland should establish a national capacity for risk education.",
+    ]
+    new = [
+        "The NMAA should complete technical survey of the strike areas in the eastern provinces "
+        "and the Marro valley and clear the confirmed areas.",
+    ]
+    proposal = propose(new, candidates(earlier))
+    assert links(proposal) == [(1, 1, "reworded")]
+    assert [(d.candidate.position, d.kind, d.merged_into) for d in proposal.dropped] == [
+        (2, "merged", 1),
+        (3, "dropped", None),
+    ]
+
+
+def test_an_acronym_meets_its_spelled_out_words():
+    """ "CHAs" in one edition and "confirmed hazardous areas" in the other are one subject."""
+    earlier = ["UXO Lao should focus clearance on CHAs rather than roving tasks."]
+    new = [
+        "All operators should focus clearance on confirmed hazardous areas identified through "
+        "survey.",
+        "Lao PDR should adopt a gender policy.",
+    ]
+    proposal = propose(new, candidates(earlier))
+    assert links(proposal) == [(1, 1, "reworded"), (2, None, "new")]

@@ -28,6 +28,19 @@ Contract, for the storage side (services/lineage*.py) and the import preview:
   earlier one unless the later-claiming one says ``split=True``.
 - Everything is deterministic: the same inputs give the same proposal.
 - ``Candidate.ref`` is the caller's key and is handed back untouched.
+
+How it matches (tuned on the made-up pairs in tests/lineage_pairs/, see the corpus test):
+each pair of texts gets a score from word stems weighted by how rare they are across both
+editions (IDF-like: the programme's country, its authority and the field's words are in
+most texts and weigh little; a fixed list of modal verbs, actors and field terms weighs
+little anyway, the verbs of asking a third), combined with rapidfuzz's token_set_ratio
+on the content words. Numbers and years are ignored, lost ligature letters and near
+spellings ("extend"/"extension") meet, and an acronym meets its spelled-out words.
+Exact repeats are linked first, then the strongest pairs, one to one, down to a floor
+(lower for two texts that are each other's clear favourite). A leftover new
+recommendation whose best earlier one is already claimed is a split when it covers a
+part of that one the first continuation leaves out; a leftover earlier one is merged
+when it is as close to a matched new one as a continuation would be and adds to it.
 """
 
 from __future__ import annotations
@@ -163,109 +176,205 @@ def normalise(text: str) -> str:
 
 # --------------------------------------------------------------------------- similarity
 
-# Words every recommendation uses: acting bodies, modal verbs, the field's generic terms.
-# They carry little weight, whatever the corpus says.
+# Words every recommendation uses: modal verbs, acting bodies, the field's generic terms.
+# They carry little weight whatever the two editions say. Country and authority names are
+# left to the edition weights below: the programme's own country is in most texts and
+# weighs little there, while a neighbour ("the border with Thailand") is a subject.
 _GENERIC = """
 a an the and or of to in on for by with at as from into its their it this that these those
 be is are was were been being has have had should must shall would could will can may
 also all any each other such so not no more most than then there which who whom whose
-ensure continue continues continued consider including include includes make take
-government authority authorities national nationally ministry minister centre center
-commission committee council agency department office programme program
+ensure continue make take including include
+government authority authorities national nationally ministry centre center
+commission committee agency department office programme program
 mine mines mined action actions clearance clear cleared demining humanitarian
 anti personnel antipersonnel cluster munition munitions remnant remnants explosive ordnance
-erw uxo cmr apm ap mine-action country state states party parties convention treaty
+erw uxo cmr apm mine-action country state party parties convention treaty
 article deadline year years end new current existing relevant appropriate effective
-cmaa nmaa nma mac cmac nra lmac lao pdr cambodia cambodian tajikistan tajik norland norlandic
-afghanistan angola bosnia herzegovina croatia iraq yemen ukraine sri lanka vietnam viet nam
-laos lao thailand myanmar colombia zimbabwe mozambique chad sudan somalia lebanon syria
 jan january feb february mar march apr april may jun june jul july aug august sep september
 oct october nov november dec december
 """
+# The verbs of asking: what is asked for is in the nouns, not in "complete" or "improve".
+_ASKING = """
+complete develop publish improve increase adopt update strengthen establish implement set
+review seek finalise finalize expand provide conduct carry introduce apply prioritise
+prioritize accelerate speed undertake produce enhance address maintain support use based
+through remain remaining own ensure continue further greater better need needs
+"""
 
-
-def _fold(text: str) -> str:
-    return normalise(text).lower()
-
-
-_TOKEN = re.compile(r"[a-z0-9]+")
-_SUFFIXES = ("ations", "ation", "ments", "ment", "ings", "ing", "ies", "ied", "ed", "es", "s")
-
-
-def _stem(word: str) -> str:
-    for suffix in _SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
-            stem = word[: -len(suffix)]
-            if suffix in ("ies", "ied"):
-                stem += "y"
-            return stem
-    return word
-
-
-@lru_cache(maxsize=1)
-def _generic_stems() -> frozenset[str]:
-    return frozenset(_stem(_fold(word)) for word in _GENERIC.split())
-
-
-def _tokens(text: str) -> list[str]:
-    """Content stems of a text: folded, ligature-proof, stemmed; numbers and years dropped."""
-    return [
-        _stem(word) for word in _TOKEN.findall(_fold(text)) if not word.isdigit() and len(word) > 1
-    ]
-
-
-_GENERIC_WEIGHT = 0.15
-_FUZZY_TOKEN = (
-    88.0  # rapidfuzz ratio above which two stems count as one word ("standard"/"standardise")
+_WORD = re.compile(r"[A-Za-z0-9]+")
+_ACRONYM = re.compile(r"^[A-Z]{2,6}s?$")
+_SUFFIXES = (
+    "isation",
+    "ization",
+    "ations",
+    "ation",
+    "ments",
+    "ment",
+    "ings",
+    "ing",
+    "ies",
+    "ied",
+    "ed",
+    "es",
+    "s",
 )
 
 
+def _stem(word: str) -> str:
+    """A crude English stem: enough to make "standards", "standard" and "standardised" meet."""
+    for suffix in _SUFFIXES:
+        if suffix == "s" and word[-2:-1] in ("s", "u", "i"):
+            continue  # "focus", "hazardous", "analysis", "progress"
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            stem = word[: -len(suffix)]
+            return stem + "y" if suffix in ("ies", "ied") else stem
+    return word
+
+
+def _raw_words(text: str) -> list[str]:
+    folded = unicodedata.normalize("NFKC", text).translate(_QUOTES)
+    return [w for w in _WORD.findall(folded) if len(w) > 1 and not w.isdigit()]
+
+
+def _acronym(word: str) -> str | None:
+    """ "CHAs" -> "cha", "QA" -> "qa"; None for a word that is not an acronym."""
+    if not _ACRONYM.match(word):
+        return None
+    return (word[:-1] if word.endswith("s") else word).lower()
+
+
+@lru_cache(maxsize=1)
+def _generic() -> frozenset[str]:
+    return frozenset(_stem(word) for word in _GENERIC.split())
+
+
+@lru_cache(maxsize=1)
+def _asking() -> frozenset[str]:
+    return frozenset(_stem(word) for word in _ASKING.split())
+
+
+@lru_cache(maxsize=65536)
+def _token_likeness(a: str, b: str) -> float:
+    """How far two stems are one word: 1 equal (lost ligatures aside), less for near spellings."""
+    if a == b or _LIGATURE_LETTERS.sub("", a) == _LIGATURE_LETTERS.sub("", b):
+        return 1.0
+    shorter = min(len(a), len(b))
+    if shorter < 5:
+        return 0.0
+    common = next((k for k, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), shorter)
+    if common >= 5 and common >= 0.75 * shorter:
+        return 0.9  # "extend" / "extension", "prioritise" / "priority"
+    ratio = fuzz.ratio(a, b)
+    return ratio / 100 if ratio >= _FUZZY_TOKEN else 0.0
+
+
+_GENERIC_WEIGHT = 0.1
+_ASKING_SHARE = 0.35
+_MIN_WEIGHT = 0.15
+_FUZZY_TOKEN = 86.0
+
+
 class _Scorer:
-    """Similarity with token weights taken from the texts of both editions (IDF-like)."""
+    """Similarity with word weights taken from the texts of both editions (IDF-like).
+
+    A word in most texts of the two editions is an actor or a field term ("survey",
+    "NMAA", "Cambodia") and says little about which ask continues which; a word in two
+    texts only ("border", "dogs", "gender") says a lot. An acronym and its spelled-out
+    words count as one another ("CHAs", "confirmed hazardous areas") when one of the
+    texts uses the acronym.
+    """
 
     def __init__(self, texts: Sequence[str]) -> None:
-        self._docs = max(len(texts), 1)
+        raw = [_raw_words(text) for text in texts]
+        acronyms = {a for words in raw for w in words if (a := _acronym(w))}
+        # acronyms that some text of the two editions also spells out
+        self._expansions: set[str] = set()
+        for words in raw:
+            lower = [w.lower() for w in words]
+            for size in range(2, 7):
+                for start in range(len(lower) - size + 1):
+                    run = lower[start : start + size]
+                    initials = "".join(w[0] for w in run)
+                    spelled = not any(_acronym(w) for w in words[start : start + size])
+                    if initials in acronyms and spelled:
+                        self._expansions.add(initials)
+        self._tokens = {text: self._tokenise(words) for text, words in zip(texts, raw, strict=True)}
+        self._docs = max(len(texts), 2)
         self._df: Counter[str] = Counter()
-        for text in texts:
-            self._df.update(set(_tokens(text)))
+        for tokens in self._tokens.values():
+            self._df.update(tokens)
+        self._weights: dict[str, float] = {}
+
+    def _tokenise(self, words: list[str]) -> frozenset[str]:
+        """Stems of the words; an acronym's spelled-out words count once, as the acronym."""
+        lower = [w.lower() for w in words]
+        tokens = set()
+        skip = 0
+        for k, word in enumerate(words):
+            if skip:
+                skip -= 1
+                continue
+            acronym = _acronym(word)
+            if acronym and acronym in self._expansions:
+                tokens.add(acronym)
+                continue
+            for initials in sorted(self._expansions, key=len, reverse=True):
+                run = lower[k : k + len(initials)]
+                if len(run) == len(initials) and "".join(w[0] for w in run) == initials:
+                    tokens.add(initials)
+                    skip = len(initials) - 1
+                    break
+            else:
+                tokens.add(_stem(lower[k]))
+        return frozenset(tokens)
+
+    def tokens(self, text: str) -> frozenset[str]:
+        if text not in self._tokens:
+            self._tokens[text] = self._tokenise(_raw_words(text))
+        return self._tokens[text]
 
     def weight(self, token: str) -> float:
-        if token in _generic_stems():
-            return _GENERIC_WEIGHT
-        df = self._df.get(token, 0)
-        # A word in nearly every text of the two editions is an actor or a field term.
-        return max(
-            _GENERIC_WEIGHT, math.log((self._docs + 1) / (df + 0.5)) / math.log(self._docs + 1)
-        )
+        if token not in self._weights:
+            if token in _generic():
+                value = _GENERIC_WEIGHT
+            else:
+                df = self._df.get(token, 0)
+                idf = math.log((self._docs + 1) / (df + 0.5)) / math.log(self._docs + 1)
+                value = min(1.0, max(_MIN_WEIGHT, idf))
+                if token in _asking():
+                    value *= _ASKING_SHARE
+            self._weights[token] = value
+        return self._weights[token]
 
-    def _coverage(self, mine: set[str], theirs: set[str]) -> float:
+    def coverage(self, mine: frozenset[str], theirs: frozenset[str]) -> float:
+        """Share of ``mine``'s weight that ``theirs`` says too."""
         total = sum(self.weight(t) for t in mine)
-        if total == 0:
+        if not total:
             return 0.0
         got = 0.0
         for token in mine:
             if token in theirs:
                 got += self.weight(token)
-                continue
-            if len(token) >= 5:
-                best = max(
-                    (fuzz.ratio(token, other) for other in theirs if len(other) >= 5), default=0.0
+            else:
+                got += self.weight(token) * max(
+                    (_token_likeness(token, other) for other in theirs), default=0.0
                 )
-                if best >= _FUZZY_TOKEN:
-                    got += self.weight(token) * best / 100
         return got / total
 
     def score(self, a: str, b: str) -> float:
-        ta, tb = set(_tokens(a)), set(_tokens(b))
+        ta, tb = self.tokens(a), self.tokens(b)
         if not ta or not tb:
             return 0.0
-        ca, cb = self._coverage(ta, tb), self._coverage(tb, ta)
+        ca, cb = self.coverage(ta, tb), self.coverage(tb, ta)
         overlap = 2 * ca * cb / (ca + cb) if ca + cb else 0.0
-        contained = max(ca, cb)
-        content_a = " ".join(sorted(t for t in ta if t not in _generic_stems()))
-        content_b = " ".join(sorted(t for t in tb if t not in _generic_stems()))
-        fuzzy = fuzz.token_set_ratio(content_a, content_b) / 100 if content_a and content_b else 0.0
-        return max(0.0, min(1.0, 0.55 * overlap + 0.2 * contained + 0.25 * fuzzy))
+        generic = _generic()
+        content_a = " ".join(sorted(t for t in ta if t not in generic))
+        content_b = " ".join(sorted(t for t in tb if t not in generic))
+        spelled = (
+            fuzz.token_set_ratio(content_a, content_b) / 100 if content_a and content_b else 0.0
+        )
+        return max(0.0, min(1.0, 0.55 * overlap + 0.2 * max(ca, cb) + 0.25 * spelled))
 
 
 def similarity(a: str, b: str) -> float:
@@ -277,89 +386,147 @@ def similarity(a: str, b: str) -> float:
 
 # --------------------------------------------------------------------------- proposing
 
-_NEW_BELOW = 0.35  # best score under this: a new subject
-_SPLIT_FROM = 0.5  # a second new one this close to a claimed earlier one may be a split
-_MERGE_FROM = 0.5  # an unclaimed earlier one this close to a matched new one was merged
+_ACCEPT = 0.40  # a pair this close continues, if nothing closer claims either side
+_MUTUAL = 0.30  # ... or this close, when each is the other's clear favourite
+_MARGIN = 0.10  # "clear favourite": this far ahead of the runner-up, both ways
+_PART = 0.30  # a split part scores at least this against the earlier one it splits
+_MERGED = _ACCEPT  # a merged-away ask is as close to its new home as a continuation
+_GAIN = 0.10  # ... and each adds this share of its partner's weight the other one lacks
 
 
-def _score_matrix(new_texts: Sequence[str], candidates: Sequence[Candidate]) -> list[list[float]]:
-    scorer = _Scorer([*new_texts, *(c.text for c in candidates)])
-    rows = []
-    for text in new_texts:
-        row = []
-        for cand in candidates:
-            if normalise(text) == normalise(cand.text):
-                row.append(1.0)
+class _Board:
+    """The scores of one new edition against its candidates, and the decisions on them."""
+
+    def __init__(self, new_texts: Sequence[str], candidates: Sequence[Candidate]) -> None:
+        self.new_texts = list(new_texts)
+        self.candidates = list(candidates)
+        self.scorer = _Scorer([*self.new_texts, *(c.text for c in self.candidates)])
+        self.equal = [
+            [normalise(text) == normalise(c.text) for c in self.candidates] for text in new_texts
+        ]
+        self.scores = [
+            [
+                1.0 if self.equal[i][j] else self.scorer.score(text, c.text)
+                for j, c in enumerate(self.candidates)
+            ]
+            for i, text in enumerate(self.new_texts)
+        ]
+
+    def _runner_up(self, values: list[float], best: int) -> float:
+        return max((v for k, v in enumerate(values) if k != best), default=0.0)
+
+    def _clear_favourites(self, i: int, j: int) -> bool:
+        row = self.scores[i]
+        column = [r[j] for r in self.scores]
+        s = row[j]
+        return (
+            s == max(row)
+            and s == max(column)
+            and s - self._runner_up(row, j) >= _MARGIN
+            and s - self._runner_up(column, i) >= _MARGIN
+        )
+
+    def assign(self) -> dict[int, int]:
+        """One-to-one new -> candidate: exact repeats first, then the strongest pairs."""
+        pairs = sorted(
+            (-(2.0 if self.equal[i][j] else s), i, j)
+            for i, row in enumerate(self.scores)
+            for j, s in enumerate(row)
+            if s >= _ACCEPT or (s >= _MUTUAL and self._clear_favourites(i, j))
+        )
+        assigned: dict[int, int] = {}
+        taken: set[int] = set()
+        for _, i, j in pairs:
+            if i not in assigned and j not in taken:
+                assigned[i] = j
+                taken.add(j)
+        return assigned
+
+    def _adds(self, whole: frozenset[str], part: frozenset[str], other: frozenset[str]) -> float:
+        """How much of ``whole`` ``part`` covers that ``other`` does not already cover."""
+        scorer = self.scorer
+        return scorer.coverage(whole, part | other) - scorer.coverage(whole, other)
+
+    def splits(self, assigned: dict[int, int]) -> dict[int, int]:
+        """Unassigned new ones that take over another part of an already claimed earlier one."""
+        claimed_by = {j: i for i, j in assigned.items()}
+        found: dict[int, int] = {}
+        for i, row in enumerate(self.scores):
+            if i in assigned or not row:
+                continue
+            j = max(range(len(row)), key=lambda k: (row[k], -k))
+            if j not in claimed_by or row[j] < _PART:
+                continue
+            whole = self.scorer.tokens(self.candidates[j].text)
+            part = self.scorer.tokens(self.new_texts[i])
+            other = self.scorer.tokens(self.new_texts[claimed_by[j]])
+            if self._adds(whole, part, other) >= _GAIN:
+                found[i] = j
+        return found
+
+    def merged_into(self, links: dict[int, tuple[int, bool]], j: int) -> int | None:
+        """The new index an unclaimed earlier one went into, if it went into one."""
+        if not self.new_texts:
+            return None
+        column = [row[j] for row in self.scores]
+        i = max(range(len(column)), key=lambda k: (column[k], -k))
+        if column[i] < _MERGED or i not in links or links[i][1]:
+            return None
+        whole = self.scorer.tokens(self.new_texts[i])
+        part = self.scorer.tokens(self.candidates[j].text)
+        other = self.scorer.tokens(self.candidates[links[i][0]].text)
+        return i if self._adds(whole, part, other) >= _GAIN else None
+
+    def proposal(self, links: dict[int, tuple[int, bool]]) -> Proposal:
+        """Matches and drops from links {new index: (candidate index, is_split)}."""
+        matches = []
+        for i, row in enumerate(self.scores):
+            if i in links:
+                j, is_split = links[i]
+                kind: Kind = "split" if is_split else "same" if self.equal[i][j] else "reworded"
+                matches.append(Match(i + 1, self.candidates[j], kind, round(row[j], 3)))
             else:
-                row.append(scorer.score(text, cand.text))
-        rows.append(row)
-    return rows
-
-
-def _kind(text: str, cand: Candidate) -> Kind:
-    return "same" if normalise(text) == normalise(cand.text) else "reworded"
-
-
-def _assign(scores: list[list[float]]) -> dict[int, int]:
-    """One-to-one new -> candidate, strongest pairs first (a reader's "the closest one")."""
-    pairs = sorted(
-        ((-s, i, j) for i, row in enumerate(scores) for j, s in enumerate(row) if s >= _NEW_BELOW),
-    )
-    taken_new: dict[int, int] = {}
-    taken_cand: set[int] = set()
-    for _, i, j in pairs:
-        if i in taken_new or j in taken_cand:
-            continue
-        taken_new[i] = j
-        taken_cand.add(j)
-    return taken_new
-
-
-def _build(
-    new_texts: Sequence[str],
-    candidates: Sequence[Candidate],
-    scores: list[list[float]],
-    links: dict[int, tuple[int, bool]],
-) -> Proposal:
-    """Matches and drops from links {new index: (candidate index, is_split)}."""
-    matches = []
-    for i, text in enumerate(new_texts):
-        row = scores[i]
-        best = round(max(row), 3) if row else None
-        if i in links:
-            j, is_split = links[i]
-            cand = candidates[j]
-            kind: Kind = "split" if is_split else _kind(text, cand)
-            matches.append(Match(i + 1, cand, kind, round(row[j], 3)))
-        else:
-            matches.append(Match(i + 1, None, "new", best))
-    claimed = {j for j, _ in links.values()}
-    primary = {j: i for i, (j, is_split) in links.items() if not is_split}
-    dropped = []
-    for j, cand in enumerate(candidates):
-        if j in claimed or not cand.from_previous:
-            continue
-        into = None
-        if scores:
-            i = max(range(len(new_texts)), key=lambda k: (scores[k][j], -k))
-            if scores[i][j] >= _MERGE_FROM and i in links and i in primary.values():
-                into = i + 1
-        dropped.append(Drop(cand, "merged" if into else "dropped", into))
-    return Proposal(matches, dropped)
+                matches.append(Match(i + 1, None, "new", round(max(row), 3) if row else None))
+        claimed = {j for j, _ in links.values()}
+        dropped = []
+        for j, cand in enumerate(self.candidates):
+            if j in claimed or not cand.from_previous:
+                continue
+            into = self.merged_into(links, j)
+            if into is None:
+                dropped.append(Drop(cand, "dropped", None))
+            else:
+                dropped.append(Drop(cand, "merged", into + 1))
+        return Proposal(matches, dropped)
 
 
 def propose(new_texts: Sequence[str], candidates: Sequence[Candidate]) -> Proposal:
     """The proposed lineage of a new edition: see the module docstring."""
-    scores = _score_matrix(new_texts, candidates)
-    assigned = _assign(scores)
-    links: dict[int, tuple[int, bool]] = {i: (j, False) for i, j in assigned.items()}
-    for i in range(len(new_texts)):
-        if i in links or not candidates:
+    board = _Board(new_texts, candidates)
+    assigned = board.assign()
+    links = {i: (j, False) for i, j in assigned.items()}
+    links.update({i: (j, True) for i, j in board.splits(assigned).items()})
+    return board.proposal(_first_part_leads(links, board.equal))
+
+
+def _first_part_leads(
+    links: dict[int, tuple[int, bool]], equal: list[list[bool]]
+) -> dict[int, tuple[int, bool]]:
+    """Of several new ones continuing one earlier one, the repeat, else the first, continues it.
+
+    The others are its splits: "split" is the second of two later recommendations.
+    """
+    parts: dict[int, list[int]] = {}
+    for i in sorted(links):
+        parts.setdefault(links[i][0], []).append(i)
+    result = dict(links)
+    for j, claimants in parts.items():
+        if len(claimants) < 2:
             continue
-        j = max(range(len(candidates)), key=lambda k: (scores[i][k], -k))
-        if scores[i][j] >= _SPLIT_FROM and j in assigned.values():
-            links[i] = (j, True)
-    return _build(new_texts, candidates, scores, links)
+        lead = next((i for i in claimants if equal[i][j]), claimants[0])
+        for i in claimants:
+            result[i] = (j, i != lead)
+    return result
 
 
 # --------------------------------------------------------------------------- overrides
@@ -439,5 +606,4 @@ def apply_overrides(
                 del links[i]  # an override took its earlier recommendation: new now
             else:
                 links[i] = (j, True)
-    scores = _score_matrix(new_texts, candidates)
-    return _build(new_texts, candidates, scores, links)
+    return _Board(new_texts, candidates).proposal(links)
