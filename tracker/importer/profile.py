@@ -46,6 +46,10 @@ class ParsedProfile:
     key_developments: str | None
     warnings: tuple[str, ...]
     checksum: str
+    # The last recommendation ends mid-sentence (the page was cut off): the caller warns
+    # and must not let it become an action's newest text without an explicit choice.
+    # Also said in ``warnings``; not part of ``to_json`` (its keys are agreed).
+    last_recommendation_cut_off: bool = False
 
     def to_json(self) -> dict[str, object]:
         """Plain JSON-ready dict, so previews and APIs need not know the dataclass."""

@@ -9,47 +9,34 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections import Counter
 
-from .profile import APMBC, CCM, ProfileError
-from .text import BULLET, LONE_MARKER, QUOTES, clean_prose, collapse, fold, line_key, strip_bullet
+from .profile import ProfileError
+from .text import (
+    BULLET,
+    LONE_MARKER,
+    QUOTES,
+    clean_prose,
+    collapse,
+    fold,
+    ligature_variants,
+    line_key,
+    strip_bullet,
+)
 
-_TAB_BAR = {"cluster munition remnants", "anti-personnel mines"}
-_DEADLINE = re.compile(r"^article ([45]) deadline\s*:?\s*(.*)$")
-_RECS = re.compile(r"^recommendations? for action:?$")
+TAB_BAR = {"cluster munition remnants", "anti-personnel mines"}
+DEADLINE = re.compile(r"^article ([45]) deadline\s*:?\s*(.*)$")
+RECS = re.compile(r"^recommendations? for action:?$")
 TABLE_HEADERS = {"performance criterion score", "performance indicator score"}
 _PROSE_HEADINGS = {"key developments", "performance commentary"}
-_KNOWN_HEADINGS = (
-    _TAB_BAR
+KNOWN_HEADINGS = (
+    TAB_BAR
     | TABLE_HEADERS
     | _PROSE_HEADINGS
-    | {"performance", "five-year overview", "performance score"}
+    | {"performance", "performance score"}
+    | ligature_variants("five-year overview")
 )
 STATED = re.compile(r"^(?:overall )?performance score\s*:?\s*(\d{1,2}(?:[.,]\d+)?)?$")
-_DOWNLOAD = re.compile(
-    r"^download the (?:full )?\"?(?P<ed>.*?)\"? report(?: for (?P<country>.+?))?\.?$",
-    re.IGNORECASE,
-)
-_CLICK = re.compile(
-    r"^click here to download (?:the )?(?:full )?\"?(?P<ed>.*?)\"? report"
-    r"(?: for (?P<country>.+?))?\.?$",
-    re.IGNORECASE,
-)
-_YEAR = re.compile(r"\b(19\d\d|20\d\d)\b")
 _TERMINAL = re.compile(r"[.!?)\]\"'\u2019\u201d]$")
-_VERBS = re.compile(
-    r"\s+(?:is|are|was|were|has|have|had|remains|remained|continues|continued|reported|"
-    r"reports|made|makes|did|does|will|would|should|could|may|must|cleared|released|"
-    r"declared|faces|faced|still|also|became|becomes|completed|says|said|submitted)\b"
-)
-_VERB_WORDS = {
-    "is", "are", "was", "were", "has", "have", "had", "remains", "remained", "continues",
-    "continued", "reported", "will", "should", "did", "does",
-}  # fmt: skip
-_SHOULD = re.compile(r"^(?P<subject>[A-Z][\w'\u2019\- ]{1,60}?) should\b")
-_NOT_COUNTRY = {
-    "the", "it", "this", "all", "donors", "operators", "they", "states", "authorities",
-}  # fmt: skip
 
 
 def _is_heading_like(line: str) -> bool:
@@ -67,9 +54,9 @@ def _is_heading_like(line: str) -> bool:
 def is_structural(key: str) -> bool:
     """A heading, block label or download line that the layouts share (key from line_key)."""
     return (
-        key in _KNOWN_HEADINGS
-        or bool(_RECS.match(key))
-        or bool(_DEADLINE.match(key))
+        key in KNOWN_HEADINGS
+        or bool(RECS.match(key))
+        or bool(DEADLINE.match(key))
         or bool(STATED.match(key))
         or key.startswith(("download the ", "click here"))
     )
@@ -130,6 +117,7 @@ class Page:
         self.lines = lines
         self.keys = [line_key(line) for line in lines]
         self.warnings: list[str] = []
+        self.last_cut_off = False  # the last recommendation ends mid-sentence
 
     def warn(self, message: str) -> None:
         """Record a doubt once, in the order found."""
@@ -148,7 +136,7 @@ class Page:
     def deadline(self) -> tuple[str | None, datetime.date | None]:
         """Article number and date from the "Article N deadline" block."""
         for index, key in enumerate(self.keys):
-            match = _DEADLINE.match(key)
+            match = DEADLINE.match(key)
             if not match:
                 continue
             article, value = match.group(1), match.group(2).strip()
@@ -189,8 +177,13 @@ class Page:
 
     def recommendations(self) -> tuple[str, ...]:
         """Items under the recommendations heading, in printed order."""
-        headings = [i for i, key in enumerate(self.keys) if _RECS.match(key)]
+        headings = [i for i, key in enumerate(self.keys) if RECS.match(key)]
         if not headings:
+            if self._has_profile_blocks() and not self._has_download_line(0):
+                raise ProfileError(
+                    "the page seems cut off before its 'Recommendations for Action': "
+                    "copy the whole page and import it again"
+                )
             raise ProfileError("no 'Recommendations for Action' heading found")
         if len(headings) > 1:
             self.warn(
@@ -203,124 +196,28 @@ class Page:
             section.append(line)
         items = _split_items(section)
         if not items:
+            if not self._has_download_line(headings[0]):
+                raise ProfileError(
+                    "the page seems cut off right after its 'Recommendations for Action' "
+                    "heading: copy the whole page and import it again"
+                )
             raise ProfileError("the 'Recommendations for Action' heading has no items under it")
         if not _TERMINAL.search(items[-1]):
+            self.last_cut_off = True
             self.warn("the last recommendation seems cut off mid-sentence (page incomplete?)")
         return tuple(items)
 
+    def _has_profile_blocks(self) -> bool:
+        """The page shows a country profile's blocks (deadline, score table, key developments)."""
+        return any(
+            key in KNOWN_HEADINGS or DEADLINE.match(key) or STATED.match(key) for key in self.keys
+        )
+
+    def _has_download_line(self, start: int) -> bool:
+        """A "Download ..." or "Click here ..." line, which ends a complete page, after start."""
+        return any(key.startswith(("download the ", "click here")) for key in self.keys[start:])
+
     # ---- identity
-
-    def editions(self) -> tuple[str | None, int | None, str | None]:
-        """Edition title, its year, and the country the download lines name."""
-        edition: str | None = None
-        year: int | None = None
-        country: str | None = None
-        titles: list[str] = []
-        for line in self.lines:
-            printed = collapse(strip_bullet(line).translate(QUOTES))
-            match = _DOWNLOAD.match(printed) or _CLICK.match(printed)
-            if not match:
-                continue
-            ed = match["ed"].strip().strip('"').strip()
-            if match["country"] and country is None:
-                country = match["country"].strip().strip('"').strip() or None
-            if re.search(r"[A-Za-z]", ed):
-                titles.append(ed)
-            found = _YEAR.search(ed)
-            if found and year is None:
-                year = int(found.group(1))
-        if titles:
-            edition = titles[0]
-            if any(fold(t) != fold(edition) for t in titles[1:]):
-                self.warn(f"the download lines name different editions; using {edition!r}")
-            found = _YEAR.search(edition)
-            if found:
-                year = int(found.group(1))
-        return edition, year, country
-
-    def country(self, download_country: str | None) -> str:
-        """Country from the name line, a first sentence, the download line or the prose."""
-        first = self.lines[0].strip() if self.lines else ""
-        first_key = self.keys[0] if self.keys else ""
-        structural = (
-            first_key in _KNOWN_HEADINGS
-            or bool(_DEADLINE.match(first_key))
-            or bool(_RECS.match(first_key))
-            or bool(BULLET.match(first))
-            or "|" in first
-        )
-        if first and not structural:
-            name = collapse(first.translate(QUOTES))
-            if _is_name_line(name):
-                if download_country and fold(download_country) != fold(name):
-                    self.warn(
-                        f"the first line says {name!r} but the download line says "
-                        f"{download_country!r}; using {name!r}"
-                    )
-                return name
-            if download_country:
-                return download_country
-            subject = _sentence_subject(name)
-            if subject:
-                return subject
-        if download_country:
-            return download_country
-        guessed = self._country_from_prose()
-        if guessed:
-            self.warn(f"no country line; country {guessed!r} guessed from the recommendations")
-            return guessed
-        raise ProfileError(
-            "no country found: expected the country name on the first line or a "
-            "'Download the full ... report for <country>' line"
-        )
-
-    def _country_from_prose(self) -> str | None:
-        """The most common "<Name> should" subject, as a last resort for layout C pages."""
-        counts: Counter[str] = Counter()
-        for line in self.lines:
-            match = _SHOULD.match(collapse(strip_bullet(line)))
-            if match:
-                subject = match["subject"].strip()
-                if subject.split()[0].casefold() not in _NOT_COUNTRY:
-                    counts[subject] += 1
-        return counts.most_common(1)[0][0] if counts else None
-
-    def treaty(
-        self, article: str | None, criteria_treaty: str | None, edition: str | None
-    ) -> str | None:
-        """Treaty from the most trusted source that names one; disagreements are warned."""
-        sources: list[tuple[str, str | None]] = [
-            ("the deadline heading", {"5": APMBC, "4": CCM}.get(article or "")),
-            ("the criteria names", criteria_treaty),
-            ("the edition title", _treaty_from_edition(edition)),
-            ("the prose", self._treaty_from_prose()),
-        ]
-        named = [(where, treaty) for where, treaty in sources if treaty]
-        if not named:
-            return None
-        where, chosen = named[0]
-        for other_where, other in named[1:]:
-            if other != chosen:
-                self.warn(
-                    f"treaty unclear: {where} says {chosen} but {other_where} says {other}; "
-                    f"using {chosen}"
-                )
-        return chosen
-
-    def _treaty_from_prose(self) -> str | None:
-        """Majority of treaty mentions in the text (tab bar excluded); None on a tie."""
-        text = "\n".join(
-            line.translate(QUOTES)
-            for line, key in zip(self.lines, self.keys, strict=True)
-            if key not in _TAB_BAR
-        )
-        apmbc = len(re.findall(r"Anti-Personnel Mine Ban Convention|\bAPMBC\b", text, re.I))
-        ccm = len(re.findall(r"Convention on Cluster Munitions|\bCCM\b", text, re.I))
-        if apmbc > ccm:
-            return APMBC
-        if ccm > apmbc:
-            return CCM
-        return None
 
 
 def _split_items(section: list[str]) -> list[str]:
@@ -350,40 +247,3 @@ def _split_items(section: list[str]) -> list[str]:
                 items.append(text)
             blank_before = False
     return [cleaned for cleaned in (clean_prose(item) for item in items) if cleaned]
-
-
-def _is_name_line(text: str) -> bool:
-    """A short line that is a country name, not a sentence."""
-    if not text or len(text) > 60 or re.search(r"[\d.!?:;]$", text) or re.search(r"\d", text):
-        return False
-    words = text.split()
-    if len(words) > 8 or not words[0][:1].isupper():
-        return False
-    return not any(w.casefold() in _VERB_WORDS for w in words)
-
-
-def _sentence_subject(sentence: str) -> str | None:
-    """The subject of a first-line sentence: the words before its first verb."""
-    match = _VERBS.search(sentence)
-    if not match:
-        return None
-    subject = sentence[: match.start()].strip()
-    possessive = re.match(r"^(.+?)'s\b", subject)
-    if possessive:
-        subject = possessive.group(1)
-    if subject.startswith("The ") and len(subject.split()) > 2:
-        subject = subject[4:]
-    words = subject.split()
-    if not words or len(words) > 8 or not words[0][:1].isupper():
-        return None
-    return subject
-
-
-def _treaty_from_edition(edition: str | None) -> str | None:
-    """Treaty implied by the report title."""
-    folded = fold(edition or "")
-    if "clearing the mines" in folded:
-        return APMBC
-    if "clearing cluster munition remnants" in folded:
-        return CCM
-    return None

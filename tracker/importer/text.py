@@ -67,55 +67,54 @@ def line_key(line: str) -> str:
     return fold(strip_bullet(line))
 
 
-# Words that lose their ligature when copied from the PDF-made web pages.
+# Copying the PDF-made pages loses ligature letters: "office" comes back as "offce",
+# "ofce" or "ofice", "confirmed" as "confrmed", "Five" as "Fve" or "ve". Repairs and
+# keywords are built from whole words, with every way each ligature can come apart.
+_LIGATURE_LOSSES = {
+    "ffi": ("ff", "fi", "f", ""),
+    "ffl": ("ff", "fl", "f", ""),
+    "ff": ("f", ""),
+    "fi": ("f", ""),
+    "fl": ("f", ""),
+}
+_LIGATURE_PARTS = re.compile("ffi|ffl|ff|fi|fl")
+
+
+def ligature_variants(word: str) -> set[str]:
+    """``word`` as copying may leave it: lost ligature letters in every combination, and intact."""
+    variants = {""}
+    position = 0
+    for match in _LIGATURE_PARTS.finditer(word):
+        between = word[position : match.start()]
+        options = (match.group(0), *_LIGATURE_LOSSES[match.group(0)])
+        variants = {v + between + option for v in variants for option in options}
+        position = match.end()
+    return {v + word[position:] for v in variants}
+
+
+# Whole words (lower case) that carry a ligature and turn up in country pages.
+_LIGATURE_WORDS = """
+office offices officer officers official officials officially
+efficient efficiently efficiency inefficient sufficient sufficiently insufficient
+difficult difficulty difficulties efficacy effective effectively effectiveness
+financial finance financing financed final finally finalise finalised finalize finalized
+first field fields five fifth identify identified identification defined definition
+significant significantly specific specifically certified certification classified
+confirm confirms confirmed confirmation clarification clarified beneficiaries benefit
+benefits traffic trafficking inflow outflow conflict conflicts influence reflect
+reflects reflected flow flows affected affecting affirmed staff staffing offer offered
+fulfil fulfilled fulfilling flexible flexibility verified verification modified
+notified notification justified qualified quantified specified unified profile profiles
+fifteen fifty deficit flag flagged figure figures fiscal effort efforts affairs
+finding findings finish finished filed
+"""
+# Variants that are words in their own right are left alone ("full" from "fulfil").
+_REAL_WORDS = {"full", "fill", "file", "files", "fled", "flat", "ring", "rest", "lag", "red"}
 _LIGATURE_REPAIRS = {
-    "offce": "office",
-    "offces": "offices",
-    "offcer": "officer",
-    "offcers": "officers",
-    "offcial": "official",
-    "offcials": "officials",
-    "offcially": "officially",
-    "effcient": "efficient",
-    "effciently": "efficiently",
-    "effciency": "efficiency",
-    "ineffcient": "inefficient",
-    "suffcient": "sufficient",
-    "insuffcient": "insufficient",
-    "diffcult": "difficult",
-    "diffculties": "difficulties",
-    "fnancial": "financial",
-    "fnance": "finance",
-    "fnancing": "financing",
-    "fnal": "final",
-    "fnalise": "finalise",
-    "fnalised": "finalised",
-    "fnalize": "finalize",
-    "frst": "first",
-    "feld": "field",
-    "felds": "fields",
-    "fve": "five",
-    "identifed": "identified",
-    "defned": "defined",
-    "signifcant": "significant",
-    "signifcantly": "significantly",
-    "specifc": "specific",
-    "specifcally": "specifically",
-    "certifed": "certified",
-    "certifcation": "certification",
-    "confrm": "confirm",
-    "confrmed": "confirmed",
-    "clarifcation": "clarification",
-    "benefciaries": "beneficiaries",
-    "effcacy": "efficacy",
-    "traffc": "traffic",
-    "infow": "inflow",
-    "confict": "conflict",
-    "conficts": "conflicts",
-    "infuence": "influence",
-    "refect": "reflect",
-    "refects": "reflects",
-    "fow": "flow",
+    variant: word
+    for word in _LIGATURE_WORDS.split()
+    for variant in ligature_variants(word)
+    if variant != word and (len(variant) >= 4 or "f" in variant) and variant not in _REAL_WORDS
 }
 WORD = re.compile(r"[A-Za-z]+")
 
