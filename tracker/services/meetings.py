@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from flask_babel import gettext
 from sqlmodel import Session, col, select
 
-from ..models import Action, ActionEvent, Meeting, Programme, Status, User, utcnow
+from ..models import Action, Meeting, Programme, Status, User, utcnow
 from . import workflow
 from .workflow import ActionChange, Owner
 
@@ -135,9 +135,12 @@ def apply_decision(
     why = decision.comment.strip() or gettext(
         "Decided at %(title)s, %(day)s.", title=meeting.title, day=f"{meeting.held_on:%d %b %Y}"
     )
+    # The comment is the reason an owner or due-date change carries; a separate comment
+    # entry with the same words would only repeat it in the history.
+    moves = decision.owner is not None or decision.due_on is not None
     change = ActionChange(
         status=decision.status,
-        comment=why if decision.status is not None else decision.comment.strip(),
+        comment=why if decision.status is not None else ("" if moves else decision.comment.strip()),
         owner=decision.owner,
         due_on=decision.due_on,
         reason=why,
@@ -145,21 +148,3 @@ def apply_decision(
     return workflow.update_action(
         session, action_id, actor, seen_version, change, meeting=meeting, at=at
     )
-
-
-@dataclass
-class DecisionEntry:
-    event: ActionEvent
-    title: str
-
-
-def list_decisions(session: Session, meeting_id: int, *, limit: int = 200) -> list[DecisionEntry]:
-    """The history entries written with this meeting named, in the order they were made."""
-    rows = session.execute(
-        sa.select(ActionEvent, col(Action.title))
-        .join(Action, col(Action.id) == col(ActionEvent.action_id))
-        .where(col(ActionEvent.meeting_id) == meeting_id)
-        .order_by(col(ActionEvent.at), col(ActionEvent.id))
-        .limit(limit)
-    ).all()
-    return [DecisionEntry(event, title) for event, title in rows]
