@@ -338,6 +338,9 @@ class _Scorer:
         if token not in self._weights:
             if token in _generic():
                 value = _GENERIC_WEIGHT
+            elif self._docs <= 2:
+                # Two texts alone (similarity()) say nothing about rarity: every word counts.
+                value = _ASKING_SHARE if token in _asking() else 1.0
             else:
                 df = self._df.get(token, 0)
                 idf = math.log((self._docs + 1) / (df + 0.5)) / math.log(self._docs + 1)

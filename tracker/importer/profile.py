@@ -51,6 +51,11 @@ class ParsedProfile:
     # Also said in ``warnings``; not part of ``to_json`` (its keys are agreed).
     last_recommendation_cut_off: bool = False
 
+    @property
+    def last_recommendation_truncated(self) -> bool:
+        """The same flag, under the name services/lineage.truncated_last reads."""
+        return self.last_recommendation_cut_off
+
     def to_json(self) -> dict[str, object]:
         """Plain JSON-ready dict, so previews and APIs need not know the dataclass."""
         return {
