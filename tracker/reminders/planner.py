@@ -392,26 +392,81 @@ def _plan_work(session: Session, now: dt.datetime) -> _Work:
     return work
 
 
-def new_line_drafts(session: Session, now: dt.datetime) -> list[LineDraft]:
-    """The lines a tick at ``now`` would add: latest lines not recorded yet, and what they
-    supersede.
+@dataclass(frozen=True)
+class PlannedLine:
+    """A line of this tick: inserted (``id`` set), or what a dry run would insert."""
 
-    Reading only, so ``--dry-run`` and tests can use it; planning itself still relies on
-    the unique key, not on this check, when several ticks run at once.
+    id: int | None
+    key: str
+    recipient_user_id: int
+    state: LineState
+
+
+@dataclass(frozen=True)
+class RecipientMail:
+    """One recipient's new planned lines: what becomes one reminder message."""
+
+    recipient: User
+    lines: list[PlannedLine]
+
+    @property
+    def keys(self) -> list[str]:
+        return [line.key for line in self.lines]
+
+
+@dataclass
+class MailPlan:
+    """A tick's new lines grouped into one mail per recipient; skipped lines counted."""
+
+    mails: list[RecipientMail] = field(default_factory=list)
+    planned_lines: int = 0
+    skipped_lines: int = 0
+
+
+def _mails_by_recipient(session: Session, lines: Iterable[PlannedLine]) -> MailPlan:
+    """Planned lines grouped per recipient (in recipient order), skipped ones counted.
+
+    The one grouping both the real tick (over the lines it inserted) and the dry run
+    (over the lines it would insert) use, so ``--dry-run`` shows what a tick does.
     """
-    return _plan_work(session, now).drafts
+    plan = MailPlan()
+    by_recipient: dict[int, list[PlannedLine]] = defaultdict(list)
+    for line in lines:
+        if line.state == LineState.planned:
+            by_recipient[line.recipient_user_id].append(line)
+            plan.planned_lines += 1
+        else:
+            plan.skipped_lines += 1
+    for recipient_id, grouped in sorted(by_recipient.items()):
+        user = session.get(User, recipient_id)
+        assert user is not None  # recipients are loaded from this session's users
+        plan.mails.append(RecipientMail(user, grouped))
+    return plan
+
+
+def _unique(drafts: Sequence[LineDraft]) -> list[LineDraft]:
+    """One draft per key (two series cannot share a key, but be safe)."""
+    return list({d.key: d for d in drafts}.values())
+
+
+def preview_reminders(session: Session, now: dt.datetime) -> MailPlan:
+    """The mails a tick at ``now`` would plan, reading only (``send-reminders --dry-run``).
+
+    Planning itself still relies on the unique key, not on this read, when several
+    ticks run at once: a concurrent tick may plan some of these lines first.
+    """
+    drafts = _unique(_plan_work(session, now).drafts)
+    lines = (PlannedLine(None, d.key, d.recipient_user_id, d.state) for d in drafts)
+    return _mails_by_recipient(session, lines)
 
 
 def _insert_if_absent(
     session: Session, drafts: Sequence[LineDraft], now: dt.datetime
-) -> list[tuple[int, str, int, LineState]]:
-    """Insert the drafts whose key is new; return (id, key, recipient, state) of those inserted."""
+) -> list[PlannedLine]:
+    """Insert the drafts whose key is new; return the lines inserted."""
     table = ReminderLine.__table__  # type: ignore[attr-defined]
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    inserted: list[tuple[int, str, int, LineState]] = []
-    # De-duplicate within the run too (two series cannot share a key, but be safe).
-    unique = list({d.key: d for d in drafts}.values())
     # One statement executed with many parameter sets ("insertmanyvalues"): compiled
     # once and cached, whatever the number of rows.
     statement = (
@@ -419,9 +474,10 @@ def _insert_if_absent(
         .on_conflict_do_nothing(index_elements=["key"])
         .returning(table.c.id, table.c.key, table.c.recipient_user_id, table.c.state)
     )
-    rows = session.execute(statement, [d.row(now) for d in unique])
-    inserted.extend((row.id, row.key, row.recipient_user_id, LineState(row.state)) for row in rows)
-    return inserted
+    rows = session.execute(statement, [d.row(now) for d in _unique(drafts)])
+    return [
+        PlannedLine(row.id, row.key, row.recipient_user_id, LineState(row.state)) for row in rows
+    ]
 
 
 def _record_schedule(session: Session, work: _Work) -> None:
@@ -460,22 +516,14 @@ def plan_reminders(session: Session, now: dt.datetime, *, domain: str) -> PlanRe
     _record_schedule(session, work)
     if not work.drafts:
         return result
-    inserted = _insert_if_absent(session, work.drafts, now)
-    by_recipient: dict[int, list[tuple[int, str]]] = defaultdict(list)
-    for line_id, key, recipient_id, state in inserted:
-        if state == LineState.planned:
-            by_recipient[recipient_id].append((line_id, key))
-            result.planned_lines += 1
-        else:
-            result.skipped_lines += 1
-    for recipient_id, lines in sorted(by_recipient.items()):
-        user = session.get(User, recipient_id)
-        assert user is not None
+    mails = _mails_by_recipient(session, _insert_if_absent(session, work.drafts, now))
+    result.planned_lines, result.skipped_lines = mails.planned_lines, mails.skipped_lines
+    for mail in mails.mails:
         message = OutboxMessage(
-            message_id=reminder_message_id((key for _id, key in lines), domain),
+            message_id=reminder_message_id(mail.keys, domain),
             kind=MessageKind.reminder,
-            recipient_user_id=recipient_id,
-            recipient_email=user.email,
+            recipient_user_id=mail.recipient.id,
+            recipient_email=mail.recipient.email,
             subject="",
             next_attempt_at=now,
             planned_at=now,
@@ -485,7 +533,7 @@ def plan_reminders(session: Session, now: dt.datetime, *, domain: str) -> PlanRe
         assert message.id is not None
         session.execute(
             sa.update(ReminderLine)
-            .where(col(ReminderLine.id).in_([line_id for line_id, _key in lines]))
+            .where(col(ReminderLine.id).in_([line.id for line in mail.lines]))
             .values(outbox_message_id=message.id)
         )
         result.message_ids.append(message.id)

@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 
 from .. import mail
 from ..db import new_session
-from ..models import LineState, User, utcnow
+from ..models import utcnow
 from . import delivery, planner
 from .heartbeat import record_heartbeat
 
@@ -51,17 +51,10 @@ def run_tick(
     result = TickResult()
     if dry_run:
         with new_session(engine) as session:
-            drafts = planner.new_line_drafts(session, now)
-            by_recipient: dict[int, list[str]] = {}
-            for draft in drafts:
-                if draft.state == LineState.planned:
-                    by_recipient.setdefault(draft.recipient_user_id, []).append(draft.key)
-                else:
-                    result.skipped += 1
-            for user_id, keys in sorted(by_recipient.items()):
-                user = session.get(User, user_id)
-                result.would_send.append((user.email if user else str(user_id), keys))
-            result.planned = len(by_recipient)
+            preview = planner.preview_reminders(session, now)
+            result.would_send = [(mail.recipient.email, mail.keys) for mail in preview.mails]
+        result.planned = len(preview.mails)
+        result.skipped = preview.skipped_lines
         result.seconds = time.perf_counter() - started
         return result
 
