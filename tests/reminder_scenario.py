@@ -25,7 +25,7 @@ from tracker.models import (
     Status,
     User,
 )
-from tracker.services import demo as demo_service
+from tracker.seed import demo as demo_service
 from tracker.services import programmes as programme_service
 from tracker.services import users as user_service
 

@@ -30,7 +30,7 @@ import sqlalchemy as sa
 from sqlmodel import SQLModel
 
 from tracker.db import create_db_engine, session_scope
-from tracker.services import synthetic
+from tracker.seed import synthetic
 from tracker.services import users as user_service
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -23,7 +23,7 @@ from tracker.models import (
     Status,
     Treaty,
 )
-from tracker.services import demo as demo_service
+from tracker.seed import demo as demo_service
 from tracker.services import editions, lineage_store
 from tracker.services import imports as import_service
 from tracker.services import lineage as lineage_service

@@ -24,8 +24,10 @@ from tracker.models import (
     Status,
     User,
 )
+from tracker.seed import synthetic
+from tracker.seed.history import LONG_HISTORY_FACTOR
 from tracker.services import programmes as programme_service
-from tracker.services import synthetic
+from tracker.services.policy import TRANSITIONS
 
 TODAY = "2026-03-02"
 SEED_ARGS = [
@@ -105,7 +107,7 @@ def test_each_history_rebuilds_its_action(runner: FlaskCliRunner, session: Sessi
     actions = list(session.exec(select(Action)))
     lengths = sorted(len(events[a.id]) for a in actions)
     # One action per programme has a long history; the others have exactly E events.
-    assert lengths == [4] * 57 + [4 * synthetic.LONG_HISTORY_FACTOR] * 3
+    assert lengths == [4] * 57 + [4 * LONG_HISTORY_FACTOR] * 3
     for action in actions:
         history = events[action.id]
         assert history[0].kind == EventKind.created
@@ -151,3 +153,17 @@ def test_seeding_an_unmigrated_database_says_what_to_do(tmp_path: Path) -> None:
         result = app.test_cli_runner().invoke(args=SEED_ARGS)
     assert result.exit_code == 2
     assert "run 'flask --app tracker init-db' first" in result.output
+
+
+def test_every_generated_status_move_is_an_allowed_transition(
+    runner: FlaskCliRunner, session: Session
+) -> None:
+    """Each seeded status change is a move the workflow's transition table allows."""
+    assert runner.invoke(args=SEED_ARGS).exit_code == 0
+    moves = session.exec(
+        select(ActionEvent.status_from, ActionEvent.status_to).where(
+            ActionEvent.kind == EventKind.status_changed
+        )
+    ).all()
+    assert moves
+    assert {(source, target) for source, target in moves} <= set(TRANSITIONS)

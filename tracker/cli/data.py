@@ -30,7 +30,7 @@ def _safe_url(url: str) -> str:
 @click.command("load-demo")
 def load_demo_command() -> None:
     """Load the Cambodia demo once; running it again changes nothing."""
-    from ..services import demo as demo_service
+    from ..seed import demo as demo_service
 
     with db.session_scope() as session:
         result = demo_service.load_demo(session)
@@ -52,7 +52,7 @@ def seed_synthetic_command(
     """Fill the database with generated programmes, actions and histories (for benchmarks)."""
     import sqlalchemy as sa
 
-    from ..services import synthetic
+    from ..seed import synthetic
 
     plan = synthetic.SyntheticPlan(
         programmes=programmes,

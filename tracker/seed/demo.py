@@ -11,8 +11,8 @@ from sqlmodel import Session, select
 
 from ..importer import parse_profile
 from ..models import DeadlineKind, Organisation, Treaty
-from . import imports as import_service
-from . import programmes as programme_service
+from ..services import imports as import_service
+from ..services import programmes as programme_service
 
 DEMO_PROFILE = "cambodia-2023-apmbc.txt"
 
@@ -135,9 +135,9 @@ def load_demo_story(session: Session) -> bool:
     from sqlmodel import col
 
     from ..models import Action, ActionEvent, DeadlineChange, EventKind, Programme, Role, User
-    from . import meetings as meeting_service
-    from . import users as user_service
-    from .workflow import ActionChange, Owner, update_action
+    from ..services import meetings as meeting_service
+    from ..services import users as user_service
+    from ..services.workflow import ActionChange, Owner, update_action
 
     if user_service.find_user_by_email(session, "coordinator@cmaa.example") is not None:
         return False
