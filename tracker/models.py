@@ -304,6 +304,38 @@ class Meeting(SQLModel, table=True):
     created_by_id: int | None = Field(default=None, foreign_key="user.id")
 
 
+class MeetingAttendee(SQLModel, table=True):
+    """A person or an organisation on a meeting's list: expected while the meeting is
+    planned, present once it is held. Others (guests) stay in ``Meeting.attendees``."""
+
+    __tablename__ = "meeting_attendee"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "(user_id IS NULL) <> (organisation_id IS NULL)", name="ck_meeting_attendee_one"
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    position: int = 0
+    user_id: int | None = Field(default=None, foreign_key="user.id")
+    organisation_id: int | None = Field(default=None, foreign_key="organisation.id")
+
+
+class AgendaItem(SQLModel, table=True):
+    """An action on a meeting's agenda, in the coordinator's order, with why it is there
+    (comma-separated reason codes: overdue, blocked, due_soon, changed, repeated, added)."""
+
+    __tablename__ = "agenda_item"
+    __table_args__ = (sa.UniqueConstraint("meeting_id", "action_id", name="uq_agenda_item"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    action_id: int = Field(foreign_key="action.id", index=True)
+    position: int = 0
+    reasons: str = Field(default="", max_length=200)
+
+
 class ActionEvent(SQLModel, table=True):
     """Append-only journal of an action.
 

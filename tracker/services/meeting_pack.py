@@ -27,6 +27,7 @@ from ..models import (
     Status,
     User,
 )
+from . import agenda as agenda_service
 from . import meetings as meeting_service
 from . import programmes as programme_service
 from . import snapshot as snapshot_service
@@ -139,23 +140,17 @@ def _owner_rows(snapshot: snapshot_service.Snapshot) -> list[summary_service.Own
     return ordered[:OWNER_BARS]
 
 
-def split_attendees(text: str) -> list[str]:
-    """The attendees as the meeting recorded them, one per line."""
-    return [line.strip() for line in (text or "").splitlines() if line.strip()]
-
-
 def build_meeting_pack(
     session: Session,
     meeting: Meeting,
     *,
-    agenda: list[tuple[int, list[str]]] | None = None,
     limit: int = PACK_ACTIONS,
 ) -> MeetingPack:
     """The pack of ``meeting``: state, changes since the previous meeting, charts' data,
     deadline history, and the agenda items with their decisions.
 
-    ``agenda`` is the meeting's agenda as (action id, reasons) in order; actions decided
-    at the meeting but not on it follow, in the order of their first decision.
+    The items are the meeting's agenda in the coordinator's order; actions decided at the
+    meeting but not on its agenda follow, in the order of their first decision.
     """
     programme = session.get(Programme, meeting.programme_id)
     assert programme is not None and programme.id is not None and meeting.id is not None
@@ -182,7 +177,10 @@ def build_meeting_pack(
     by_action: dict[int, list[PackDecision]] = defaultdict(list)
     for d in decisions:
         by_action[d.action_id].append(d)
-    order: list[tuple[int, list[str]]] = list(agenda or [])
+    order = [
+        (item.action_id, agenda_service.reason_labels(item.reasons))
+        for item in agenda_service.list_agenda(session, meeting.id)
+    ]
     listed = {action_id for action_id, _ in order}
     for d in decisions:
         if d.action_id not in listed:
@@ -218,5 +216,5 @@ def build_meeting_pack(
         burnup=burnup,
         owners=_owner_rows(snapshot),
         items=items,
-        attendees=split_attendees(meeting.attendees),
+        attendees=[a.name for a in agenda_service.list_attendees(session, meeting)],
     )

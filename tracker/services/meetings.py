@@ -55,11 +55,7 @@ def record_meeting(
             gettext("The title is longer than %(limit)s characters.", limit=MAX_TITLE), "title"
         )
     for name, value in (("attendees", attendees), ("notes", notes)):
-        if len(value or "") > MAX_TEXT:
-            raise MeetingError(
-                gettext("This text is longer than %(limit)s characters.", limit=f"{MAX_TEXT:,}"),
-                name,
-            )
+        check_text(value, name)
     meeting = Meeting(
         programme_id=programme.id,  # type: ignore[arg-type]
         held_on=held_on,
@@ -69,6 +65,48 @@ def record_meeting(
         created_by_id=actor.id if actor else None,
         created_at=utcnow(),
     )
+    session.add(meeting)
+    session.flush()
+    return meeting
+
+
+def check_text(value: str | None, name: str) -> None:
+    """A free-text field within ``MAX_TEXT``; ``name`` is the form field at fault."""
+    if len(value or "") > MAX_TEXT:
+        raise MeetingError(
+            gettext("This text is longer than %(limit)s characters.", limit=f"{MAX_TEXT:,}"),
+            name,
+        )
+
+
+def split_lines(text: str | None) -> list[str]:
+    """Non-blank lines, trimmed: attendees typed one per line."""
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+def programme_of(session: Session, meeting: Meeting) -> Programme:
+    programme = session.get(Programme, meeting.programme_id)
+    assert programme is not None
+    return programme
+
+
+def update_record(
+    session: Session, meeting: Meeting, *, title: str, held_on: dt.date | None, notes: str
+) -> Meeting:
+    """Change a meeting's title, date (planned meetings move) and notes; the caller commits."""
+    title = " ".join((title or "").split())
+    if held_on is None:
+        raise MeetingError(gettext("Give the date of the meeting."), "held_on")
+    if held_on < EARLIEST:
+        raise MeetingError(gettext("That date is out of range."), "held_on")
+    if not title:
+        raise MeetingError(gettext("Give the meeting a title."), "title")
+    if len(title) > MAX_TITLE:
+        raise MeetingError(
+            gettext("The title is longer than %(limit)s characters.", limit=MAX_TITLE), "title"
+        )
+    check_text(notes, "notes")
+    meeting.title, meeting.held_on, meeting.notes = title, held_on, (notes or "").strip()
     session.add(meeting)
     session.flush()
     return meeting

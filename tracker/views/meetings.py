@@ -7,7 +7,8 @@ import time
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
+from sqlmodel import col, select
 from werkzeug.wrappers import Response
 
 from .. import charts, meeting_documents
@@ -15,6 +16,7 @@ from ..auth import roles_required, signed_in_user
 from ..db import get_session
 from ..formatting import local_today
 from ..models import Action, Meeting, Programme, Role, Status
+from ..services import agenda as agenda_service
 from ..services import meeting_pack as pack_service
 from ..services import meetings as meeting_service
 from ..services import snapshot as snapshot_service
@@ -41,34 +43,53 @@ def _meeting(meeting_id: int) -> tuple[Meeting, Programme]:
     return meeting, _programme(meeting.programme_id)
 
 
-def _render_list(programme: Programme, form: dict[str, str], errors: dict[str, str]) -> str:
+def _render_list(programme: Programme, form: dict[str, Any], errors: dict[str, str]) -> str:
     session = get_session()
+    today = local_today(programme.timezone)
+    meetings = meeting_service.list_meetings(session, programme.id)  # type: ignore[arg-type]
     return render_template(
         "meetings/index.html",
         programme=programme,
-        meetings=meeting_service.list_meetings(session, programme.id),  # type: ignore[arg-type]
+        planned=[m for m in reversed(meetings) if agenda_service.is_planned(m, today)],
+        held=[m for m in meetings if not agenda_service.is_planned(m, today)],
+        next_planned=agenda_service.next_planned_meeting(session, programme.id, today),  # type: ignore[arg-type]
+        choices=owner_choices(session),
         form=form,
         errors=errors,
         can_manage=is_manager(signed_in_user()),
-        today=local_today(programme.timezone),
+        today=today,
     )
+
+
+def _attendee_ids(field: str) -> list[int]:
+    """The ids a multiple select sent; one that cannot name a row is refused."""
+    ids = [parse_id(v) for v in request.form.getlist(field)]
+    if any(i is None for i in ids):
+        raise meeting_service.MeetingError(gettext("Choose the attendees from the list."), field)
+    return [i for i in ids if i is not None]
 
 
 @bp.get("/programmes/<int:programme_id>/meetings")
 def index(programme_id: int) -> str:
     programme = _programme(programme_id)
     today = local_today(programme.timezone)
-    form = {"held_on": today.isoformat(), "title": "", "attendees": "", "notes": ""}
+    form: dict[str, Any] = {"held_on": today.isoformat(), "title": "", "attendees": "", "notes": ""}
     return _render_list(programme, form, {})
 
 
 @bp.post("/programmes/<int:programme_id>/meetings")
 @roles_required(*MANAGERS)
 def create(programme_id: int) -> Response | tuple[str, int]:
-    """Record a meeting; a mistake re-shows the form with what was typed (422)."""
+    """Record a meeting, or plan one (a date after today) with its expected attendees; a
+    mistake re-shows the form with what was typed (422)."""
     programme = _programme(programme_id)
-    form = {k: request.form.get(k, "") for k in ("held_on", "title", "attendees", "notes")}
+    form: dict[str, Any] = {
+        k: request.form.get(k, "") for k in ("held_on", "title", "attendees", "notes")
+    }
+    form["user_ids"] = request.form.getlist("attendee_user")
+    form["organisation_ids"] = request.form.getlist("attendee_organisation")
     session = get_session()
+    today = local_today(programme.timezone)
     try:
         meeting = meeting_service.record_meeting(
             session,
@@ -78,13 +99,23 @@ def create(programme_id: int) -> Response | tuple[str, int]:
             attendees=form["attendees"],
             notes=form["notes"],
             actor=signed_in_user(),
-            today=local_today(programme.timezone),
+            today=today,
+        )
+        agenda_service.set_attendees(
+            session,
+            meeting,
+            user_ids=_attendee_ids("attendee_user"),
+            organisation_ids=_attendee_ids("attendee_organisation"),
+            guests=form["attendees"],
         )
     except (meeting_service.MeetingError, workflow.InvalidChange) as exc:
         session.rollback()
         return _render_list(programme, form, {exc.field or "title": exc.message}), 422
     session.commit()
-    flash(gettext("Meeting recorded."), "info")
+    if agenda_service.is_planned(meeting, today):
+        flash(gettext("Meeting planned."), "info")
+    else:
+        flash(gettext("Meeting recorded."), "info")
     return redirect(url_for("meetings.show", meeting_id=meeting.id))
 
 
@@ -96,11 +127,29 @@ def show(meeting_id: int) -> str:
 
 
 def _render_meeting(
-    meeting: Meeting, programme: Programme, form: dict[str, str], errors: dict[str, str]
+    meeting: Meeting,
+    programme: Programme,
+    form: dict[str, str],
+    errors: dict[str, str],
+    *,
+    typed: dict[int, dict[str, str]] | None = None,
+    item_errors: dict[int, dict[str, str]] | None = None,
+    stale: dict[int, workflow.StaleVersion] | None = None,
 ) -> str:
-    pack = pack_service.build_meeting_pack(
-        get_session(), meeting, limit=snapshot_service.LIST_LIMIT
-    )
+    """The meeting page; after a save that left items unrecorded, ``typed`` holds what was
+    typed for them, ``item_errors`` why, and ``stale`` what changed meanwhile."""
+    session = get_session()
+    pack = pack_service.build_meeting_pack(session, meeting, limit=snapshot_service.LIST_LIMIT)
+    ids = [item.action_id for item in pack.items]
+    current = {a.id: a for a in session.exec(select(Action).where(col(Action.id).in_(ids)))}
+    for action_id, exc in (stale or {}).items():
+        current[action_id] = exc.current  # the version to save on top of, as it is now
+    choices = owner_choices(session)
+    owner_names = {f"user:{u.id}": u.name for u in choices.users} | {
+        f"organisation:{o.id}": o.short_name for o in choices.organisations
+    }
+    today = local_today(programme.timezone)
+    attendee_rows = agenda_service.list_attendees(session, meeting)
     return render_template(
         "meetings/show.html",
         meeting=meeting,
@@ -114,6 +163,16 @@ def _render_meeting(
         form=form,
         errors=errors,
         status_order=list(Status),
+        planned=agenda_service.is_planned(meeting, today),
+        current=current,
+        choices=choices,
+        owner_names=owner_names,
+        typed=typed or {},
+        item_errors=item_errors or {},
+        stale=stale or {},
+        attendee_user_ids=[str(a.user_id) for a in attendee_rows if a.user_id],
+        attendee_org_ids=[str(a.organisation_id) for a in attendee_rows if a.organisation_id],
+        statuses=list(Status),
     )
 
 
@@ -255,3 +314,170 @@ def record_decision(meeting_id: int) -> Response | tuple[str, int]:
     session.commit()
     flash(gettext("Decision recorded on action %(id)s.", id=action_id), "info")
     return redirect(url_for("meetings.show", meeting_id=meeting.id) + "#decisions")
+
+
+# --------------------------------------------------------------------------- the session
+
+
+def _back(meeting: Meeting, anchor: str = "agenda") -> Response:
+    return redirect(url_for("meetings.show", meeting_id=meeting.id) + f"#{anchor}", code=303)
+
+
+@bp.post("/meetings/<int:meeting_id>/record")
+@roles_required(*MANAGERS)
+def update_record(meeting_id: int) -> Response | tuple[str, int]:
+    """Title, date, attendees (people, organisations, guests) and notes of the meeting."""
+    meeting, programme = _meeting(meeting_id)
+    session = get_session()
+    form = {k: request.form.get(k, "") for k in ("held_on", "title", "attendees", "notes")}
+    try:
+        meeting_service.update_record(
+            session,
+            meeting,
+            title=form["title"],
+            held_on=parse_date(form["held_on"], "held_on"),
+            notes=form["notes"],
+        )
+        agenda_service.set_attendees(
+            session,
+            meeting,
+            user_ids=_attendee_ids("attendee_user"),
+            organisation_ids=_attendee_ids("attendee_organisation"),
+            guests=form["attendees"],
+        )
+    except (meeting_service.MeetingError, workflow.InvalidChange) as exc:
+        session.rollback()
+        errors = {exc.field or "title": exc.message}
+        return _render_meeting(meeting, programme, form, errors), 422
+    session.commit()
+    flash(gettext("Meeting record saved."), "info")
+    return _back(meeting, "record")
+
+
+@bp.post("/meetings/<int:meeting_id>/agenda/prepare")
+@roles_required(*MANAGERS)
+def prepare_agenda(meeting_id: int) -> Response:
+    """Add to the agenda what the programme proposes (overdue, blocked, due soon, changed,
+    repeated); items already there keep their place."""
+    meeting, programme = _meeting(meeting_id)
+    session = get_session()
+    added = agenda_service.prepare_agenda(session, meeting, local_today(programme.timezone))
+    session.commit()
+    flash(
+        ngettext("%(num)s item added to the agenda.", "%(num)s items added to the agenda.", added),
+        "info",
+    )
+    return _back(meeting)
+
+
+@bp.post("/meetings/<int:meeting_id>/agenda/add")
+@roles_required(*MANAGERS)
+def add_agenda_item(meeting_id: int) -> Response | tuple[str, int]:
+    meeting, programme = _meeting(meeting_id)
+    session = get_session()
+    raw = (request.form.get("action_id") or "").strip()
+    action_id = parse_id(raw)
+    try:
+        if action_id is None:
+            raise agenda_service.AgendaError(
+                gettext("There is no action %(id)s in this programme.", id=raw[:20])
+            )
+        agenda_service.add_agenda_item(session, meeting, action_id)
+    except agenda_service.AgendaError as exc:
+        session.rollback()
+        return _render_meeting(meeting, programme, {"action_id": raw}, {"action_id": str(exc)}), 422
+    session.commit()
+    return _back(meeting)
+
+
+@bp.post("/meetings/<int:meeting_id>/agenda/<int:action_id>/remove")
+@roles_required(*MANAGERS)
+def remove_agenda_item(meeting_id: int, action_id: int) -> Response:
+    meeting, _ = _meeting(meeting_id)
+    session = get_session()
+    agenda_service.remove_agenda_item(session, meeting, action_id)
+    session.commit()
+    return _back(meeting)
+
+
+@bp.post("/meetings/<int:meeting_id>/agenda/<int:action_id>/move")
+@roles_required(*MANAGERS)
+def move_agenda_item(meeting_id: int, action_id: int) -> Response:
+    meeting, _ = _meeting(meeting_id)
+    session = get_session()
+    step = -1 if request.form.get("direction") == "up" else 1
+    try:
+        agenda_service.move_agenda_item(session, meeting, action_id, step)
+    except agenda_service.AgendaError as exc:
+        session.rollback()
+        flash(str(exc), "error")
+        return _back(meeting)
+    session.commit()
+    return _back(meeting, f"item-{action_id}")
+
+
+DECISION_FIELDS = ("version", "status", "owner", "due_on", "comment")
+
+
+def _decision_entry(action_id: int, typed: dict[str, str]) -> agenda_service.DecisionEntry:
+    """One item's typed fields as a decision; a malformed field raises InvalidChange."""
+    version = (typed["version"] or "").strip()
+    if not (version.isascii() and version.isdigit()) or len(version) > 12:
+        raise workflow.InvalidChange(
+            gettext("The form is missing its version; reload the page."), "form"
+        )
+    status = typed["status"].strip()
+    decision = meeting_service.Decision(
+        status=workflow.parse_status(status) if status else None,
+        owner=parse_owner(typed["owner"]),
+        due_on=parse_date(typed["due_on"], "due_on"),
+        comment=typed["comment"],
+    )
+    return agenda_service.DecisionEntry(action_id, int(version), decision)
+
+
+@bp.post("/meetings/<int:meeting_id>/agenda/decisions")
+@roles_required(*MANAGERS)
+def record_agenda_decisions(meeting_id: int) -> Response | tuple[str, int]:
+    """One save for every decision of the page, each through the workflow in its own
+    savepoint: the others are recorded when one is stale (409) or refused (422), and the
+    page comes back with what was typed for those."""
+    meeting, programme = _meeting(meeting_id)
+    session = get_session()
+    actor = signed_in_user()
+    assert actor is not None
+    on_agenda = {item.action_id for item in agenda_service.list_agenda(session, meeting.id)}  # type: ignore[arg-type]
+    typed: dict[int, dict[str, str]] = {}
+    item_errors: dict[int, dict[str, str]] = {}
+    entries: list[agenda_service.DecisionEntry] = []
+    for raw in request.form.getlist("item"):
+        action_id = parse_id(raw)
+        if action_id is None or action_id not in on_agenda or action_id in typed:
+            continue
+        fields = {f: request.form.get(f"d-{action_id}-{f}", "") for f in DECISION_FIELDS}
+        typed[action_id] = fields
+        try:
+            entries.append(_decision_entry(action_id, fields))
+        except workflow.InvalidChange as exc:
+            item_errors[action_id] = {exc.field or "form": exc.message}
+    result = agenda_service.record_decisions(session, meeting, actor, entries)
+    for action_id, refusal in result.refused.items():
+        field = refusal.field if refusal.field in DECISION_FIELDS else "comment"
+        item_errors[action_id] = {field: refusal.message}
+    session.commit()
+    recorded = len(result.recorded)
+    if recorded:
+        flash(
+            ngettext("%(num)s decision recorded.", "%(num)s decisions recorded.", recorded), "info"
+        )
+    if not result.stale and not item_errors:
+        if not recorded:
+            flash(gettext("Nothing to record: no decision was typed."), "warning")
+        return _back(meeting)
+    kept = {a: typed[a] for a in (*result.stale, *item_errors)}
+    for action_id in result.stale:
+        kept[action_id]["version"] = str(result.stale[action_id].current.version)
+    page = _render_meeting(
+        meeting, programme, {}, {}, typed=kept, item_errors=item_errors, stale=result.stale
+    )
+    return page, 409 if result.stale else 422
