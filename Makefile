@@ -76,6 +76,7 @@ lint: setup-dev
 	$(BIN)/ruff check tracker tests bench
 	$(BIN)/ruff format --check tracker tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-logo
 
 fmt: setup-dev
 	$(BIN)/ruff format tracker tests bench
