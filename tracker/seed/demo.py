@@ -137,6 +137,7 @@ def load_demo_story(session: Session) -> bool:
     from ..models import Action, ActionEvent, DeadlineChange, EventKind, Programme, Role, User
     from ..services import meetings as meeting_service
     from ..services import users as user_service
+    from ..services.journal import record_event, reschedule_reminders
     from ..services.workflow import ActionChange, Owner, update_action
 
     if user_service.find_user_by_email(session, "coordinator@cmaa.example") is not None:
@@ -283,24 +284,27 @@ def load_demo_story(session: Session) -> bool:
     following = session.exec(
         select(Action).where(col(Action.id).in_(ids), col(Action.follows_deadline).is_(True))
     ).all()
+    moved: list[int] = []
     for action in following:
         if action.status.is_closed or extension is None:
             continue
-        session.add(
-            ActionEvent(
-                action_id=action.id,  # type: ignore[arg-type]
-                kind=EventKind.due_date_changed,
-                at=EXTENSION_DECIDED,
-                due_from=action.due_on,
-                due_to=extension.new_on,
-                follows_deadline_to=True,
-                comment=f"Treaty deadline extension ({extension.decided_by})",
-                deadline_change_id=extension.id,
-            )
+        assert action.id is not None
+        record_event(
+            session,
+            action.id,
+            EventKind.due_date_changed,
+            at=EXTENSION_DECIDED,
+            due_from=action.due_on,
+            due_to=extension.new_on,
+            follows_deadline_to=True,
+            comment=f"Treaty deadline extension ({extension.decided_by})",
+            deadline_change_id=extension.id,
         )
         action.due_on = extension.new_on
         action.version += 1
         action.updated_at = EXTENSION_DECIDED
         session.add(action)
+        moved.append(action.id)
     session.flush()
+    reschedule_reminders(session, moved)
     return True
