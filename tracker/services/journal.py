@@ -41,6 +41,13 @@ class EventValues(TypedDict, total=False):
     comment: str | None
     evidence_url: str | None
     deadline_change_id: int | None
+    # Lineage events (issue 10): the edition, its recommendation, the other action of a
+    # split or merge, and the text before and after.
+    report_id: int | None
+    recommendation_id: int | None
+    related_action_id: int | None
+    text_from: str | None
+    text_to: str | None
 
 
 def record_event(

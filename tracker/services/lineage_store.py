@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, Unpack
 
 import sqlalchemy as sa
 from flask_babel import gettext
@@ -22,7 +22,6 @@ from sqlmodel import Session, col, select
 from .. import lineage as matcher
 from ..models import (
     Action,
-    ActionEvent,
     ActionText,
     EventKind,
     LineageKind,
@@ -36,6 +35,7 @@ from ..models import (
 from . import actions as action_service
 from . import programmes as programme_service
 from . import workflow
+from .journal import EventValues, record_event
 from .lineage import LineagePlan
 
 DropOutcome = Literal["keep", "implemented", "not_applicable"]
@@ -75,18 +75,9 @@ def _event(
     kind: EventKind,
     at: dt.datetime,
     actor: User | None,
-    **values: object,
+    **values: Unpack[EventValues],
 ) -> None:
-    # TODO(s2-rules): journal.record_event once it lands on main.
-    session.add(
-        ActionEvent(
-            action_id=action_id,
-            kind=kind,
-            at=at,
-            actor_id=actor.id if actor is not None else None,
-            **values,  # type: ignore[arg-type]
-        )
-    )
+    record_event(session, action_id, kind, at=at, actor=actor, **values)
 
 
 def _touch(session: Session, action_ids: Sequence[int], at: dt.datetime) -> None:
