@@ -8,7 +8,7 @@ PORT ?= 5000
 # make run writes instance/config.py with a random SECRET_KEY the first time.
 DEV_ENV := TRACKER_CREATE_INSTANCE_CONFIG=1
 
-.PHONY: run test lint fmt typecheck setup setup-dev init demo bench fuzz serve migrate scheduler clean
+.PHONY: run test lint fmt typecheck setup setup-dev translations extract-messages init demo bench fuzz serve migrate scheduler clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit("tracker needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -23,8 +23,20 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@ $(VENV)/.installed
 
-setup: $(VENV)/.installed
-setup-dev: $(VENV)/.installed-dev
+setup: $(VENV)/.installed translations
+setup-dev: $(VENV)/.installed-dev translations
+
+## make translations: compile tracker/translations/*/LC_MESSAGES/messages.po to .mo (the
+## .mo files are not in git; Flask-Babel reads them). make extract-messages: refresh the .po
+## files from the sources (README, "Translations").
+translations: $(VENV)/.installed
+	$(BIN)/pybabel -q compile -d tracker/translations
+
+extract-messages: setup-dev
+	$(BIN)/pybabel -q extract -F babel.cfg -k lazy_gettext -k _l --sort-by-file \
+		--no-wrap -o tracker/translations/messages.pot .
+	$(BIN)/pybabel -q update -i tracker/translations/messages.pot -d tracker/translations \
+		--no-wrap --ignore-obsolete --no-fuzzy-matching
 
 init: setup
 	$(DEV_ENV) $(FLASK) init-db

@@ -33,6 +33,30 @@ BACKENDS = ["sqlite", "postgresql"]
 def pytest_configure(config: pytest.Config) -> None:
     if IN_CI and not PG_URL:
         raise pytest.UsageError("CI=true but TRACKER_TEST_DATABASE_URL is not set")
+    _compile_catalogues()
+
+
+def _compile_catalogues() -> None:
+    """Compile each .po newer than its .mo, as ``make setup`` does (a worktree may lack them).
+
+    Written to a temporary file and renamed, so parallel workers never read half a file.
+    """
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    from tracker.languages import TRANSLATIONS, available_languages
+
+    for po in TRANSLATIONS.glob("*/LC_MESSAGES/messages.po"):
+        mo = po.with_suffix(".mo")
+        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+            continue
+        with po.open("rb") as source:
+            catalogue = read_po(source)
+        partial = mo.with_name(f"messages.{os.getpid()}.mo.tmp")
+        with partial.open("wb") as target:
+            write_mo(target, catalogue)
+        partial.replace(mo)
+    available_languages.cache_clear()
 
 
 def _worker() -> str:

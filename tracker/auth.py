@@ -99,6 +99,7 @@ PUBLIC_ENDPOINTS = frozenset(
         "notifications.forgot_password",  # issue 4: password reset by mail
         "notifications.reset_password",
         "main.healthz",
+        "language.switch",  # issue 12: the anonymous language switch (a cookie only)
     }
 )
 # Paths open to all: the health checks, the API's own description and its docs page,

@@ -34,7 +34,8 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_HTTPONLY": True,
     "REMEMBER_COOKIE_SAMESITE": "Lax",
-    "BABEL_DEFAULT_LOCALE": "en",
+    # Pages without a person's or browser's choice, and mail to people with none (issue 12).
+    "DEFAULT_LOCALE": "en",
     "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
     # Reverse proxies in front of the app that set each X-Forwarded-* header (0: trust none).
     "PROXY_FIX_X_FOR": 0,

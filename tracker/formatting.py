@@ -1,11 +1,19 @@
-"""How dates, instants and scores read on pages and in mail."""
+"""How dates, instants, numbers and scores read on pages and in mail, in the reader's locale.
+
+Babel writes them (``km``: Khmer month names with Latin digits, its default numbering);
+outside a request or ``force_locale`` the app's default locale applies. The calendar
+feed does not use these: it stays neutral.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from flask_babel import gettext, ngettext
+from babel import dates as babel_dates
+from flask_babel import format_date, format_decimal, get_locale, gettext, ngettext
+
+DAY_PATTERN = "d MMM y"  # 5 Mar 2026, 5 មីនា 2026
 
 
 def local_today(timezone: str, now: dt.datetime | None = None) -> dt.date:
@@ -17,7 +25,12 @@ def local_today(timezone: str, now: dt.datetime | None = None) -> dt.date:
 def format_day(value: dt.date | None) -> str:
     if value is None:
         return "—"
-    return f"{value.day} {value:%b %Y}"
+    return str(format_date(value, DAY_PATTERN))
+
+
+def format_number(value: float | None) -> str:
+    """Grouped digits: 1,495."""
+    return "—" if value is None else str(format_decimal(value))
 
 
 def relative_days(value: dt.date | None, today: dt.date) -> str:
@@ -28,17 +41,20 @@ def relative_days(value: dt.date | None, today: dt.date) -> str:
     if delta == 0:
         return gettext("due today")
     if delta > 0:
-        return ngettext("in %(days)s day", "in %(days)s days", delta, days=f"{delta:,}")
+        return ngettext("in %(days)s day", "in %(days)s days", delta, days=format_number(delta))
     late = -delta
-    return ngettext("%(days)s day late", "%(days)s days late", late, days=f"{late:,}")
+    return ngettext("%(days)s day late", "%(days)s days late", late, days=format_number(late))
 
 
 def format_instant(value: dt.datetime | None, timezone: str = "UTC") -> str:
     if value is None:
         return "—"
     local = value.astimezone(ZoneInfo(timezone))
-    return f"{local.day} {local:%b %Y %H:%M}"
+    return str(
+        babel_dates.format_datetime(local, f"{DAY_PATTERN} HH:mm", tzinfo=local.tzinfo,
+                                    locale=get_locale())
+    )  # fmt: skip
 
 
 def format_score(value: float | None) -> str:
-    return "—" if value is None else f"{value:.1f}"
+    return "—" if value is None else str(format_decimal(value, "0.0"))

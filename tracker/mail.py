@@ -40,6 +40,8 @@ class MailSettings:
     timeout: float
     outbox_dir: str
     base_url: str
+    # The language of mail to people who chose none (TRACKER_DEFAULT_LOCALE, issue 12).
+    default_locale: str = "en"
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> MailSettings:
@@ -56,7 +58,14 @@ class MailSettings:
             timeout=float(config.get("MAIL_TIMEOUT") or 20),
             outbox_dir=str(config.get("OUTBOX_DIR") or "instance/outbox"),
             base_url=str(config.get("BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
+            default_locale=str(config.get("DEFAULT_LOCALE") or "en"),
         )
+
+    def language_for(self, stored: str | None) -> str:
+        """A recipient's mail language: their own if it still has a catalogue, else the default."""
+        from .languages import available_languages
+
+        return stored if stored and stored in available_languages() else self.default_locale
 
     @property
     def domain(self) -> str:

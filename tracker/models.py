@@ -157,6 +157,9 @@ class User(SQLModel, table=True):
     reminders_paused_until: dt.date | None = None
     reminders_pause_reason: str | None = Field(default=None, max_length=500)
     is_demo: bool = False
+    # Interface and mail language (a catalogue code such as "km"); None: follow the
+    # browser on pages and the instance default in mail.
+    language: str | None = Field(default=None, max_length=16)
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     last_login_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
 

@@ -6,7 +6,7 @@ import datetime as dt
 
 from flask import Flask, Response, abort, request
 
-from . import formatting
+from . import formatting, i18n, labels
 from .extensions import babel, csrf
 
 CONTENT_SECURITY_POLICY = (
@@ -38,17 +38,20 @@ def _refuse_nul_characters() -> None:
 def init_app(app: Flask) -> None:
     app.before_request(_refuse_nul_characters)
     csrf.init_app(app)
-    babel.init_app(app)
+    i18n.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale)
     app.jinja_env.autoescape = True
     app.after_request(_security_headers)
     app.jinja_env.filters["day"] = formatting.format_day
     app.jinja_env.filters["relative_days"] = formatting.relative_days
     app.jinja_env.filters["instant"] = formatting.format_instant
     app.jinja_env.filters["score"] = formatting.format_score
+    app.jinja_env.filters["number"] = formatting.format_number
+    app.jinja_env.filters["label"] = labels.label
     app.jinja_env.globals["today_utc"] = lambda: dt.datetime.now(dt.UTC).date()
 
     from . import auth, errors, navigation
-    from .views import admin, main, profile
+    from .views import admin, language, main, profile
     from .views import auth as auth_views
 
     auth.init_app(app)
@@ -58,6 +61,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(auth_views.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(profile.bp)
+    app.register_blueprint(language.bp)
 
     from .views import exports, meetings, summary
 

@@ -48,11 +48,26 @@ def ensure_admin_command(email: str) -> None:
 @click.option(
     "--password-stdin", is_flag=True, help="Read the password from the first line of stdin."
 )
+@click.option(
+    "--language",
+    help="Language of pages and mail (en, km, any compiled catalogue); none: the default.",
+)
 def create_user_command(
-    email: str, name: str, role: str, organisation: str | None, password_stdin: bool
+    email: str,
+    name: str,
+    role: str,
+    organisation: str | None,
+    password_stdin: bool,
+    language: str | None,
 ) -> None:
     """Create an account; without --password-stdin a password is generated and printed once."""
+    from .. import languages
     from ..services import users as user_service
+
+    try:
+        stored_language = languages.parse_language(language) if language is not None else None
+    except languages.UnknownLanguage as exc:
+        fail(str(exc))
 
     generated = not password_stdin
     if password_stdin:
@@ -76,6 +91,7 @@ def create_user_command(
                 role=parsed_role,
                 password=password,
                 organisation=found,
+                language=stored_language,
             )
             created = f"created {user.role.value} {user.email}"
     except user_service.UserError as exc:

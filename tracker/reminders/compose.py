@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from flask_babel import gettext, ngettext
 from sqlmodel import Session, col, select
 
-from ..formatting import relative_days
+from ..formatting import format_number, relative_days
+from ..labels import label
 from ..mail import MailSettings, render_mail
 from ..models import (
     Action,
@@ -90,7 +91,7 @@ class ReminderMail:
             parts.append(
                 gettext(
                     "%(days)s days to the %(programme)s deadline",
-                    days=f"{item.days_left:,}",
+                    days=format_number(item.days_left),
                     programme=item.programme,
                 )
             )
@@ -162,18 +163,24 @@ def build_reminder_mail(
         today = policy.local_date(now, programme.timezone)
         reason = ""
         if line.reason == "overdue" and action.due_on:
-            reason = gettext("%(days)s days late", days=(today - action.due_on).days)
+            late_days = (today - action.due_on).days
+            reason = ngettext(
+                "%(days)s day late", "%(days)s days late", late_days, days=format_number(late_days)
+            )
         elif line.reason == "idle":
             last = last_events.get(action.id or 0)
             idle = (now - last).days if last else programme.escalate_idle_days
-            reason = gettext("no update for %(days)s days", days=idle)
+            reason = ngettext(
+                "no update for %(days)s day", "no update for %(days)s days", idle,
+                days=format_number(idle),
+            )  # fmt: skip
         return ActionItem(
             id=action.id or 0,
             title=action.title,
             programme=programme.country,
             due_on=action.due_on,
             when=relative_days(action.due_on, today) if action.due_on else "",
-            status=action.status.label,
+            status=label(action.status),
             owner=names.get(action.id or 0, ""),
             url=f"{settings.base_url}/actions/{action.id}",
             reason=reason,

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 
 import sqlalchemy as sa
+from flask_babel import force_locale
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -130,8 +131,10 @@ def _prepare(
         )
         session.add(message)
         return None
-    built = compose.build_reminder_mail(session, recipient, keep, now=now, settings=settings)
-    subject, text, html = compose.render_reminder(built, settings)
+    # Composed in the recipient's language: two people get the same facts, each in theirs.
+    with force_locale(settings.language_for(recipient.language)):
+        built = compose.build_reminder_mail(session, recipient, keep, now=now, settings=settings)
+        subject, text, html = compose.render_reminder(built, settings)
     message.subject = subject[:300]
     session.add(message)
     return mail.build_message(

@@ -14,7 +14,9 @@ import secrets
 from dataclasses import replace
 
 import sqlalchemy as sa
+from flask_babel import force_locale, lazy_gettext
 from flask_babel import gettext as _
+from flask_babel.speaklater import LazyString
 from sqlmodel import Session, col, select
 
 from ..mail import MailSettings, make_message_id, render_mail
@@ -70,19 +72,22 @@ def _issue_token(
 
 
 def _queue(
-    session: Session, user: User, kind: MessageKind, subject: str, token: str,
-    valid_for: str, settings: MailSettings, now: dt.datetime,
+    session: Session, user: User, kind: MessageKind, subject: LazyString, token: str,
+    valid_for: LazyString, settings: MailSettings, now: dt.datetime,
 ) -> OutboxMessage:  # fmt: skip
+    """Render and queue the mail, subject included, in the recipient's language."""
     link = f"{settings.base_url}/auth/reset/{token}"
-    text, html = render_mail(
-        kind.value, user=user, link=link, valid_for=valid_for, base_url=settings.base_url
-    )
+    with force_locale(settings.language_for(user.language)):
+        subject_text = str(subject)
+        text, html = render_mail(
+            kind.value, user=user, link=link, valid_for=str(valid_for), base_url=settings.base_url
+        )
     message = OutboxMessage(
         message_id=make_message_id(f"{kind.value}:{_digest(token)}", settings.domain),
         kind=kind,
         recipient_user_id=user.id,
         recipient_email=user.email,
-        subject=subject,
+        subject=subject_text,
         body_text=text,
         body_html=html,
         next_attempt_at=now,
@@ -106,8 +111,8 @@ def send_invitation(
     now = now or utcnow()
     token = _issue_token(session, user, TokenPurpose.invitation, INVITATION_VALID, now)
     return _queue(
-        session, user, MessageKind.invitation, _("Your tracker account"), token,
-        _("7 days"), settings, now,
+        session, user, MessageKind.invitation, lazy_gettext("Your tracker account"), token,
+        lazy_gettext("7 days"), settings, now,
     )  # fmt: skip
 
 
@@ -120,6 +125,7 @@ def invite_user_by_mail(
     organisation: Organisation | None = None,
     base_url: str | None = None,
     settings: MailSettings,
+    language: str | None = None,
 ) -> user_service.Invitation:
     """An account with no password yet and an invitation to set one; the caller commits.
 
@@ -127,7 +133,7 @@ def invite_user_by_mail(
     otherwise have to pass on by hand.
     """
     user = user_service.create_user(session, email=email, name=name, role=role,
-                                    organisation=organisation)  # fmt: skip
+                                    organisation=organisation, language=language)  # fmt: skip
     send_invitation(session, user, base_url, settings=settings)
     return user_service.Invitation(user=user, temporary_password=None)
 
@@ -147,8 +153,8 @@ def send_password_reset(
     now = now or utcnow()
     token = _issue_token(session, user, TokenPurpose.password_reset, RESET_VALID, now)
     return _queue(
-        session, user, MessageKind.password_reset, _("Reset your tracker password"), token,
-        _("1 hour"), settings, now,
+        session, user, MessageKind.password_reset, lazy_gettext("Reset your tracker password"),
+        token, lazy_gettext("1 hour"), settings, now,
     )  # fmt: skip
 
 

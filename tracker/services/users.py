@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from sqlmodel import Session, col, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from .. import languages
 from ..models import Action, Organisation, Role, User
 from .journal import reschedule_reminders
 
@@ -131,6 +132,28 @@ def parse_role(value: str) -> Role:
         ) from None
 
 
+def parse_language(value: str | None) -> str | None:
+    """A stored language code (lower-case, with a catalogue), or None for "no choice"."""
+    if value is None or not value.strip():
+        return None
+    try:
+        return languages.parse_language(value)
+    except languages.UnknownLanguage:
+        raise UserError(
+            _("unknown language %(value)s: use %(codes)s", value=repr(value),
+              codes=languages.listed_codes()),
+            "language",
+        ) from None  # fmt: skip
+
+
+def set_language(session: Session, user: User, language: str | None) -> User:
+    """Store the person's language (None: follow the browser, and the default in mail)."""
+    user.language = parse_language(language)
+    session.add(user)
+    session.flush()
+    return user
+
+
 def check_password_rules(password: str, email: str | None = None) -> None:
     """Refuse passwords that are short, well known, or the account's own e-mail."""
     if len(password) < MIN_PASSWORD_LENGTH:
@@ -194,10 +217,12 @@ def create_user(
     password: str | None = None,
     organisation: Organisation | None = None,
     must_change_password: bool = False,
+    language: str | None = None,
 ) -> User:
     """A new account; e-mail addresses are unique whatever their case."""
     email = _check_email(session, email)
     name = _check_name(name, email)
+    stored_language = parse_language(language)
     if password is not None:
         check_password_rules(password, email)
     user = User(
@@ -207,6 +232,7 @@ def create_user(
         organisation_id=organisation.id if organisation else None,
         password_hash=hash_password(password) if password else None,
         must_change_password=must_change_password,
+        language=stored_language,
     )
     session.add(user)
     session.flush()
@@ -220,6 +246,7 @@ def invite_user(
     name: str,
     role: Role,
     organisation: Organisation | None = None,
+    language: str | None = None,
 ) -> Invitation:
     """An account made by an admin, with a temporary password to change at first sign-in.
 
@@ -236,6 +263,7 @@ def invite_user(
         organisation=organisation,
         password=temporary_password,
         must_change_password=True,
+        language=language,
     )
     return Invitation(user=user, temporary_password=temporary_password)
 

@@ -20,7 +20,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import gettext
+from flask_babel import gettext, lazy_gettext
 from pydantic import ValidationError
 from sqlmodel import Field, SQLModel
 from werkzeug.wrappers import Response
@@ -44,13 +44,15 @@ class UserInput(SQLModel):
     role: Role
     organisation_id: int | None = None
     active: bool = True
+    language: str | None = Field(default=None, max_length=16)
 
 
-FIELD_MESSAGES = {
-    "email": "Enter an e-mail address of at most 254 characters.",
-    "name": "Enter a name of at most 200 characters.",
-    "role": "Choose one of the roles.",
-    "organisation_id": "Choose an organisation from the list.",
+FIELD_MESSAGES: dict[str, Any] = {
+    "email": lazy_gettext("Enter an e-mail address of at most 254 characters."),
+    "name": lazy_gettext("Enter a name of at most 200 characters."),
+    "role": lazy_gettext("Choose one of the roles."),
+    "organisation_id": lazy_gettext("Choose an organisation from the list."),
+    "language": lazy_gettext("Choose one of the languages offered."),
 }
 
 
@@ -79,21 +81,26 @@ def _read_user_form(*, editing: bool) -> tuple[dict[str, Any], UserInput | None,
         "role": request.form.get("role", ""),
         "organisation_id": request.form.get("organisation_id", ""),
         "active": request.form.get("active") == "1" if editing else True,
+        "language": request.form.get("language", "").strip(),
     }
     errors: dict[str, str] = {}
     try:
         parsed = UserInput.model_validate(
-            {**form, "organisation_id": form["organisation_id"] or None}
+            {
+                **form,
+                "organisation_id": form["organisation_id"] or None,
+                "language": form["language"] or None,
+            }
         )
     except ValidationError as exc:
         for problem in exc.errors():
             field = str(problem["loc"][0])
-            errors.setdefault(field, gettext(FIELD_MESSAGES.get(field, "Check this field.")))
+            errors.setdefault(field, str(FIELD_MESSAGES.get(field) or gettext("Check this field.")))
         return form, None, errors
     if parsed.organisation_id is not None and not get_session().get(
         Organisation, parsed.organisation_id
     ):
-        errors["organisation_id"] = gettext(FIELD_MESSAGES["organisation_id"])
+        errors["organisation_id"] = str(FIELD_MESSAGES["organisation_id"])
         return form, None, errors
     return form, parsed, errors
 
@@ -121,7 +128,13 @@ def users() -> str:
 def new_user() -> str | tuple[str, int]:
     """Create an account with a temporary password, shown once on the next page."""
     if request.method == "GET":
-        form = {"email": "", "name": "", "role": Role.owner.value, "organisation_id": ""}
+        form = {
+            "email": "",
+            "name": "",
+            "role": Role.owner.value,
+            "organisation_id": "",
+            "language": "",
+        }
         return _user_form_page("admin/user_form.html", 200, form=form, user=None)
     form, parsed, errors = _read_user_form(editing=False)
     session = get_session()
@@ -143,6 +156,7 @@ def new_user() -> str | tuple[str, int]:
                 organisation=session.get(Organisation, parsed.organisation_id)
                 if parsed.organisation_id
                 else None,
+                language=parsed.language,
             )
         except user_service.UserError as exc:
             errors[exc.field or "email"] = str(exc)
@@ -178,6 +192,7 @@ def edit_user(user_id: int) -> Response | str | tuple[str, int]:
             "role": user.role.value,
             "organisation_id": str(user.organisation_id or ""),
             "active": user.active,
+            "language": user.language or "",
         }
         return _user_form_page("admin/user_form.html", 200, form=form, user=user)
     form, parsed, errors = _read_user_form(editing=True)
@@ -196,6 +211,7 @@ def edit_user(user_id: int) -> Response | str | tuple[str, int]:
                 else None,
                 active=parsed.active,
             )
+            user_service.set_language(session, user, parsed.language)
         except user_service.UserError as exc:
             errors[exc.field or "email"] = str(exc)
         else:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import gettext
+from flask_babel import gettext, refresh
 from flask_login import login_user, logout_user
 from werkzeug.wrappers import Response
 
@@ -21,14 +21,36 @@ def _me() -> User:
     return user
 
 
-@bp.get("")
-def show() -> str:
-    """Who I am, in which organisation and role; links to my actions and password."""
-    user = _me()
+def _profile_page(user: User, **context: object) -> str:
     organisation = (
         get_session().get(Organisation, user.organisation_id) if user.organisation_id else None
     )
-    return render_template("profile/show.html", user=user, organisation=organisation)
+    context.setdefault("errors", {})
+    context.setdefault("language_value", user.language or "")
+    return render_template("profile/show.html", user=user, organisation=organisation, **context)
+
+
+@bp.get("")
+def show() -> str:
+    """Who I am, in which organisation and role; links to my actions and password."""
+    return _profile_page(_me())
+
+
+@bp.post("/language")
+def set_language() -> Response | tuple[str, int]:
+    """Store the language of my pages and mail; an unknown one is refused and nothing stored."""
+    user = _me()
+    session = get_session()
+    value = request.form.get("language", "")[:20]
+    try:
+        user_service.set_language(session, user, value)
+    except user_service.UserError as exc:
+        session.rollback()
+        return _profile_page(user, errors={"language": str(exc)}, language_value=value), 422
+    session.commit()
+    refresh()  # the message below, and the next page, in the language just chosen
+    flash(gettext("Your language is saved."), "info")
+    return redirect(url_for("profile.show"))
 
 
 @bp.route("/password", methods=["GET", "POST"])
