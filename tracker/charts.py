@@ -12,10 +12,11 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from flask_babel import gettext
+from flask_babel import format_date, gettext
 from markupsafe import Markup, escape
 
 from .formatting import format_day
+from .labels import label as label_of
 from .models import DeadlineChange, DeadlineKind, Status
 from .services.summary import BurnupPoint, OwnerRow, ScorePoint
 
@@ -136,7 +137,7 @@ def burnup_chart(
     step_months = 3 if len(years) <= 2 else 12
     tick_day = start if start.month == 1 or step_months == 3 else dt.date(start.year + 1, 1, 1)
     while tick_day <= end:
-        label = str(tick_day.year) if tick_day.month == 1 else f"{tick_day:%b}"
+        label = str(tick_day.year) if tick_day.month == 1 else str(format_date(tick_day, "MMM"))
         parts.append(
             f'<line class="axis" x1="{_n(x(tick_day))}" x2="{_n(x(tick_day))}" '
             f'y1="{top + plot_h}" y2="{top + plot_h + 5}"/>'
@@ -228,7 +229,9 @@ def status_bars(rows: Sequence[OwnerRow], *, chart_id: str = "by-owner") -> Mark
     title = gettext("Actions by status per organisation")
     desc = "; ".join(
         f"{r.name or gettext('Unassigned')}: "
-        + ", ".join(f"{r.by_status[s]} {s.label.lower()}" for s in STATUS_ORDER if r.by_status[s])
+        + ", ".join(
+            f"{r.by_status[s]} {label_of(s).lower()}" for s in STATUS_ORDER if r.by_status[s]
+        )
         for r in rows
     )
     parts = [
@@ -240,11 +243,12 @@ def status_bars(rows: Sequence[OwnerRow], *, chart_id: str = "by-owner") -> Mark
     ]
     legend_x = label_w
     for status in STATUS_ORDER:
+        word = label_of(status)
         parts.append(
             f'<rect class="bar-{status.value}" x="{legend_x}" y="8" width="12" height="12"/>'
-            f'<text class="legend-label" x="{legend_x + 16}" y="18">{escape(status.label)}</text>'
+            f'<text class="legend-label" x="{legend_x + 16}" y="18">{escape(word)}</text>'
         )
-        legend_x += 24 + 7 * len(status.label)
+        legend_x += 24 + 7 * len(word)
     for number, row in enumerate(rows):
         y = top + number * (bar_h + gap)
         name = row.name or gettext("Unassigned")
@@ -262,7 +266,7 @@ def status_bars(rows: Sequence[OwnerRow], *, chart_id: str = "by-owner") -> Mark
             parts.append(
                 f'<rect class="bar-{status.value}" x="{_n(x)}" y="{y}" width="{_n(w)}" '
                 f'height="{bar_h}"><title>{escape(name)}: {count} '
-                f"{escape(status.label.lower())}</title></rect>"
+                f"{escape(label_of(status).lower())}</title></rect>"
             )
             if w >= 18:
                 parts.append(

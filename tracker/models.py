@@ -604,3 +604,26 @@ class ApiToken(SQLModel, table=True):
 
 sa.Index("ix_action_event_at", col(ActionEvent.at))
 sa.Index("ix_action_event_meeting_id", col(ActionEvent.meeting_id))
+
+
+class ActionTranslation(SQLModel, table=True):
+    """A coordinator's translation of an action's title and recommendation text (issue 12).
+
+    The English stays the record: imports never touch this table. ``source_sha256`` is
+    the digest of the English recommendation text the translation was made from, so a
+    new edition that rewords the recommendation marks the translation out of date.
+    """
+
+    __tablename__ = "action_translation"
+    __table_args__ = (
+        sa.UniqueConstraint("action_id", "language", name="uq_action_translation_language"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    action_id: int = Field(foreign_key="action.id", index=True)
+    language: str = Field(max_length=16)
+    title: str | None = Field(default=None, max_length=500)
+    text: str | None = Field(default=None, sa_type=sa.Text)
+    source_sha256: str = Field(max_length=64)
+    updated_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_by_id: int | None = Field(default=None, foreign_key="user.id")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Flask, Response, abort, request
+from flask_babel import gettext
 
 from . import formatting, i18n, labels
 from .extensions import babel, csrf
@@ -32,7 +33,10 @@ def _refuse_nul_characters() -> None:
         return
     values = [*request.args.values(), *request.form.values()]
     if any("\x00" in value for value in values):
-        abort(400, description="The request contains a NUL character, which no text may hold.")
+        abort(
+            400,
+            description=gettext("The request contains a NUL character, which no text may hold."),
+        )
 
 
 def init_app(app: Flask) -> None:

@@ -23,6 +23,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlmodel import Session, col
 
+from ..labels import label
 from ..models import Action, ActionEvent, Recommendation
 from .listing import ActionFilter, filtered_query
 
@@ -47,7 +48,27 @@ class ExportRow:
     last_change: str | None
 
 
+# The CSV's columns: stable English, whatever the reader's language, since scripts and
+# the open-data CSV read them (issue 12); the Excel file takes the reader's language.
+CSV_HEADERS = [
+    "Action",
+    "Programme",
+    "Edition",
+    "Recommendation number",
+    "Recommendation",
+    "Title",
+    "Owner",
+    "Organisation",
+    "Status",
+    "Due date",
+    "Follows the treaty deadline",
+    "Last change (UTC)",
+    "Last change",
+]
+
+
 def headers() -> list[str]:
+    """The Excel file's column names, in the reader's language."""
     return [
         gettext("Action"),
         gettext("Programme"),
@@ -69,12 +90,13 @@ def is_formula_like(value: str) -> bool:
     return value.startswith(FORMULA_STARTS)
 
 
-def _describe(event: ActionEvent | None) -> str | None:
+def _describe(event: ActionEvent | None, localised: bool) -> str | None:
     if event is None:
         return None
     kind = event.kind.value
     if kind == "status_changed" and event.status_to:
-        text = f"{event.status_from.label if event.status_from else ''} -> {event.status_to.label}"
+        word = label if localised else (lambda status: status.value)
+        text = f"{word(event.status_from) if event.status_from else ''} -> {word(event.status_to)}"
     elif kind == "due_date_changed":
         text = f"due {event.due_from or '-'} -> {event.due_to or '-'}"
     elif kind == "owner_changed":
@@ -88,8 +110,13 @@ def _describe(event: ActionEvent | None) -> str | None:
     return text
 
 
-def iter_rows(session: Session, flt: ActionFilter) -> Iterator[ExportRow]:
-    """Every action matching ``flt``, by id, read ``PAGE`` at a time with its last event."""
+def iter_rows(
+    session: Session, flt: ActionFilter, *, localised: bool = False
+) -> Iterator[ExportRow]:
+    """Every action matching ``flt``, by id, read ``PAGE`` at a time with its last event.
+
+    Statuses as codes (``in_progress``), or ``localised`` in the reader's words.
+    """
     base = filtered_query(session, flt).add_columns(
         col(Recommendation.position), col(Recommendation.text)
     )
@@ -113,11 +140,11 @@ def iter_rows(session: Session, flt: ActionFilter) -> Iterator[ExportRow]:
                 title=action.title,
                 owner=owner,
                 organisation=organisation,
-                status=action.status.label,
+                status=label(action.status) if localised else action.status.value,
                 due_on=action.due_on,
                 follows_deadline=action.follows_deadline,
                 last_change_at=event.at if event else None,
-                last_change=_describe(event),
+                last_change=_describe(event, localised),
             )
         last_id = ids[-1]
 
@@ -171,7 +198,7 @@ def stream_csv(session: Session, flt: ActionFilter) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     buffer.write("\ufeff")
-    writer.writerow(headers())
+    writer.writerow(CSV_HEADERS)
     for number, row in enumerate(iter_rows(session, flt), start=1):
         writer.writerow([csv_safe(v) for v in _values(row)])
         if number % 500 == 0:
@@ -201,7 +228,7 @@ def write_xlsx(session: Session, flt: ActionFilter) -> bytes:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(gettext("Actions"))
     sheet.append(headers())
-    for row in iter_rows(session, flt):
+    for row in iter_rows(session, flt, localised=True):
         sheet.append([_xlsx_cell(sheet, v) for v in _values(row)])
     with tempfile.TemporaryFile() as handle:
         workbook.save(handle)

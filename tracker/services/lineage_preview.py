@@ -18,6 +18,7 @@ from flask_babel import gettext
 from sqlmodel import Session, select
 
 from .. import lineage as matcher
+from ..labels import label
 from ..models import Action, ActionEvent, Organisation, User
 from .lineage import LineagePlan
 from .lineage_store import DropChoice, LineageChoices
@@ -150,7 +151,7 @@ def _describe(session: Session, action: Action) -> str:
         .order_by(ActionEvent.at.desc())  # type: ignore[attr-defined]
         .limit(1)
     ).first()
-    status = action.status.label.lower()
+    status = label(action.status).lower()
     if since is not None:
         status = gettext("%(status)s since %(when)s", status=status, when=f"{since:%b %Y}")
     if owner:

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from flask_babel import gettext
 from sqlmodel import Session, col, select
 
+from ..labels import label
 from ..models import CLOSED_STATUSES, OPEN_STATUSES, Action, Role, Status, User
 
 MANAGER_ROLES = frozenset({Role.admin, Role.coordinator})
@@ -172,13 +173,13 @@ def transition_refusal(user: User | None, action: Action, target: Status) -> str
     if move is not None and move.managers_only:
         return gettext(
             "Only a coordinator can move an action from %(source)s to %(target)s.",
-            source=action.status.label,
-            target=target.label,
+            source=label(action.status),
+            target=label(target),
         )
     return gettext(
         "An action cannot move from %(source)s to %(target)s.",
-        source=action.status.label,
-        target=target.label,
+        source=label(action.status),
+        target=label(target),
     )
 
 

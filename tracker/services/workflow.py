@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from flask_babel import gettext
 from sqlmodel import Session, col, select
 
+from ..labels import label
 from ..models import (
     Action,
     ActionEvent,
@@ -219,7 +220,7 @@ def _plan_status(
     assert move is not None
     if move.needs == policy.Needs.comment and not comment:
         raise InvalidChange(
-            gettext("Write a comment saying why the action is %(status)s.", status=status.label)
+            gettext("Write a comment saying why the action is %(status)s.", status=label(status))
             if not action.status.is_closed
             else gettext("Write a comment saying why the action is reopened."),
             "comment",

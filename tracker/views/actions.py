@@ -16,8 +16,10 @@ from werkzeug.wrappers import Response
 
 from ..auth import signed_in_user
 from ..db import get_session
-from ..models import Status, User
-from ..services import listing, policy
+from ..i18n import current_language
+from ..languages import display_name
+from ..models import Action, Status, User
+from ..services import listing, policy, translations
 from ..services.workflow import (
     ActionNotFound,
     Forbidden,
@@ -96,6 +98,7 @@ def _render_detail(
     errors: dict[str, str] | None = None,
     stale: StaleVersion | None = None,
     code: int = 200,
+    translation_form: dict[str, str] | None = None,
 ) -> tuple[str, int]:
     session = get_session()
     detail = listing.action_detail(session, action_id)
@@ -117,8 +120,56 @@ def _render_detail(
         form=form or _default_form(detail),
         errors=errors or {},
         stale=stale,
+        **_translation_context(session, action, user, translation_form),
     )
     return html, code
+
+
+def _translation_context(
+    session: Any, action: Any, user: User, typed: dict[str, str] | None
+) -> dict[str, Any]:
+    """The reader's translation of the content, and the coordinator's form to write one."""
+    shown = translations.find_translation(session, action, current_language())
+    context: dict[str, Any] = {"translation": shown, "can_translate": False}
+    if translations.can_translate(user) and translations.translatable_languages():
+        codes = translations.translatable_languages()
+        language = (typed or {}).get("language") or (
+            current_language() if current_language() in codes else codes[0]
+        )
+        existing = translations.find_translation(session, action, language)
+        context.update(
+            can_translate=True,
+            translation_languages=[(c, display_name(c)) for c in codes],
+            translation_form=typed
+            or {
+                "language": language,
+                "title": (existing.translation.title or "") if existing else "",
+                "text": (existing.translation.text or "") if existing else "",
+            },
+        )
+    return context
+
+
+@bp.post("/<int:action_id>/translation")
+@login_required
+def save_translation(action_id: int) -> Response | tuple[str, int]:
+    """A coordinator stores the action's title and text in another language (issue 12)."""
+    session = get_session()
+    action = session.get(Action, action_id)
+    if action is None:
+        abort(404)
+    typed = {name: request.form.get(name, "") for name in ("language", "title", "text")}
+    try:
+        translations.save_translation(session, action, _user(), **typed)
+    except translations.TranslationError as refused:
+        session.rollback()
+        if refused.field is None:
+            abort(403, description=str(refused))
+        errors = {f"translation_{refused.field}": str(refused)}
+        return _render_detail(action_id, errors=errors, translation_form=typed, code=422)
+    session.commit()
+    flash(gettext("The translation is saved."), "info")
+    return redirect(url_for("actions.detail", action_id=action_id, _anchor="translation"), 303)
 
 
 @bp.get("/<int:action_id>")
