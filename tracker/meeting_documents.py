@@ -20,6 +20,7 @@ from flask_babel import gettext
 from markupsafe import Markup
 
 from .formatting import format_day
+from .labels import label
 from .models import EventKind
 from .services.meeting_pack import MeetingPack, PackDecision
 
@@ -136,8 +137,8 @@ def render_pdf(html: str) -> bytes:
 def describe_decision(decision: PackDecision) -> str:
     """One decision as a sentence of the minutes (the same words as the meeting page)."""
     if decision.kind == EventKind.status_changed:
-        before = decision.status_from.label if decision.status_from else "—"
-        after = decision.status_to.label if decision.status_to else "—"
+        before = label(decision.status_from) if decision.status_from else "—"
+        after = label(decision.status_to) if decision.status_to else "—"
         return gettext("Status: %(before)s → %(after)s", before=before, after=after)
     if decision.kind == EventKind.due_date_changed:
         return gettext(

@@ -1,7 +1,7 @@
 """action translation: a Khmer (or other) title and recommendation text per action (issue 12)
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-01
 
 The English text stays the record; a translation keeps the digest of the text it was
@@ -15,8 +15,8 @@ from alembic import op
 
 import tracker.models
 
-revision: str = "0010"
-down_revision: str | None = "0009"
+revision: str = "0011"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
