@@ -8,7 +8,7 @@ PORT ?= 5000
 # make run writes instance/config.py with a random SECRET_KEY the first time.
 DEV_ENV := TRACKER_CREATE_INSTANCE_CONFIG=1
 
-.PHONY: run test lint fmt typecheck setup setup-dev translations extract-messages init demo bench fuzz serve migrate scheduler clean
+.PHONY: run dev test lint fmt typecheck setup setup-dev translations extract-messages init demo bench fuzz serve migrate scheduler clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit("tracker needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -44,8 +44,13 @@ init: setup
 	$(DEV_ENV) $(FLASK) ensure-admin
 
 ## make run: set up, load the Cambodia demo once, serve on http://$(HOST):$(PORT) with the scheduler
+## Mail links and calendar feeds follow HOST and PORT unless TRACKER_BASE_URL is set.
 run: init
 	$(DEV_ENV) bin/run-dev $(HOST) $(PORT)
+
+## make dev: the same with Flask's reloader and interactive debugger (never on a shared network)
+dev: init
+	$(DEV_ENV) bin/run-dev $(HOST) $(PORT) --debug
 
 ## make test: install dev dependencies and run the whole suite (SQLite, and PostgreSQL when
 ## TRACKER_TEST_DATABASE_URL is set); extra pytest arguments go in ARGS.

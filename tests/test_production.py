@@ -224,3 +224,59 @@ def test_flask_run_without_secret_key_stops_but_commands_run(tmp_path: Path) -> 
                    "--dry-run", "--json")  # fmt: skip
     assert parsed.returncode == 0, parsed.stderr
     assert json.loads(parsed.stdout)["country"] == "Cambodia"
+
+
+def _dev_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **env: str) -> Flask:
+    """The app as bin/run-dev's processes build it: settings from the environment."""
+    import flask
+
+    instance = tmp_path / "instance"
+    instance.mkdir(exist_ok=True)
+    monkeypatch.setattr(flask.Flask, "auto_find_instance_path", lambda self: str(instance))
+    for key in [k for k in os.environ if k.startswith("TRACKER_")]:
+        monkeypatch.delenv(key)
+    monkeypatch.setenv("TRACKER_SECRET_KEY", "dev-secret")
+    monkeypatch.setenv("TRACKER_DATABASE_URL", f"sqlite:///{tmp_path / 'dev.sqlite'}")
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    return create_app()
+
+
+def test_mail_links_follow_the_development_port(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`make run PORT=5101`: mail links and calendar feeds point at port 5101."""
+    from tracker.mail import MailSettings
+
+    app = _dev_app(tmp_path, monkeypatch, TRACKER_DEV_BASE_URL="http://127.0.0.1:5101")
+    assert app.config["BASE_URL"] == "http://127.0.0.1:5101"
+    assert MailSettings.from_config(app.config).base_url == "http://127.0.0.1:5101"
+
+
+def test_a_configured_base_url_wins_over_the_development_port(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """TRACKER_BASE_URL (e.g. a tunnel's address) is kept whatever port make run uses."""
+    app = _dev_app(
+        tmp_path,
+        monkeypatch,
+        TRACKER_DEV_BASE_URL="http://127.0.0.1:5101",
+        TRACKER_BASE_URL="https://tracker.example.org",
+    )
+    assert app.config["BASE_URL"] == "https://tracker.example.org"
+
+
+def test_make_run_serves_without_the_interactive_debugger() -> None:
+    """`make run` starts Flask without --debug; only `make dev` asks for the debugger."""
+    run = subprocess.run(
+        ["make", "-n", "-W", "init", "run", "PORT=5101"],
+        cwd=ROOT, capture_output=True, text=True, timeout=60, check=True,
+    )  # fmt: skip
+    dev = subprocess.run(
+        ["make", "-n", "-W", "init", "dev", "PORT=5101"],
+        cwd=ROOT, capture_output=True, text=True, timeout=60, check=True,
+    )  # fmt: skip
+    assert "bin/run-dev 127.0.0.1 5101\n" in run.stdout
+    assert "bin/run-dev 127.0.0.1 5101 --debug" in dev.stdout
+    script = (ROOT / "bin" / "run-dev").read_text()
+    assert 'run --host "$host" --port "$port"' in script

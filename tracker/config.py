@@ -47,7 +47,11 @@ DEFAULTS: dict[str, Any] = {
 
 # Environment variables whose value is not a plain string.
 _BOOLEAN = {"HTTPS", "TESTING"}
-_NOT_SETTINGS = {"TRACKER_TEST_DATABASE_URL", "TRACKER_CREATE_INSTANCE_CONFIG"}
+_NOT_SETTINGS = {
+    "TRACKER_TEST_DATABASE_URL",
+    "TRACKER_CREATE_INSTANCE_CONFIG",
+    "TRACKER_DEV_BASE_URL",
+}
 _INTEGER = {"MAIL_PORT", "MAIL_TIMEOUT", "SCHEDULER_INTERVAL_MINUTES"} | {
     f"PROXY_FIX_X_{header}" for header in ("FOR", "PROTO", "HOST", "PORT", "PREFIX")
 }
@@ -110,6 +114,11 @@ def load_config(app: Flask, test_config: dict[str, Any] | None = None) -> None:
             ensure_instance_config(app.instance_path)
         if instance_file.exists():
             app.config.from_pyfile(str(instance_file))
+        # bin/run-dev says where it serves (make run PORT=5101): mail links and calendar
+        # feeds follow the port unless the instance file or TRACKER_BASE_URL names one.
+        dev_base_url = os.environ.get("TRACKER_DEV_BASE_URL")
+        if dev_base_url and app.config["BASE_URL"] == DEFAULTS["BASE_URL"]:
+            app.config["BASE_URL"] = dev_base_url
         for key, raw in os.environ.items():
             if key.startswith("TRACKER_") and key not in _NOT_SETTINGS:
                 name = key.removeprefix("TRACKER_")
