@@ -3,16 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import pytest
-from flask.testing import FlaskClient
-from sqlmodel import Session, select
 
-from tests.conftest import DEFAULT_PASSWORD
-from tests.summary_data import build_world
-from tracker.models import Action, Meeting, Status
-from tracker.services import users as user_service
+from tracker.models import Status
 from tracker.services.workflow import UNASSIGNED, ActionChange, InvalidChange, Owner
 from tracker.views.forms import MAX_ID, change_from_form, parse_date, parse_id, parse_owner
 
@@ -88,34 +82,3 @@ def test_parse_id_and_parse_date_bounds() -> None:
     with pytest.raises(InvalidChange) as refused:
         parse_date("30/06/2025", "held_on")
     assert refused.value.field == "held_on"
-
-
-def test_meeting_decision_assigns_an_organisation(
-    session: Session, client: FlaskClient, login: Any
-) -> None:
-    """The decision form offers organisations in the action form's encoding, and it saves."""
-    world = build_world(session)
-    world.coordinator.password_hash = user_service.hash_password(DEFAULT_PASSWORD)
-    session.add(world.coordinator)
-    session.commit()
-    login(world.coordinator)
-    created = client.post(
-        f"/programmes/{world.programme.id}/meetings",
-        data={"held_on": "2025-06-14", "title": "Working group"},
-    )
-    assert created.status_code == 302
-    meeting = session.exec(select(Meeting)).one()
-    action = world.actions[0]
-    choice = f"organisation:{world.organisation.id}"
-    page = client.get(f"/meetings/{meeting.id}/decide?action_id={action.id}")
-    assert f'value="{choice}"' in page.get_data(as_text=True)
-    done = client.post(
-        f"/meetings/{meeting.id}/decisions",
-        data={"action_id": action.id, "version": action.version, "owner": choice,
-              "comment": "The authority takes it on."},
-    )  # fmt: skip
-    assert done.status_code == 302
-    session.rollback()
-    saved = session.get(Action, action.id)
-    assert saved is not None
-    assert (saved.owner_user_id, saved.owner_organisation_id) == (None, world.organisation.id)

@@ -8,11 +8,13 @@ from typing import Any
 from flask.testing import FlaskClient
 from sqlmodel import Session, col, select
 
-from tests.summary_data import add_action, at, build_world, change
+from tests.conftest import DEFAULT_PASSWORD
+from tests.summary_data import World, add_action, at, build_world, change
 from tracker.models import Action, ActionEvent, DeadlineKind, Meeting, Status
 from tracker.services import meetings as meeting_service
 from tracker.services import programmes as programme_service
 from tracker.services import snapshot as snapshot_service
+from tracker.services import users as user_service
 from tracker.services.workflow import Owner
 
 
@@ -108,18 +110,21 @@ def test_changes_since_previous_meeting(session: Session) -> None:
     assert [c.new_on for c in changes.deadline_changes] == [dt.date(2035, 12, 31)]
 
 
-def test_meeting_page_records_and_shows_decisions(
-    session: Session, client: FlaskClient, login: Any
-) -> None:
-    """A coordinator records a meeting, writes a decision, and the history names the meeting."""
-    from tests.conftest import DEFAULT_PASSWORD
-    from tracker.services import users as user_service
-
+def _signed_in_world(session: Session, login: Any) -> World:
+    """The summary world, with its coordinator signed in on the test client."""
     world = build_world(session)
     world.coordinator.password_hash = user_service.hash_password(DEFAULT_PASSWORD)
     session.add(world.coordinator)
     session.commit()
     login(world.coordinator)
+    return world
+
+
+def test_meeting_page_records_and_shows_decisions(
+    session: Session, client: FlaskClient, login: Any
+) -> None:
+    """A coordinator records a meeting, writes a decision, and the history names the meeting."""
+    world = _signed_in_world(session, login)
     pid = world.programme.id
     bad = client.post(f"/programmes/{pid}/meetings", data={"held_on": "2025-13-40", "title": "X"})
     assert bad.status_code == 422 and 'aria-invalid="true"' in bad.get_data(as_text=True)
@@ -158,6 +163,31 @@ def test_meeting_page_records_and_shows_decisions(
     assert "Moved by the working group." in client.get(f"/meetings/{meeting.id}").get_data(
         as_text=True
     )
+
+
+def test_meeting_decision_assigns_an_organisation(
+    session: Session, client: FlaskClient, login: Any
+) -> None:
+    """The decision form offers organisations in the action form's encoding, and it saves."""
+    world = _signed_in_world(session, login)
+    meeting = meeting_service.record_meeting(
+        session, world.programme, held_on=dt.date(2025, 6, 14), title="Working group",
+        actor=world.coordinator,
+    )  # fmt: skip
+    session.commit()
+    action = world.actions[0]
+    choice = f"organisation:{world.organisation.id}"
+    page = client.get(f"/meetings/{meeting.id}/decide?action_id={action.id}")
+    assert f'value="{choice}"' in page.get_data(as_text=True)
+    done = client.post(
+        f"/meetings/{meeting.id}/decisions",
+        data={"action_id": action.id, "version": action.version, "owner": choice,
+              "comment": "The authority takes it on."},
+    )  # fmt: skip
+    assert done.status_code == 302
+    session.expire_all()
+    saved = session.get(Action, action.id)
+    assert (saved.owner_user_id, saved.owner_organisation_id) == (None, world.organisation.id)
 
 
 def test_viewers_cannot_record_meetings(
