@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -301,3 +302,23 @@ def test_list_shows_inactive_owner_as_unassigned(app, session, world) -> None:
     page = client.get("/actions?owner=none&q=orphaned").get_data(as_text=True)
     assert f'href="/actions/{action.id}"' in page
     assert "no active member" in page
+
+
+def test_comment_only_history_entry_keeps_its_lines_together(app, world) -> None:
+    """A comment-only entry: the quote has its own class, so only the quote keeps line breaks."""
+    client = _client(app, world["owner"])
+    _update(client, world["own"], comment="Met the ministry.\nNext step: the draft.")
+    history = client.get(f"/actions/{world['own'].id}").get_data(as_text=True)
+    history = history.split('id="history"')[1]
+    entry = re.search(r'<li class="([^"]*)">((?:(?!</li>).)*Met the ministry(?:(?!</li>).)*)</li>',
+                      history, re.S)  # fmt: skip
+    assert entry is not None
+    item_classes = set(entry.group(1).split())
+    quote = re.search(r'<blockquote class="([^"]*)">Met the ministry.\nNext step', entry.group(2))
+    assert quote is not None
+    quote_classes = set(quote.group(1).split())
+    assert item_classes.isdisjoint(quote_classes)
+    css = (Path(app.root_path) / "static" / "tracker.css").read_text()
+    keeping_breaks = set(re.findall(r"\.([\w-]+)\s*\{[^}]*white-space:\s*pre-line", css))
+    assert quote_classes & keeping_breaks
+    assert not item_classes & keeping_breaks
