@@ -204,3 +204,32 @@ def test_viewers_cannot_record_meetings(
         f"/programmes/{pid}/meetings", data={"held_on": "2025-06-14", "title": "X"}
     )
     assert refused.status_code == 403
+
+
+def test_a_decision_with_a_new_date_and_a_comment_is_one_history_entry(
+    session: Session, client: FlaskClient, login: Any
+) -> None:
+    """A new date with a comment is one due-date entry carrying the comment, not two entries."""
+    world = _signed_in_world(session, login)
+    meeting = meeting_service.record_meeting(
+        session, world.programme, held_on=dt.date(2025, 6, 14), title="Working group",
+        actor=world.coordinator,
+    )  # fmt: skip
+    session.commit()
+    action = world.actions[0]
+    before = len(session.exec(select(ActionEvent).where(ActionEvent.action_id == action.id)).all())
+    done = client.post(
+        f"/meetings/{meeting.id}/decisions",
+        data={"action_id": action.id, "version": action.version, "due_on": "2026-03-31",
+              "comment": "The working group gives them a quarter."},
+    )  # fmt: skip
+    assert done.status_code == 302
+    session.rollback()
+    events = session.exec(
+        select(ActionEvent).where(ActionEvent.action_id == action.id).order_by(col(ActionEvent.id))
+    ).all()[before:]
+    assert [(e.kind.value, e.comment, e.meeting_id) for e in events] == [
+        ("due_date_changed", "The working group gives them a quarter.", meeting.id)
+    ]
+    page = client.get(f"/actions/{action.id}").get_data(as_text=True)
+    assert page.split('id="history"')[1].count("The working group gives them a quarter.") == 1
