@@ -247,16 +247,71 @@ def make_user(session: Session) -> Callable[..., Any]:
     return make
 
 
+def _sign_in(client: FlaskClient, user: Any, password: str = DEFAULT_PASSWORD) -> Any:
+    response = client.post("/auth/login", data={"email": user.email, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return response
+
+
 @pytest.fixture
 def login(client: FlaskClient) -> Callable[..., Any]:
     """Sign ``user`` in on the test client through the real sign-in form."""
 
     def sign_in(user: Any, password: str = DEFAULT_PASSWORD) -> Any:
-        response = client.post("/auth/login", data={"email": user.email, "password": password})
-        assert response.status_code == 302, response.get_data(as_text=True)
-        return response
+        return _sign_in(client, user, password)
 
     return sign_in
+
+
+@pytest.fixture
+def client_for(app: Flask) -> Callable[..., FlaskClient]:
+    """A new test client signed in as ``user`` through the real sign-in form."""
+
+    def signed_in(user: Any, password: str = DEFAULT_PASSWORD) -> FlaskClient:
+        client = app.test_client()
+        _sign_in(client, user, password)
+        return client
+
+    return signed_in
+
+
+@pytest.fixture
+def make_organisation(session: Session) -> Callable[..., Any]:
+    """Create and commit an organisation: ``make_organisation(name=..., short_name=...)``."""
+    from tests import factories
+
+    def make(**overrides: Any) -> Any:
+        organisation = factories.make_organisation(session, **overrides)
+        session.commit()
+        return organisation
+
+    return make
+
+
+@pytest.fixture
+def make_programme(session: Session) -> Callable[..., Any]:
+    """Create and commit a programme: ``make_programme(deadline=..., country=...)``."""
+    from tests import factories
+
+    def make(**overrides: Any) -> Any:
+        programme = factories.make_programme(session, **overrides)
+        session.commit()
+        return programme
+
+    return make
+
+
+@pytest.fixture
+def make_action(session: Session) -> Callable[..., Any]:
+    """Create and commit an action: ``make_action(programme, text=..., status=...)``."""
+    from tests import factories
+
+    def make(programme: Any = None, **overrides: Any) -> Any:
+        action = factories.make_action(session, programme, **overrides)
+        session.commit()
+        return action
+
+    return make
 
 
 # --- Reminders issue 4: a real SMTP server on loopback ---

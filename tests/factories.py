@@ -1,4 +1,8 @@
-"""Small builders for arranging data in tests, with overridable defaults."""
+"""Small builders for arranging data in tests, with overridable defaults.
+
+Each takes the session and flushes; ``tests/conftest.py`` offers them as factory
+fixtures that also commit (``make_action(**overrides)``, ``make_organisation(...)``).
+"""
 
 from __future__ import annotations
 
@@ -8,11 +12,30 @@ from typing import Any
 
 from sqlmodel import Session
 
-from tracker.models import DeadlineKind, Programme, Recommendation, Report, Treaty
+from tracker.models import (
+    DeadlineKind,
+    Organisation,
+    Programme,
+    Recommendation,
+    Report,
+    Treaty,
+)
 from tracker.services import actions as action_service
 from tracker.services import programmes as programme_service
 
 _counter = itertools.count(1)
+
+
+def make_organisation(session: Session, **overrides: Any) -> Organisation:
+    number = next(_counter)
+    fields: dict[str, Any] = {
+        "name": f"Mine Action Authority {number}",
+        "short_name": f"MAA{number}",
+    } | overrides
+    organisation = Organisation(**fields)
+    session.add(organisation)
+    session.flush()
+    return organisation
 
 
 def make_programme(

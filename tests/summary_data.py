@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from tests.factories import make_programme, make_report
+from tests.factories import make_organisation, make_programme, make_report
 from tracker.models import Action, Organisation, Programme, Recommendation, Role, User
 from tracker.services import actions as action_service
 from tracker.services import users as user_service
@@ -66,9 +66,7 @@ def change(
 def build_world(session: Session) -> World:
     """Six actions; as of 15 Jun 2025: 1 overdue, 1 due in 30 days, 2 in 90, 2 unassigned."""
     programme = make_programme(session, deadline=DEADLINE)
-    organisation = Organisation(name="Norland Demining Authority", short_name="NDA")
-    session.add(organisation)
-    session.flush()
+    organisation = make_organisation(session, name="Norland Demining Authority", short_name="NDA")
     coordinator = user_service.create_user(
         session, email="coord@example.org", name="Cora Ordinator", role=Role.coordinator
     )

@@ -8,33 +8,28 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session
 
-from tests.conftest import DEFAULT_PASSWORD
-from tests.factories import make_action, make_programme
 from tracker.models import Action, Organisation, Status
 
 RECOMMENDATION = "Cambodia should <b>finalise</b> its national mine action strategy\nby 2026."
 
 
 @pytest.fixture
-def orgs(session: Session) -> tuple[Organisation, Organisation]:
-    own = Organisation(name="Cambodian Mine Action Authority", short_name="CMAA")
-    other = Organisation(name="Royal Cambodian Armed Forces", short_name="RCAF")
-    session.add_all([own, other])
-    session.commit()
+def orgs(make_organisation) -> tuple[Organisation, Organisation]:
+    own = make_organisation(name="Cambodian Mine Action Authority", short_name="CMAA")
+    other = make_organisation(name="Royal Cambodian Armed Forces", short_name="RCAF")
     return own, other
 
 
 @pytest.fixture
-def world(session: Session, make_user, orgs) -> dict[str, Any]:
+def world(session: Session, make_user, orgs, make_action, make_programme) -> dict[str, Any]:
     """Two actions (one of each organisation) and one user of each role."""
     own, other = orgs
-    programme = make_programme(session, deadline=dt.date(2030, 12, 31))
-    mine = make_action(session, programme, text=RECOMMENDATION, owner_organisation_id=own.id)
-    theirs = make_action(session, programme, owner_organisation_id=other.id)
+    programme = make_programme(deadline=dt.date(2030, 12, 31))
+    mine = make_action(programme, text=RECOMMENDATION, owner_organisation_id=own.id)
+    theirs = make_action(programme, owner_organisation_id=other.id)
     session.commit()
     return {
         "programme": programme,
@@ -46,13 +41,6 @@ def world(session: Session, make_user, orgs) -> dict[str, Any]:
         "coordinator": make_user(role="coordinator", name="Dara Coordinator"),
         "admin": make_user(role="admin", name="Ada Admin"),
     }
-
-
-def _client(app: Flask, user: Any) -> FlaskClient:
-    client = app.test_client()
-    response = client.post("/auth/login", data={"email": user.email, "password": DEFAULT_PASSWORD})
-    assert response.status_code == 302
-    return client
 
 
 def _update(client: FlaskClient, action: Action, **fields: str):
@@ -67,9 +55,9 @@ def _action(session: Session, action_id: int) -> Action:
     return found
 
 
-def test_action_page_shows_text_source_owner_due_and_history(app, world) -> None:
+def test_action_page_shows_text_source_owner_due_and_history(world, client_for) -> None:
     """The page shows the exact recommendation (escaped), its report, owner, due date, history."""
-    page = _client(app, world["owner"]).get(f"/actions/{world['own'].id}").get_data(as_text=True)
+    page = client_for(world["owner"]).get(f"/actions/{world['own'].id}").get_data(as_text=True)
     assert "Cambodia should &lt;b&gt;finalise&lt;/b&gt; its national mine action strategy" in page
     assert "Clearing the Mines 2023 (2023)" in page
     assert "CMAA" in page
@@ -79,9 +67,9 @@ def test_action_page_shows_text_source_owner_due_and_history(app, world) -> None
     assert "Created from the recommendation" in page
 
 
-def test_status_select_offers_only_allowed_transitions(app, world) -> None:
+def test_status_select_offers_only_allowed_transitions(world, client_for) -> None:
     """An owner is offered the owner moves plus the current status, never not applicable."""
-    page = _client(app, world["owner"]).get(f"/actions/{world['own'].id}").get_data(as_text=True)
+    page = client_for(world["owner"]).get(f"/actions/{world['own'].id}").get_data(as_text=True)
     offered = set(
         re.findall(r'<option value="(\w+)"', page.split('name="status"')[1].split("</select>")[0])
     )
@@ -89,9 +77,9 @@ def test_status_select_offers_only_allowed_transitions(app, world) -> None:
     assert 'name="owner"' not in page  # coordinator fields are not shown to an owner
 
 
-def test_owner_moves_action_and_sees_history(app, session, world) -> None:
+def test_owner_moves_action_and_sees_history(session, world, client_for) -> None:
     """A saved update redirects to the page, whose history shows who changed what, and why."""
-    client = _client(app, world["owner"])
+    client = client_for(world["owner"])
     response = _update(client, world["own"], status="in_progress", comment="Drafting started")
     assert response.status_code == 303
     page = client.get(response.headers["Location"]).get_data(as_text=True)
@@ -101,17 +89,17 @@ def test_owner_moves_action_and_sees_history(app, session, world) -> None:
     assert _action(session, world["own"].id).status == Status.in_progress
 
 
-def test_evidence_link_is_a_safe_link(app, world) -> None:
+def test_evidence_link_is_a_safe_link(world, client_for) -> None:
     """An evidence link is shown as a link that passes no referrer and no ranking."""
-    client = _client(app, world["owner"])
+    client = client_for(world["owner"])
     _update(client, world["own"], status="implemented", evidence_url="https://example.org/plan.pdf")
     page = client.get(f"/actions/{world['own'].id}").get_data(as_text=True)
     assert '<a href="https://example.org/plan.pdf" rel="noopener noreferrer nofollow"' in page
 
 
-def test_other_organisation_gets_403_with_reason(app, session, world, dump_database) -> None:
+def test_other_organisation_gets_403_with_reason(session, world, dump_database, client_for) -> None:
     """An owner editing another organisation's action is refused with a plain reason."""
-    client = _client(app, world["owner"])
+    client = client_for(world["owner"])
     before = dump_database()
     response = _update(client, world["other"], status="in_progress", comment="x")
     assert response.status_code == 403
@@ -120,10 +108,10 @@ def test_other_organisation_gets_403_with_reason(app, session, world, dump_datab
 
 
 def test_invalid_update_is_422_keeps_typed_values_and_marks_field(
-    app, world, dump_database
+    world, dump_database, client_for
 ) -> None:
     """Blocked without a comment: 422, the evidence typed is kept, the comment field marked."""
-    client = _client(app, world["owner"])
+    client = client_for(world["owner"])
     before = dump_database()
     response = _update(client, world["own"], status="blocked", evidence_url="https://e.org/x")
     page = response.get_data(as_text=True)
@@ -135,9 +123,9 @@ def test_invalid_update_is_422_keeps_typed_values_and_marks_field(
     assert dump_database() == before
 
 
-def test_stale_save_is_409_shows_changes_and_keeps_typing(app, session, world) -> None:
+def test_stale_save_is_409_shows_changes_and_keeps_typing(session, world, client_for) -> None:
     """Two tabs: the second save is refused with 409, shows the first, keeps what was typed."""
-    first, second = _client(app, world["owner"]), _client(app, world["coordinator"])
+    first, second = client_for(world["owner"]), client_for(world["coordinator"])
     assert _update(first, world["own"], status="in_progress", comment="Tab one").status_code == 303
     response = _update(second, world["own"], status="blocked", comment="Tab two typed this")
     page = response.get_data(as_text=True)
@@ -155,9 +143,9 @@ def test_stale_save_is_409_shows_changes_and_keeps_typing(app, session, world) -
     assert _action(session, world["own"].id).status == Status.blocked
 
 
-def test_coordinator_reassigns_with_reason(app, session, world) -> None:
+def test_coordinator_reassigns_with_reason(session, world, client_for) -> None:
     """A coordinator names a new owner with a reason; the history says from whom to whom."""
-    client = _client(app, world["coordinator"])
+    client = client_for(world["coordinator"])
     page = client.get(f"/actions/{world['own'].id}").get_data(as_text=True)
     assert 'name="owner"' in page and "Vanna Other" in page
     missing_reason = _update(client, world["own"], owner=f"user:{world['stranger'].id}")
@@ -175,9 +163,9 @@ def test_coordinator_reassigns_with_reason(app, session, world) -> None:
     assert "CMAA → Vanna Other" in history and "RCAF leads" in history
 
 
-def test_coordinator_pins_due_date(app, session, world) -> None:
+def test_coordinator_pins_due_date(session, world, client_for) -> None:
     """Pinning shows the date as pinned; a malformed date is a 422 at the date field."""
-    client = _client(app, world["coordinator"])
+    client = client_for(world["coordinator"])
     bad = _update(client, world["own"], due_mode="pin", due_on="2031-02-30", reason="x")
     assert bad.status_code == 422
     assert 'value="2031-02-30"' in bad.get_data(as_text=True)
@@ -202,10 +190,10 @@ def test_coordinator_pins_due_date(app, session, world) -> None:
     ],
 )
 def test_malformed_values_are_422_and_change_nothing(
-    app, world, dump_database, fields, field
+    world, dump_database, fields, field, client_for
 ) -> None:
     """Each malformed value is answered 422 with the field marked, and the database is unchanged."""
-    client = _client(app, world["coordinator"])
+    client = client_for(world["coordinator"])
     before = dump_database()
     response = _update(client, world["own"], **fields)
     assert response.status_code == 422
@@ -213,9 +201,9 @@ def test_malformed_values_are_422_and_change_nothing(
     assert dump_database() == before
 
 
-def test_missing_version_or_unknown_action(app, world) -> None:
+def test_missing_version_or_unknown_action(world, client_for) -> None:
     """A form without its version is 422; an unknown action is 404, never a 500."""
-    client = _client(app, world["owner"])
+    client = client_for(world["owner"])
     no_version = client.post(f"/actions/{world['own'].id}/update", data={"status": "in_progress"})
     assert no_version.status_code == 422
     assert client.post("/actions/999999/update", data={"version": "1"}).status_code == 404
@@ -233,9 +221,9 @@ UPDATE_EXPECTED = {
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_authorisation_role_route_and_action(app, session, world, role) -> None:
+def test_authorisation_role_route_and_action(session, world, role, client_for) -> None:
     """Role x route x (own action, other action): reads for all, writes only as the policy says."""
-    client = _client(app, world[role])
+    client = client_for(world[role])
     manager = role in ("coordinator", "admin")
     for which, expected in zip(("own", "other"), UPDATE_EXPECTED[role], strict=True):
         action = world[which]
@@ -262,14 +250,16 @@ def test_authorisation_role_route_and_action(app, session, world, role) -> None:
     assert request.status_code == (303 if manager else 403)
 
 
-def test_list_shows_filters_in_the_url_and_pages(app, session, world, orgs) -> None:
+def test_list_shows_filters_in_the_url_and_pages(
+    session, world, orgs, client_for, make_action
+) -> None:
     """Filters in the query string select rows; pages of 50 link to each other with the filter."""
     own, _ = orgs
     for number in range(53):
-        make_action(session, world["programme"], text=f"Survey district {number}",
+        make_action(world["programme"], text=f"Survey district {number}",
                     owner_organisation_id=own.id)  # fmt: skip
     session.commit()
-    client = _client(app, world["viewer"])
+    client = client_for(world["viewer"])
     page = client.get(f"/actions?organisation={own.id}&q=survey").get_data(as_text=True)
     assert "1\u201350 of 53 actions" in page
     assert f"organisation={own.id}" in page.split('class="pagination"')[1]
@@ -281,24 +271,26 @@ def test_list_shows_filters_in_the_url_and_pages(app, session, world, orgs) -> N
     assert odd.status_code == 200 and "Ignored in the address" in odd.get_data(as_text=True)
 
 
-def test_my_actions_lists_own_and_organisation_actions(app, session, world) -> None:
+def test_my_actions_lists_own_and_organisation_actions(
+    session, world, client_for, make_action
+) -> None:
     """My actions shows what the person or their organisation owns, nothing else."""
-    mine = make_action(session, world["programme"], text="Personally owned task",
+    mine = make_action(world["programme"], text="Personally owned task",
                        owner_user_id=world["owner"].id)  # fmt: skip
     session.commit()
-    page = _client(app, world["owner"]).get("/actions/mine").get_data(as_text=True)
+    page = client_for(world["owner"]).get("/actions/mine").get_data(as_text=True)
     links = set(re.findall(r'href="/actions/(\d+)"', page))
     assert links == {str(world["own"].id), str(mine.id)}
 
 
-def test_list_shows_inactive_owner_as_unassigned(app, session, world) -> None:
+def test_list_shows_inactive_owner_as_unassigned(session, world, client_for, make_action) -> None:
     """An action whose owner is deactivated is listed as unassigned, and found by that filter."""
     gone = world["stranger"]
     gone.active = False
     session.add(gone)
-    action = make_action(session, world["programme"], text="Orphaned task", owner_user_id=gone.id)
+    action = make_action(world["programme"], text="Orphaned task", owner_user_id=gone.id)
     session.commit()
-    client = _client(app, world["viewer"])
+    client = client_for(world["viewer"])
     page = client.get("/actions?owner=none&q=orphaned").get_data(as_text=True)
     assert f'href="/actions/{action.id}"' in page
     assert "no active member" in page

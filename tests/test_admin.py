@@ -32,11 +32,8 @@ ADMIN_POST_ROUTES = [
 
 
 @pytest.fixture
-def organisation(session: Session) -> Organisation:
-    organisation = Organisation(name="Cambodian Mine Action Centre", short_name="CMAC")
-    session.add(organisation)
-    session.commit()
-    return organisation
+def organisation(make_organisation: Any) -> Organisation:
+    return make_organisation(name="Cambodian Mine Action Centre", short_name="CMAC")
 
 
 def _ids(make_user: Any, organisation: Organisation) -> dict[str, int]:

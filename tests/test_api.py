@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from openapi_spec_validator import validate
 from sqlmodel import Session, select
 
-from tests.factories import make_programme, make_report
+from tests.factories import make_organisation, make_programme, make_report
 from tracker.models import (
     ApiToken,
     Criterion,
@@ -45,9 +45,9 @@ class World:
 @pytest.fixture
 def world(session: Session, make_user: Any) -> World:
     """A programme with an extension, a report with a scorecard, three actions, four people."""
-    organisation = Organisation(name="Cambodian Mine Action Centre", short_name="CMAC")
-    session.add(organisation)
-    session.flush()
+    organisation = make_organisation(
+        session, name="Cambodian Mine Action Centre", short_name="CMAC"
+    )
     coordinator = make_user("coordinator", password=None)
     owner = make_user("owner", password=None, organisation=organisation)
     other = make_user("owner", password=None)

@@ -19,10 +19,10 @@ from flask import Flask
 from hypothesis import HealthCheck, settings
 from sqlmodel import Session
 
-from tests.factories import make_programme, make_report
+from tests.factories import make_organisation, make_programme, make_report
 from tracker.api.openapi import build_document
 from tracker.db import get_engine, new_session
-from tracker.models import Action, Criterion, Organisation, Recommendation, Role
+from tracker.models import Action, Criterion, Recommendation, Role
 from tracker.services import actions as action_service
 from tracker.services import tokens as token_service
 from tracker.services import users as user_service
@@ -48,9 +48,7 @@ def valid_requests_are_not_called_malformed(ctx: Any, response: Any, case: Any) 
 def _seed(app: Flask) -> dict[str, Any]:
     """A programme with a scorecard, a few actions, a coordinator's write token."""
     with new_session(get_engine(app)) as session:
-        organisation = Organisation(name="Mine Action Authority", short_name="MAA")
-        session.add(organisation)
-        session.flush()
+        organisation = make_organisation(session, name="Mine Action Authority", short_name="MAA")
         coordinator = user_service.create_user(
             session, email="coord@example.org", name="Coordinator", role=Role.coordinator
         )

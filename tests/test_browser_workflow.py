@@ -10,7 +10,6 @@ from sqlmodel import Session
 
 from tests.conftest import DEFAULT_PASSWORD
 from tests.factories import make_action, make_programme
-from tracker.models import Organisation
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
@@ -18,15 +17,18 @@ pytestmark = pytest.mark.browser
 
 
 def test_owner_updates_own_action_and_is_refused_another(
-    session: Session, make_user: Any, live_server: str, browser: Any, db_url: str
+    session: Session,
+    make_user: Any,
+    make_organisation: Any,
+    live_server: str,
+    browser: Any,
+    db_url: str,
 ) -> None:
     """Sign in, move an action to In progress with a comment, see it in history; 403 on another."""
     if not db_url.startswith("sqlite"):
         pytest.skip("the browser walk runs once, on SQLite; the pages are tested on both databases")
-    own = Organisation(name="Cambodian Mine Action Authority", short_name="CMAA")
-    other = Organisation(name="Royal Cambodian Armed Forces", short_name="RCAF")
-    session.add_all([own, other])
-    session.commit()
+    own = make_organisation(name="Cambodian Mine Action Authority", short_name="CMAA")
+    other = make_organisation(name="Royal Cambodian Armed Forces", short_name="RCAF")
     programme = make_programme(session, country="Cambodia")
     mine = make_action(session, programme, owner_organisation_id=own.id,
                        text="Cambodia should publish its annual clearance workplan.")  # fmt: skip

@@ -7,31 +7,20 @@ import re
 from typing import Any
 
 import pytest
-from flask import Flask
-from flask.testing import FlaskClient
 from sqlmodel import Session
 
-from tests.conftest import DEFAULT_PASSWORD
-from tests.factories import make_action, make_programme
 from tracker.models import Action, Status
 from tracker.services import programmes as programme_service
 
 D = dt.date
 
 
-def _client(app: Flask, user: Any) -> FlaskClient:
-    client = app.test_client()
-    response = client.post("/auth/login", data={"email": user.email, "password": DEFAULT_PASSWORD})
-    assert response.status_code == 302
-    return client
-
-
 @pytest.fixture
-def setup(session: Session, make_user) -> dict[str, Any]:
-    programme = make_programme(session, deadline=D(2025, 12, 31))
-    following = [make_action(session, programme) for _ in range(3)]
-    make_action(session, programme, follows_deadline=False, due_on=D(2027, 1, 1))
-    make_action(session, programme, status=Status.implemented)
+def setup(session: Session, make_user, make_action, make_programme) -> dict[str, Any]:
+    programme = make_programme(deadline=D(2025, 12, 31))
+    following = [make_action(programme) for _ in range(3)]
+    make_action(programme, follows_deadline=False, due_on=D(2027, 1, 1))
+    make_action(programme, status=Status.implemented)
     session.commit()
     coordinator, owner = make_user(role="coordinator"), make_user(role="owner")
     return {"programme": programme, "following": following, "coordinator": coordinator,
@@ -42,17 +31,17 @@ def _url(setup: dict[str, Any], tail: str = "") -> str:
     return f"/programmes/{setup['programme'].id}/deadline{tail}"
 
 
-def test_page_shows_deadline_history_and_following_count(app, setup) -> None:
+def test_page_shows_deadline_history_and_following_count(setup, client_for) -> None:
     """Anyone signed in sees the current deadline, its history and how many actions follow it."""
-    page = _client(app, setup["owner"]).get(_url(setup)).get_data(as_text=True)
+    page = client_for(setup["owner"]).get(_url(setup)).get_data(as_text=True)
     assert "31 Dec 2025" in page and "Deadline history" in page
     assert "3 open actions follow the deadline and will move with it." in page
     assert "Record an extension request" not in page  # forms are for coordinators
 
 
-def test_request_then_granted_decision_moves_actions(app, session, setup) -> None:
+def test_request_then_granted_decision_moves_actions(session, setup, client_for) -> None:
     """A request moves nothing; its granted decision moves the following open actions."""
-    client = _client(app, setup["coordinator"])
+    client = client_for(setup["coordinator"])
     response = client.post(
         _url(setup, "/request"),
         data={"new_on": "2030-12-31", "requested_on": "2025-03-31", "source": "Request 2025"},
@@ -76,9 +65,9 @@ def test_request_then_granted_decision_moves_actions(app, session, setup) -> Non
     assert due == {D(2030, 12, 31)}
 
 
-def test_refused_decision_keeps_deadline(app, session, setup) -> None:
+def test_refused_decision_keeps_deadline(session, setup, client_for) -> None:
     """A refused request is recorded as refused and moves nothing."""
-    client = _client(app, setup["coordinator"])
+    client = client_for(setup["coordinator"])
     client.post(
         _url(setup, "/request"), data={"new_on": "2030-12-31", "requested_on": "2025-03-31"}
     )
@@ -94,9 +83,9 @@ def test_refused_decision_keeps_deadline(app, session, setup) -> None:
     assert programme_service.current_deadline(session, setup["programme"].id) == D(2025, 12, 31)
 
 
-def test_correction_moves_deadline(app, session, setup) -> None:
+def test_correction_moves_deadline(session, setup, client_for) -> None:
     """A correction with its decision and reason becomes the current deadline."""
-    client = _client(app, setup["coordinator"])
+    client = client_for(setup["coordinator"])
     response = client.post(
         _url(setup, "/correction"),
         data={"new_on": "2026-01-01", "decided_on": "2026-01-10", "decided_by": "Secretariat",
@@ -119,10 +108,10 @@ def test_correction_moves_deadline(app, session, setup) -> None:
     ],
 )  # fmt: skip
 def test_bad_deadline_input_is_422_and_changes_nothing(
-    app, setup, dump_database, tail, data, field
+    setup, dump_database, tail, data, field, client_for
 ) -> None:
     """Malformed dates and missing or long text: 422, the field marked, the value kept."""
-    client = _client(app, setup["coordinator"])
+    client = client_for(setup["coordinator"])
     before = dump_database()
     response = client.post(_url(setup, tail), data=data)
     page = response.get_data(as_text=True)
@@ -133,9 +122,9 @@ def test_bad_deadline_input_is_422_and_changes_nothing(
     assert dump_database() == before
 
 
-def test_decision_before_request_is_refused(app, setup, dump_database) -> None:
+def test_decision_before_request_is_refused(setup, dump_database, client_for) -> None:
     """The service's own rule (no decision before the request) comes back as a 422 message."""
-    client = _client(app, setup["coordinator"])
+    client = client_for(setup["coordinator"])
     client.post(
         _url(setup, "/request"), data={"new_on": "2030-12-31", "requested_on": "2025-03-31"}
     )
@@ -152,9 +141,9 @@ def test_decision_before_request_is_refused(app, setup, dump_database) -> None:
     assert dump_database() == before
 
 
-def test_owner_cannot_record_deadlines(app, setup) -> None:
+def test_owner_cannot_record_deadlines(setup, client_for) -> None:
     """Owners are refused every deadline form with 403."""
-    client = _client(app, setup["owner"])
+    client = client_for(setup["owner"])
     for tail in ("/request", "/correction", "/1/decision"):
         assert client.post(_url(setup, tail), data={"new_on": "2030-12-31"}).status_code in (
             403,

@@ -9,26 +9,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session, func, select
 
-from tests.conftest import DEFAULT_PASSWORD
 from tracker.models import Action, Report
 
 PROFILES = Path(__file__).parent / "profiles"
 
 
-def _client(app: Flask, user: Any) -> FlaskClient:
-    client = app.test_client()
-    response = client.post("/auth/login", data={"email": user.email, "password": DEFAULT_PASSWORD})
-    assert response.status_code == 302
-    return client
-
-
 @pytest.fixture
-def coordinator_client(app: Flask, make_user) -> FlaskClient:
-    return _client(app, make_user(role="coordinator"))
+def coordinator_client(make_user, client_for) -> FlaskClient:
+    return client_for(make_user(role="coordinator"))
 
 
 def _hidden(page: str, name: str) -> str:
@@ -127,9 +118,9 @@ def test_tampered_confirmation_is_refused(coordinator_client, session) -> None:
 
 
 @pytest.mark.parametrize("role", ["owner", "viewer"])
-def test_import_is_for_coordinators(app, make_user, role) -> None:
+def test_import_is_for_coordinators(make_user, role, client_for) -> None:
     """Owners and viewers are refused the import page and its posts with 403."""
-    client = _client(app, make_user(role=role))
+    client = client_for(make_user(role=role))
     assert client.get("/import").status_code == 403
     assert client.post("/import", data={"text": "x"}).status_code == 403
     assert client.post("/import/confirm", data={"payload": ""}).status_code == 403

@@ -27,11 +27,8 @@ D = dt.date
 
 
 @pytest.fixture
-def org(session: Session) -> Organisation:
-    organisation = Organisation(name="Cambodian Mine Action Authority", short_name="CMAA")
-    session.add(organisation)
-    session.commit()
-    return organisation
+def org(make_organisation) -> Organisation:
+    return make_organisation(name="Cambodian Mine Action Authority", short_name="CMAA")
 
 
 @pytest.fixture

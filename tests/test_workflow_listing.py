@@ -19,11 +19,8 @@ def _ids(session: Session, flt: ActionFilter, page: int = 1) -> list[int]:
 
 
 @pytest.fixture
-def org(session: Session) -> Organisation:
-    organisation = Organisation(name="Authority", short_name="NMAA")
-    session.add(organisation)
-    session.commit()
-    return organisation
+def org(make_organisation) -> Organisation:
+    return make_organisation(name="Authority", short_name="NMAA")
 
 
 def test_filters_select_matching_actions(session: Session, make_user, org) -> None:
