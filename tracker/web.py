@@ -73,10 +73,11 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(meetings.bp)
     app.register_blueprint(exports.bp)
 
-    from .views import actions, programmes  # issue 3: action workflow
+    from .views import actions, imports, programmes  # issue 3: action workflow
 
     app.register_blueprint(actions.bp)
     app.register_blueprint(programmes.bp)
+    app.register_blueprint(imports.bp)
 
     from . import api
     from .views import tokens
