@@ -22,6 +22,7 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlmodel import Session, SQLModel
 
+from tests import factories
 from tracker import create_app, migrate
 from tracker.db import create_db_engine, get_engine, new_session
 
@@ -275,43 +276,33 @@ def client_for(app: Flask) -> Callable[..., FlaskClient]:
     return signed_in
 
 
+def _committing(session: Session, build: Callable[..., Any]) -> Callable[..., Any]:
+    """``build`` from tests/factories.py as a factory fixture: the same call, then commit."""
+
+    def make(*args: Any, **overrides: Any) -> Any:
+        made = build(session, *args, **overrides)
+        session.commit()
+        return made
+
+    return make
+
+
 @pytest.fixture
 def make_organisation(session: Session) -> Callable[..., Any]:
     """Create and commit an organisation: ``make_organisation(name=..., short_name=...)``."""
-    from tests import factories
-
-    def make(**overrides: Any) -> Any:
-        organisation = factories.make_organisation(session, **overrides)
-        session.commit()
-        return organisation
-
-    return make
+    return _committing(session, factories.make_organisation)
 
 
 @pytest.fixture
 def make_programme(session: Session) -> Callable[..., Any]:
     """Create and commit a programme: ``make_programme(deadline=..., country=...)``."""
-    from tests import factories
-
-    def make(**overrides: Any) -> Any:
-        programme = factories.make_programme(session, **overrides)
-        session.commit()
-        return programme
-
-    return make
+    return _committing(session, factories.make_programme)
 
 
 @pytest.fixture
 def make_action(session: Session) -> Callable[..., Any]:
     """Create and commit an action: ``make_action(programme, text=..., status=...)``."""
-    from tests import factories
-
-    def make(programme: Any = None, **overrides: Any) -> Any:
-        action = factories.make_action(session, programme, **overrides)
-        session.commit()
-        return action
-
-    return make
+    return _committing(session, factories.make_action)
 
 
 # --- Reminders issue 4: a real SMTP server on loopback ---
