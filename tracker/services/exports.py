@@ -20,11 +20,12 @@ import sqlalchemy as sa
 from flask_babel import gettext
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlmodel import Session, col
 
 from ..labels import label
-from ..models import Action, ActionEvent, Recommendation
+from ..models import Action, ActionEvent, Organisation, Recommendation, User
 from .listing import ActionFilter, filtered_query
 
 PAGE = 1000
@@ -46,6 +47,7 @@ class ExportRow:
     follows_deadline: bool
     last_change_at: dt.datetime | None
     last_change: str | None
+    evidence: str | None = None
 
 
 # The CSV's columns: stable English, whatever the reader's language, since scripts and
@@ -64,7 +66,12 @@ CSV_HEADERS = [
     "Follows the treaty deadline",
     "Last change (UTC)",
     "Last change",
+    "Evidence",
 ]
+
+# Excel column widths (characters), in the order of the columns: wide for the texts,
+# narrow for numbers and dates, so the file opens readable without resizing.
+XLSX_WIDTHS = [8, 18, 26, 10, 60, 40, 22, 16, 16, 12, 10, 18, 40, 40]
 
 
 def headers() -> list[str]:
@@ -83,6 +90,7 @@ def headers() -> list[str]:
         gettext("Follows the treaty deadline"),
         gettext("Last change (UTC)"),
         gettext("Last change"),
+        gettext("Evidence"),
     ]
 
 
@@ -129,8 +137,15 @@ def iter_rows(
             return
         ids = [row[0].id for row in page]
         latest = _latest_events(session, ids)
+        evidence = _latest_evidence(session, ids)
+        people_organisations = _organisations_of(
+            session, {row[0].owner_user_id for row in page if row[0].owner_user_id}
+        )
         for action, programme, report, owner, organisation, _assigned, position, text in page:
             event = latest.get(action.id)
+            if organisation is None and action.owner_user_id is not None:
+                # Owned by a person: the organisation is theirs.
+                organisation = people_organisations.get(action.owner_user_id)
             yield ExportRow(
                 action_id=action.id,
                 programme=f"{programme.country} {programme.treaty.value}",
@@ -145,6 +160,7 @@ def iter_rows(
                 follows_deadline=action.follows_deadline,
                 last_change_at=event.at if event else None,
                 last_change=_describe(event, localised),
+                evidence=evidence.get(action.id),
             )
         last_id = ids[-1]
 
@@ -163,6 +179,34 @@ def _latest_events(session: Session, action_ids: list[int]) -> dict[int, ActionE
     return {e.action_id: e for e in events}
 
 
+def _latest_evidence(session: Session, action_ids: list[int]) -> dict[int, str]:
+    """The newest evidence link given for each of these actions (one query)."""
+    newest = (
+        sa.select(sa.func.max(col(ActionEvent.id)))
+        .where(col(ActionEvent.action_id).in_(action_ids))
+        .where(col(ActionEvent.evidence_url).is_not(None))
+        .group_by(col(ActionEvent.action_id))
+    )
+    rows = session.execute(
+        sa.select(col(ActionEvent.action_id), col(ActionEvent.evidence_url)).where(
+            col(ActionEvent.id).in_(newest)
+        )
+    ).all()
+    return {action_id: url for action_id, url in rows if url}
+
+
+def _organisations_of(session: Session, user_ids: set[int]) -> dict[int, str]:
+    """Short names of these people's organisations (one query; people without none left out)."""
+    if not user_ids:
+        return {}
+    rows = session.execute(
+        sa.select(col(User.id), col(Organisation.short_name))
+        .join(Organisation, col(Organisation.id) == User.organisation_id)
+        .where(col(User.id).in_(user_ids))
+    ).all()
+    return dict(rows)
+
+
 def _values(row: ExportRow) -> list[Any]:
     return [
         row.action_id,
@@ -178,6 +222,7 @@ def _values(row: ExportRow) -> list[Any]:
         row.follows_deadline,
         row.last_change_at.replace(tzinfo=None, microsecond=0) if row.last_change_at else None,
         row.last_change,
+        row.evidence,
     ]
 
 
@@ -227,9 +272,17 @@ def write_xlsx(session: Session, flt: ActionFilter) -> bytes:
     """The workbook, built in write-only mode (rows go to a temporary file, not memory)."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(gettext("Actions"))
-    sheet.append(headers())
+    names = headers()
+    for number, width in enumerate(XLSX_WIDTHS, start=1):
+        sheet.column_dimensions[get_column_letter(number)].width = width
+    sheet.freeze_panes = "A2"  # the header row stays in view while scrolling
+    sheet.append(names)
+    count = 0
     for row in iter_rows(session, flt, localised=True):
         sheet.append([_xlsx_cell(sheet, v) for v in _values(row)])
+        count += 1
+    # A filter arrow on every column, over exactly the rows written.
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(names))}{count + 1}"
     with tempfile.TemporaryFile() as handle:
         workbook.save(handle)
         handle.seek(0)

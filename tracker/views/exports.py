@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from typing import TypeVar
 from urllib.parse import urlsplit
 
@@ -47,9 +48,12 @@ def _streamed(produce: Callable[[Session], Iterator[T]]) -> Iterator[T]:
 
 
 def _filter() -> ActionFilter:
+    """The list's filter from the query string; ``mine=1`` is "My actions" of the reader."""
     flt = ActionFilter.from_args(request.args)
     if flt.problems:
         abort(400, description=gettext("Unreadable filter: %(what)s", what=", ".join(flt.problems)))
+    if request.args.get("mine") == "1":
+        flt = replace(flt, owned_by=signed_in_user())
     return flt
 
 
