@@ -296,9 +296,9 @@ def test_list_shows_inactive_owner_as_unassigned(session, world, client_for, mak
     assert "no active member" in page
 
 
-def test_comment_only_history_entry_keeps_its_lines_together(app, world) -> None:
+def test_comment_only_history_entry_keeps_its_lines_together(app, world, client_for) -> None:
     """A comment-only entry: the quote has its own class, so only the quote keeps line breaks."""
-    client = _client(app, world["owner"])
+    client = client_for(world["owner"])
     _update(client, world["own"], comment="Met the ministry.\nNext step: the draft.")
     history = client.get(f"/actions/{world['own'].id}").get_data(as_text=True)
     history = history.split('id="history"')[1]
