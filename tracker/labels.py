@@ -67,3 +67,8 @@ def status_label(status: Status) -> str:
 
 def role_label(role: Role) -> str:
     return label(role)
+
+
+def message_status_label(code: str) -> str:
+    """An outbox status named by its code (the mail page counts them by code)."""
+    return label(MessageStatus(code))

@@ -52,6 +52,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["score"] = formatting.format_score
     app.jinja_env.filters["number"] = formatting.format_number
     app.jinja_env.filters["label"] = labels.label
+    app.jinja_env.filters["message_status_label"] = labels.message_status_label
     app.jinja_env.globals["today_utc"] = lambda: dt.datetime.now(dt.UTC).date()
 
     from . import auth, errors, navigation
