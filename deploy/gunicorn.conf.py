@@ -29,6 +29,15 @@ errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
 proc_name = "tracker-web"
+# gunicorn 25.1+ opens a control socket for gunicornc at one path per user
+# ($XDG_RUNTIME_DIR/gunicorn.ctl or ~/.gunicorn/gunicorn.ctl), so a second instance on
+# the host (staging, the bench, the tests) would take over the first one's. tracker does
+# not use gunicornc: the socket is off unless GUNICORN_CONTROL_SOCKET names a path for
+# this instance alone (e.g. /run/tracker/gunicorn.ctl).
+control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET", "")
+control_socket_disable = not control_socket
+if not control_socket:
+    del control_socket
 
 
 def post_fork(server, worker):  # noqa: ARG001  (gunicorn's hook signature)

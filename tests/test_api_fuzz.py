@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from pathlib import Path
 from typing import Any
 
 import pytest
 import schemathesis
 from flask import Flask
 from hypothesis import HealthCheck, settings
+from schemathesis.config import SchemathesisConfig
 from sqlmodel import Session
 
 from tests.factories import make_organisation, make_programme, make_report
@@ -27,6 +29,7 @@ from tracker.services import actions as action_service
 from tracker.services import tokens as token_service
 from tracker.services import users as user_service
 
+SCHEMATHESIS_TOML = Path(__file__).resolve().parent.parent / "schemathesis.toml"
 FUZZ = os.environ.get("TRACKER_FUZZ") == "1"
 EXAMPLES = int(os.environ.get("TRACKER_FUZZ_EXAMPLES", "100" if FUZZ else "25"))
 MALFORMED = ("#problem-invalid-request", "#problem-bad-json", "#problem-invalid-parameter")
@@ -80,16 +83,16 @@ def _load_schema() -> Any:
     """The document the app serves (``test_served_document_is_the_one_fuzzed`` checks it)."""
     from tracker.api import docs, views  # noqa: F401  (the routes fill the route table)
 
-    loaded = schemathesis.openapi.from_dict(build_document())
+    # The project's schemathesis.toml (expected statuses), as a run from outside uses it.
+    config = SchemathesisConfig.from_path(str(SCHEMATHESIS_TOML))
+    loaded = schemathesis.openapi.from_dict(build_document(), config=config)
     # The token is sent by the test, not generated: the ignored_auth check covers its absence.
     loaded.config.generation.update(
         max_examples=EXAMPLES, deterministic=not FUZZ, with_security_parameters=False
     )
     # The workflow's rules cannot be written in a schema: a valid body may still be refused
-    # by them (422 rule-refused); the check above makes sure it is never called malformed.
-    loaded.config.checks.positive_data_acceptance.expected_statuses = [
-        "2xx", "401", "403", "404", "409", "422",
-    ]  # fmt: skip
+    # by them (422 rule-refused, the statuses in schemathesis.toml); the check above makes
+    # sure it is never called malformed.
     return loaded
 
 
@@ -125,6 +128,20 @@ def _run(case: Any, app: Flask, seeded: dict[str, str]) -> None:
     # The schema is loaded before any app exists; each test sends to its own app.
     case.operation.app = case.operation.schema.app = app
     case.call_and_validate(app=app, headers={"Authorization": f"Bearer {seeded['secret']}"})
+
+
+def test_suite_uses_the_projects_schemathesis_toml() -> None:
+    """The fuzzed schema expects exactly the statuses the top-level schemathesis.toml lists."""
+    expected = schema.config.checks.positive_data_acceptance.expected_statuses
+    assert expected == ["2xx", "401", "403", "404", "409", "422"]
+
+
+def test_owner_change_without_reason_is_invalid_by_the_document() -> None:
+    """The document says what the rules say: a body naming owner, due_on or pinned needs reason."""
+    body = build_document()["components"]["schemas"]["ActionUpdate"]
+    assert body["dependentRequired"] == {
+        "owner": ["reason"], "due_on": ["reason"], "pinned": ["reason"],
+    }  # fmt: skip
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)

@@ -280,3 +280,33 @@ def test_make_run_serves_without_the_interactive_debugger() -> None:
     assert "bin/run-dev 127.0.0.1 5101 --debug" in dev.stdout
     script = (ROOT / "bin" / "run-dev").read_text()
     assert 'run --host "$host" --port "$port"' in script
+
+
+def _gunicorn_settings(env: dict[str, str]) -> Any:
+    """The settings gunicorn reads from deploy/gunicorn.conf.py under ``env``."""
+    code = (
+        "import json, sys\n"
+        "from gunicorn.config import Config\n"
+        "from gunicorn.app.base import Application\n"
+        "class A(Application):\n"
+        "    def init(self, *a): pass\n"
+        "    def load(self): pass\n"
+        "app = A.__new__(A); app.usage = None; app.cfg = Config(); app.callable = None\n"
+        "app.load_config_from_file('deploy/gunicorn.conf.py')\n"
+        "print(json.dumps({'disable': app.cfg.control_socket_disable,"
+        " 'path': app.cfg.control_socket}))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    return json.loads(result.stdout)
+
+
+def test_gunicorn_control_socket_is_off_or_this_instances_own(tmp_path: Path) -> None:
+    """Two gunicorn instances on one host never share a control socket: it is off unless
+    GUNICORN_CONTROL_SOCKET names this instance's own path."""
+    env = {k: v for k, v in os.environ.items() if k != "GUNICORN_CONTROL_SOCKET"}
+    assert _gunicorn_settings(env)["disable"] is True
+    own = str(tmp_path / "tracker.ctl")
+    settings = _gunicorn_settings({**env, "GUNICORN_CONTROL_SOCKET": own})
+    assert settings == {"disable": False, "path": own}

@@ -1,37 +1,47 @@
-"""Sign-in plumbing: Flask-Login with a session version, and role checks for views.
+"""Sign-in plumbing: Flask-Login over server-side sign-ins, and role checks for views.
 
-The login token carries the user's ``session_version``; bumping it (sign out
-everywhere, password change, deactivation) ends every session of that user at
-their next request, on every worker and host.
+The session cookie carries a random secret whose SHA-256 names a ``sign_in`` row
+(services/sign_ins.py). Every request looks that row up by primary key, so signing
+out, ending a session from the profile page, idle or absolute expiry, and a bump of
+the user's ``session_version`` (sign out everywhere, password change, an admin's
+reset, deactivation) refuse a copied cookie at its next use, on every worker and host.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Flask, abort, redirect, request, url_for
+from flask import Flask, abort, current_app, redirect, request, url_for
 from flask_babel import gettext
 from flask_login import UserMixin, current_user
 from werkzeug.wrappers import Response
 
-from .db import get_session
+from .db import get_session, session_scope
 from .extensions import login_manager
 from .models import Role, User
+from .services import sign_ins
+from .services.audit import AuditActor
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 class SignedInUser(UserMixin):
-    """What Flask-Login keeps: the user row, with an id that carries the session version."""
+    """What Flask-Login keeps: the user row and this browser's sign-in.
 
-    def __init__(self, user: User) -> None:
+    ``get_id`` is the cookie secret, so the cookie names the sign-in, not the user.
+    """
+
+    def __init__(self, user: User, secret: str, sign_in_id: str) -> None:
         self.user = user
+        self.secret = secret
+        self.sign_in_id = sign_in_id
 
     def get_id(self) -> str:
-        return f"{self.user.id}:{self.user.session_version}"
+        return self.secret
 
     @property
     def is_active(self) -> bool:
@@ -41,15 +51,75 @@ class SignedInUser(UserMixin):
         return getattr(self.user, name)
 
 
+def sign_in_limits() -> sign_ins.SignInLimits:
+    """Idle time and lifetime of a sign-in, from TRACKER_SESSION_IDLE_HOURS and _LIFETIME_DAYS."""
+    return sign_ins.SignInLimits(
+        idle=dt.timedelta(hours=int(current_app.config["SESSION_IDLE_HOURS"])),
+        lifetime=dt.timedelta(days=int(current_app.config["SESSION_LIFETIME_DAYS"])),
+    )
+
+
+_WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
 @login_manager.user_loader
-def _load_user(token: str) -> SignedInUser | None:
-    user_id, _, version = token.partition(":")
-    if not user_id.isdigit() or not version.isdigit():
+def _load_user(secret: str) -> SignedInUser | None:
+    session = get_session()
+    found = sign_ins.find_sign_in(session, secret, sign_in_limits())
+    if found is None:
         return None
-    user = get_session().get(User, int(user_id))
-    if user is None or not user.active or user.session_version != int(version):
-        return None
-    return SignedInUser(user)
+    sign_in, user = found
+    if sign_ins.needs_touch(sign_in):
+        if request.method in _WRITE_METHODS:
+            # The request already holds a write transaction (SQLite: the write lock);
+            # a second writer would wait on it. The touch rides on the request's commit.
+            sign_ins.touch_sign_in(session, sign_in.id)
+        else:
+            with session_scope(write=True) as touch:
+                sign_ins.touch_sign_in(touch, sign_in.id)
+    return SignedInUser(user, secret, sign_in.id)
+
+
+def sign_in(user: User) -> None:
+    """Start a new server-side sign-in for ``user`` in this browser, and commit it.
+
+    Used by the sign-in form and after a password change (which ended every sign-in).
+    """
+    from flask_login import login_user
+
+    session = get_session()
+    secret = sign_ins.start_sign_in(
+        session,
+        user,
+        address=request.remote_addr or "",
+        user_agent=request.user_agent.string,
+        limits=sign_in_limits(),
+    )
+    session.commit()
+    login_user(SignedInUser(user, secret, sign_ins.hash_secret(secret)))
+
+
+def sign_out() -> None:
+    """End this browser's sign-in on the server, then forget it in the cookie."""
+    from flask_login import logout_user
+
+    if current_user and current_user.is_authenticated:
+        session = get_session()
+        sign_ins.end_sign_in(session, current_user.sign_in_id)
+        session.commit()
+    logout_user()
+
+
+def audit_actor() -> AuditActor:
+    """Who is making this request's change, and from which address, for the audit trail."""
+    return AuditActor.of(signed_in_user(), request.remote_addr)
+
+
+def current_sign_in_id() -> str | None:
+    if current_user and current_user.is_authenticated:
+        sign_in_id: str = current_user.sign_in_id
+        return sign_in_id
+    return None
 
 
 def signed_in_user() -> User | None:

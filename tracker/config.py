@@ -36,6 +36,9 @@ DEFAULTS: dict[str, Any] = {
     "REMEMBER_COOKIE_SAMESITE": "Lax",
     # Pages without a person's or browser's choice, and mail to people with none (issue 12).
     "DEFAULT_LOCALE": "en",
+    # Server-side sign-ins (issue 16): idle time since last seen, and absolute lifetime.
+    "SESSION_IDLE_HOURS": 12,
+    "SESSION_LIFETIME_DAYS": 30,
     "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
     # Reverse proxies in front of the app that set each X-Forwarded-* header (0: trust none).
     "PROXY_FIX_X_FOR": 0,
@@ -52,9 +55,13 @@ _NOT_SETTINGS = {
     "TRACKER_CREATE_INSTANCE_CONFIG",
     "TRACKER_DEV_BASE_URL",
 }
-_INTEGER = {"MAIL_PORT", "MAIL_TIMEOUT", "SCHEDULER_INTERVAL_MINUTES"} | {
-    f"PROXY_FIX_X_{header}" for header in ("FOR", "PROTO", "HOST", "PORT", "PREFIX")
-}
+_INTEGER = {
+    "MAIL_PORT",
+    "MAIL_TIMEOUT",
+    "SCHEDULER_INTERVAL_MINUTES",
+    "SESSION_IDLE_HOURS",
+    "SESSION_LIFETIME_DAYS",
+} | {f"PROXY_FIX_X_{header}" for header in ("FOR", "PROTO", "HOST", "PORT", "PREFIX")}
 
 INSTANCE_CONFIG_TEMPLATE = '''"""Instance configuration, written on first run.
 
@@ -134,6 +141,9 @@ def load_config(app: Flask, test_config: dict[str, Any] | None = None) -> None:
     if app.config["HTTPS"]:
         app.config["SESSION_COOKIE_SECURE"] = True
         app.config["REMEMBER_COOKIE_SECURE"] = True
+    for name in ("SESSION_IDLE_HOURS", "SESSION_LIFETIME_DAYS"):
+        if int(app.config[name]) < 1:
+            raise ConfigError(f"TRACKER_{name} must be at least 1, not {app.config[name]!r}")
     if not app.config.get("SECRET_KEY") and _running_a_command():
         # Commands (import-profile, send-reminders, ...) sign nothing a browser keeps:
         # they need no shared key, so a throwaway one lets them run on a bare checkout.

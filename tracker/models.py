@@ -462,6 +462,7 @@ class MessageKind(enum.StrEnum):
     reminder = "reminder"
     invitation = "invitation"
     password_reset = "password_reset"  # noqa: S105  (a kind of mail, not a secret)
+    token_expiry = "token_expiry"  # noqa: S105  (issue 16: an API token expires soon)
 
 
 class MessageStatus(enum.StrEnum):
@@ -480,6 +481,7 @@ class LineKind(enum.StrEnum):
     unassigned = "unassigned"
     escalation = "escalation"
     countdown = "countdown"
+    token_expiry = "token_expiry"  # noqa: S105  (issue 16: a token of the recipient expires)
 
 
 class LineState(enum.StrEnum):
@@ -528,9 +530,12 @@ class ReminderLine(SQLModel, table=True):
     outbox_message_id: int | None = Field(default=None, foreign_key="outbox_message.id", index=True)
     recipient_user_id: int = Field(foreign_key="user.id", index=True)
     kind: LineKind = Field(sa_type=_enum(LineKind))
-    programme_id: int = Field(foreign_key="programme.id", index=True)
+    # None only for a token_expiry line, which belongs to no programme.
+    programme_id: int | None = Field(default=None, foreign_key="programme.id", index=True)
     action_id: int | None = Field(default=None, foreign_key="action.id", index=True)
-    # The action's due date, or the treaty deadline for a countdown line.
+    api_token_id: int | None = Field(default=None, foreign_key="api_token.id", index=True)
+    # The action's due date, the treaty deadline for a countdown line, or the day a
+    # token expires for a token_expiry line.
     due_on: dt.date | None = None
     # Days after ``due_on`` (negative before it); 0 for escalation lines.
     offset_days: int = 0
@@ -598,6 +603,8 @@ class ApiToken(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     last_used_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
     revoked_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Chosen at creation (30, 90 or 365 days); after it the token answers 401 "expired".
+    expires_at: dt.datetime = Field(sa_type=UTCDateTime)
 
 
 # --- summary issue 5: indexes for the latest changes and a meeting's decisions ---
@@ -627,3 +634,55 @@ class ActionTranslation(SQLModel, table=True):
     source_sha256: str = Field(max_length=64)
     updated_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_by_id: int | None = Field(default=None, foreign_key="user.id")
+
+
+# --- hardening issue 16: server-side sign-ins and the audit trail ---
+
+
+class SignIn(SQLModel, table=True):
+    """One browser's sign-in: the cookie carries a random secret, the row its SHA-256.
+
+    Looked up by primary key on every request, so ending the row (sign out, "end this
+    session") or bumping the user's ``session_version`` (sign out everywhere, password
+    change, reset, deactivation) refuses the cookie at once, on every worker.
+    """
+
+    __tablename__ = "sign_in"
+
+    id: str = Field(max_length=64, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    # The user's session_version when signed in; a later bump ends this sign-in.
+    session_version: int
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # Written at most once a minute, so busy pages do not queue on this row.
+    last_seen_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    address: str = Field(default="", max_length=64)
+    user_agent: str = Field(default="", max_length=300)
+    ended_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class AuditEntry(SQLModel, table=True):
+    """Append-only journal of administrative changes: who, when, from where, old and new.
+
+    ``kind`` is a plain string ("user.created", "programme.published", ...) so that a
+    new kind of change needs no migration; ``old`` and ``new`` hold JSON objects of the
+    fields that changed. Nothing in the application updates or deletes these rows.
+    """
+
+    __tablename__ = "audit_entry"
+    __table_args__ = (
+        sa.Index("ix_audit_entry_subject", "subject_type", "subject_id"),
+        sa.Index("ix_audit_entry_kind_at", "kind", "at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    actor_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    address: str | None = Field(default=None, max_length=64)
+    kind: str = Field(max_length=60)
+    subject_type: str = Field(max_length=40)
+    subject_id: int | None = None
+    # The subject's name when it changed, so the entry reads well after a rename.
+    subject_label: str = Field(default="", max_length=300)
+    old: str | None = Field(default=None, sa_type=sa.Text)
+    new: str | None = Field(default=None, sa_type=sa.Text)

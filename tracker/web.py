@@ -9,6 +9,7 @@ from flask_babel import gettext
 
 from . import formatting, i18n, labels
 from .extensions import babel, csrf
+from .views.forms import IdConverter
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -17,6 +18,10 @@ CONTENT_SECURITY_POLICY = (
 
 
 def _security_headers(response: Response) -> Response:
+    # Every page but the static files may depend on who is signed in (names, CSRF token,
+    # a token's secret): no browser or proxy may keep a copy (issue 16).
+    if not request.path.startswith("/static/"):
+        response.headers.setdefault("Cache-Control", "no-store")
     response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
@@ -31,7 +36,7 @@ def _refuse_nul_characters() -> None:
     """
     if request.path.startswith("/api/"):
         return
-    values = [*request.args.values(), *request.form.values()]
+    values = [request.path, *request.args.values(), *request.form.values()]
     if any("\x00" in value for value in values):
         abort(
             400,
@@ -40,6 +45,8 @@ def _refuse_nul_characters() -> None:
 
 
 def init_app(app: Flask) -> None:
+    # Before any blueprint: routes compile their converters when they are added.
+    app.url_map.converters["id"] = IdConverter
     app.before_request(_refuse_nul_characters)
     csrf.init_app(app)
     i18n.init_app(app)

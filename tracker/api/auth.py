@@ -64,7 +64,17 @@ def authenticate(scope: TokenScope) -> Caller:
     secret = _bearer_secret()
     engine = get_engine()
     with new_session(engine) as lookup:
-        found = token_service.authenticate_token(lookup, secret)
+        try:
+            found = token_service.authenticate_token(lookup, secret)
+        except token_service.TokenExpired as expired:
+            raise ApiError(
+                "token-expired",
+                gettext(
+                    "This token expired on %(day)s. Create a new one on your profile page.",
+                    day=expired.token.expires_at.date().isoformat(),
+                ),
+                headers={"WWW-Authenticate": f'{REALM}, error="invalid_token"'},
+            ) from None
         if found is None:
             raise _unauthorized(
                 gettext(

@@ -35,6 +35,12 @@ PROBLEMS: dict[str, tuple[int, str, str]] = {
         "No token, or a token that is unknown, revoked or belongs to an inactive account. "
         "Send Authorization: Bearer <token>; session cookies are ignored.",
     ),
+    "token-expired": (
+        401,
+        "Token expired",
+        "The token has passed the expiry date chosen when it was created. Create a new "
+        "token on your profile page; its owner was mailed 14 days and 1 day before.",
+    ),
     "forbidden": (
         403,
         "Not allowed",

@@ -11,7 +11,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails
 
 from ..models import DeadlineKind, EventKind, Status, TokenScope, Treaty
 
@@ -262,11 +271,34 @@ class OwnerIn(RequestModel):
     organisation_id: Id | None = None
 
 
+# A change of owner or due date needs a reason (the workflow's rule), so a body that
+# names one of these must name ``reason`` too: the document says so with JSON Schema's
+# dependentRequired, and the model checks exactly that (issue 16: the document used to
+# call {"owner": null} valid, and the rules refused it).
+NEEDS_REASON = ("owner", "due_on", "pinned")
+
+
 class ActionUpdate(RequestModel):
     """A change to one action, checked by the same rules as the web form.
 
-    Give version from the last read; fields left out are not changed.
+    Give version from the last read; fields left out are not changed. Giving owner,
+    due_on or pinned (even as null) needs reason.
     """
+
+    model_config = ConfigDict(
+        extra="forbid",
+        strict=True,
+        json_schema_extra={"dependentRequired": {name: ["reason"] for name in NEEDS_REASON}},
+    )
+
+    @model_validator(mode="after")
+    def _reason_with_owner_or_due(self) -> ActionUpdate:
+        given = [name for name in NEEDS_REASON if name in self.model_fields_set]
+        if given and "reason" not in self.model_fields_set:
+            # Raised as the field's own error, so the problem names ``reason``.
+            detail = InitErrorDetails(type="missing", loc=("reason",), input=given[0])
+            raise ValidationError.from_exception_data(type(self).__name__, [detail])
+        return self
 
     version: Id = Field(description="The action's version as you last read it.")
     status: Status | None = Field(

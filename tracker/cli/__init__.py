@@ -12,7 +12,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from . import accounts, data, profiles, reminders
+    from . import accounts, backup, data, profiles, reminders
 
     for command in [
         data.init_db_command,
@@ -23,5 +23,7 @@ def init_app(app: Flask) -> None:
         accounts.create_user_command,
         reminders.send_reminders_command,
         reminders.run_scheduler_command,
+        backup.backup_command,
+        backup.check_backup_command,
     ]:
         app.cli.add_command(command)

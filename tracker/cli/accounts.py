@@ -24,6 +24,7 @@ def ensure_admin_command(email: str) -> None:
 
     from ..models import Role, User
     from ..services import users as user_service
+    from ..services.audit import AuditActor
 
     with db.session_scope() as session:
         if session.exec(select(User).where(User.role == Role.admin)).first() is not None:
@@ -31,8 +32,9 @@ def ensure_admin_command(email: str) -> None:
             return
         password = secrets.token_urlsafe(12)
         user_service.create_user(
-            session, email=email, name="Administrator", role=Role.admin, password=password
-        )
+            session, email=email, name="Administrator", role=Role.admin, password=password,
+            audit=AuditActor(None, "command line"),
+        )  # fmt: skip
     click.echo("=" * 64)
     click.echo("Admin account created. Sign in with (shown only this once):")
     click.echo(f"  e-mail:   {email}")
@@ -63,6 +65,7 @@ def create_user_command(
     """Create an account; without --password-stdin a password is generated and printed once."""
     from .. import languages
     from ..services import users as user_service
+    from ..services.audit import AuditActor
 
     try:
         stored_language = languages.parse_language(language) if language is not None else None
@@ -92,6 +95,7 @@ def create_user_command(
                 password=password,
                 organisation=found,
                 language=stored_language,
+                audit=AuditActor(None, "command line"),
             )
             created = f"created {user.role.value} {user.email}"
     except user_service.UserError as exc:

@@ -218,6 +218,8 @@ def still_due(
     """None if ``line`` should still be sent, else why it is cancelled (re-checked at send time)."""
     if recipient is None or not recipient.active:
         return "recipient inactive"
+    if line.programme_id is None:
+        return "programme gone"
     programme = session.get(Programme, line.programme_id)
     if programme is None:
         return "programme gone"

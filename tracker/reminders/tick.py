@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 from .. import mail
 from ..db import new_session
 from ..models import utcnow
-from . import delivery, planner
+from . import delivery, planner, token_expiry
 from .heartbeat import record_heartbeat
 
 
@@ -60,7 +60,8 @@ def run_tick(
 
     with new_session(engine, write=True) as session, session.begin():
         plan = planner.plan_reminders(session, now, domain=settings.domain)
-    result.planned = len(plan.message_ids)
+        tokens = token_expiry.plan_token_expiry(session, now, settings)
+    result.planned = len(plan.message_ids) + tokens
     result.skipped = plan.skipped_lines
     delivered = delivery.deliver_pending(engine, now, settings)
     result.sent, result.failed, result.cancelled = (

@@ -31,6 +31,7 @@ from ..models import (
     utcnow,
 )
 from . import users as user_service
+from .audit import AuditActor
 
 INVITATION_VALID = dt.timedelta(days=7)
 RESET_VALID = dt.timedelta(hours=1)
@@ -126,6 +127,7 @@ def invite_user_by_mail(
     base_url: str | None = None,
     settings: MailSettings,
     language: str | None = None,
+    audit: AuditActor | None = None,
 ) -> user_service.Invitation:
     """An account with no password yet and an invitation to set one; the caller commits.
 
@@ -133,7 +135,8 @@ def invite_user_by_mail(
     otherwise have to pass on by hand.
     """
     user = user_service.create_user(session, email=email, name=name, role=role,
-                                    organisation=organisation, language=language)  # fmt: skip
+                                    organisation=organisation, language=language,
+                                    audit=audit)  # fmt: skip
     send_invitation(session, user, base_url, settings=settings)
     return user_service.Invitation(user=user, temporary_password=None)
 

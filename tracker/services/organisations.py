@@ -7,7 +7,8 @@ from flask_babel import gettext as _
 from sqlmodel import Session, col, select
 
 from ..models import Organisation, User
-from .users import UserError
+from .audit import AuditActor, changed_fields, record_audit
+from .users import UserError, has_control_characters
 
 
 def list_organisations(session: Session) -> list[tuple[Organisation, int]]:
@@ -30,6 +31,9 @@ def _check(
     session: Session, name: str, short_name: str, current: Organisation | None
 ) -> tuple[str, str]:
     name, short_name = name.strip(), short_name.strip()
+    for value, field in ((name, "name"), (short_name, "short_name")):
+        if has_control_characters(value):
+            raise UserError(_("the name must be one line, without control characters"), field)
     if not name:
         raise UserError(_("enter the organisation's name"), "name")
     if len(name) > 200:
@@ -50,20 +54,41 @@ def _check(
     return name, short_name
 
 
-def create_organisation(session: Session, *, name: str, short_name: str) -> Organisation:
+def create_organisation(
+    session: Session, *, name: str, short_name: str, audit: AuditActor | None = None
+) -> Organisation:
     """A new organisation; names and short names are unique whatever their case."""
     name, short_name = _check(session, name, short_name, None)
     organisation = Organisation(name=name, short_name=short_name)
     session.add(organisation)
     session.flush()
+    record_audit(
+        session, audit, "organisation.created", subject_type="organisation",
+        subject_id=organisation.id, subject_label=organisation.short_name,
+        new={"name": name, "short_name": short_name},
+    )  # fmt: skip
     return organisation
 
 
 def update_organisation(
-    session: Session, organisation: Organisation, *, name: str, short_name: str
+    session: Session,
+    organisation: Organisation,
+    *,
+    name: str,
+    short_name: str,
+    audit: AuditActor | None = None,
 ) -> Organisation:
     """Rename an organisation; its members and actions stay with it."""
     name, short_name = _check(session, name, short_name, organisation)
+    old, new = changed_fields(
+        {"name": organisation.name, "short_name": organisation.short_name},
+        {"name": name, "short_name": short_name},
+    )
+    if new:
+        record_audit(
+            session, audit, "organisation.changed", subject_type="organisation",
+            subject_id=organisation.id, subject_label=short_name, old=old, new=new,
+        )  # fmt: skip
     organisation.name = name
     organisation.short_name = short_name
     session.add(organisation)

@@ -20,6 +20,7 @@ from ..models import (
     User,
     utcnow,
 )
+from .audit import AuditActor, record_audit
 from .journal import record_event, reschedule_reminders
 
 
@@ -167,6 +168,7 @@ def record_deadline_change(
     source: str | None = None,
     note: str | None = None,
     actor: User | None = None,
+    audit: AuditActor | None = None,
 ) -> DeadlineRecorded:
     """Append a deadline record; when it is decided, move every open action that follows.
 
@@ -196,6 +198,12 @@ def record_deadline_change(
     )
     session.add(change)
     session.flush()
+    record_audit(
+        session, audit or AuditActor.of(actor, None), "deadline.recorded",
+        subject_type="programme", subject_id=programme.id,
+        subject_label=f"{programme.country} {programme.treaty.value}",
+        old={"deadline": previous}, new=_deadline_details(change),
+    )  # fmt: skip
     moved = 0
     if kind == DeadlineKind.original or decided_on is not None:
         moved = _move_following_actions(session, programme.id, change, actor)
@@ -211,6 +219,7 @@ def record_deadline_decision(
     refused: bool = False,
     note: str | None = None,
     actor: User | None = None,
+    audit: AuditActor | None = None,
 ) -> DeadlineRecorded:
     """Decide a pending request once: granted moves the deadline, refused leaves it."""
     if change.decided_on is not None:
@@ -225,8 +234,27 @@ def record_deadline_decision(
         change.note = f"{change.note}\n{note}" if change.note else note
     session.add(change)
     session.flush()
+    record_audit(
+        session, audit or AuditActor.of(actor, None), "deadline.decided",
+        subject_type="programme", subject_id=change.programme_id,
+        subject_label=f"deadline record {change.id}",
+        old={"decided_on": None, "deadline": change.previous_on},
+        new=_deadline_details(change),
+    )  # fmt: skip
     moved = 0 if refused else _move_following_actions(session, change.programme_id, change, actor)
     return DeadlineRecorded(change, moved)
+
+
+def _deadline_details(change: DeadlineChange) -> dict[str, object]:
+    return {
+        "record_id": change.id,
+        "kind": change.kind.value,
+        "new_on": change.new_on,
+        "requested_on": change.requested_on,
+        "decided_on": change.decided_on,
+        "decided_by": change.decided_by,
+        "refused": change.refused,
+    }
 
 
 def _move_following_actions(

@@ -18,6 +18,7 @@ from flask_babel import gettext
 from sqlmodel import Session, col, select
 
 from ..models import ApiToken, TokenScope, User, utcnow
+from .audit import AuditActor, record_audit
 
 SECRET_PREFIX = "trk_"  # noqa: S105  (marks our tokens; not a secret)
 PREFIX_LENGTH = 12  # "trk_" and 8 characters of the secret: enough to tell tokens apart
@@ -25,6 +26,10 @@ MAX_NAME = 100
 MAX_ACTIVE_TOKENS = 20
 # last_used_at is written at most once per this interval, so reading does not mean writing.
 TOUCH_EVERY = dt.timedelta(minutes=1)
+# Lifetimes offered at creation (issue 16): a token stops working on its own, so one
+# forgotten in a retired system does not work for ever.
+LIFETIME_DAYS = (30, 90, 365)
+DEFAULT_LIFETIME_DAYS = 90
 
 
 class TokenError(ValueError):
@@ -54,8 +59,38 @@ def parse_scope(value: str) -> TokenScope:
         raise TokenError(gettext("Choose read or write."), "scope") from None
 
 
-def create_token(session: Session, user: User, name: str, scope: TokenScope | str) -> NewToken:
-    """Make a token for ``user``; the caller commits and shows ``secret`` once."""
+class TokenExpired(Exception):
+    """The secret names a token whose expiry date has passed."""
+
+    def __init__(self, token: ApiToken) -> None:
+        super().__init__(token.name)
+        self.token = token
+
+
+def parse_lifetime(value: str | int | None) -> int:
+    """30, 90 or 365 days; nothing chosen means the default of 90."""
+    if value is None or value == "":
+        return DEFAULT_LIFETIME_DAYS
+    try:
+        days = int(value)
+    except (TypeError, ValueError):
+        days = 0
+    if days not in LIFETIME_DAYS:
+        raise TokenError(gettext("Choose 30, 90 or 365 days."), "lifetime")
+    return days
+
+
+def create_token(
+    session: Session,
+    user: User,
+    name: str,
+    scope: TokenScope | str,
+    lifetime_days: int | str | None = None,
+    now: dt.datetime | None = None,
+    audit: AuditActor | None = None,
+) -> NewToken:
+    """Make a token for ``user``, expiring after ``lifetime_days``; the caller commits and
+    shows ``secret`` once."""
     clean = " ".join((name or "").split())
     if not clean:
         raise TokenError(gettext("Give the token a name, such as the system that uses it."), "name")
@@ -64,6 +99,7 @@ def create_token(session: Session, user: User, name: str, scope: TokenScope | st
             gettext("The name is longer than %(limit)s characters.", limit=MAX_NAME), "name"
         )
     token_scope = parse_scope(scope) if isinstance(scope, str) else scope
+    days = parse_lifetime(lifetime_days)
     if not user.active:
         raise TokenError(gettext("An inactive account cannot have API tokens."))
     if len(list_tokens(session, user)) >= MAX_ACTIVE_TOKENS:
@@ -80,24 +116,78 @@ def create_token(session: Session, user: User, name: str, scope: TokenScope | st
         prefix=secret[:PREFIX_LENGTH],
         token_hash=hash_secret(secret),
         scope=token_scope,
+        created_at=now or utcnow(),
+        expires_at=(now or utcnow()) + dt.timedelta(days=days),
     )
     session.add(token)
     session.flush()
+    _audit_token(session, audit or AuditActor.of(user, None), "token.created", token, user)
     return NewToken(token, secret)
 
 
-def list_tokens(session: Session, user: User) -> list[ApiToken]:
-    """The user's tokens that still work, newest first."""
+def _audit_token(
+    session: Session, audit: AuditActor | None, kind: str, token: ApiToken, user: User,
+    reason: str | None = None,
+) -> None:  # fmt: skip
+    details = {
+        "user_id": user.id,
+        "name": token.name,
+        "prefix": token.prefix,
+        "scope": token.scope.value,
+        "expires_at": token.expires_at.isoformat(timespec="seconds"),
+    }
+    if reason:
+        details["reason"] = reason
+    record_audit(
+        session, audit, kind, subject_type="api_token", subject_id=token.id,
+        subject_label=f"{token.name} ({user.email})",
+        old=details if kind == "token.revoked" else None,
+        new=details if kind == "token.created" else {"revoked": True},
+    )  # fmt: skip
+
+
+def list_tokens(session: Session, user: User, now: dt.datetime | None = None) -> list[ApiToken]:
+    """The user's tokens that still work (not revoked, not expired), newest first."""
     return list(
         session.exec(
             select(ApiToken)
-            .where(ApiToken.user_id == user.id, col(ApiToken.revoked_at).is_(None))
+            .where(
+                ApiToken.user_id == user.id,
+                col(ApiToken.revoked_at).is_(None),
+                col(ApiToken.expires_at) > (now or utcnow()),
+            )
             .order_by(col(ApiToken.created_at).desc(), col(ApiToken.id).desc())
         )
     )
 
 
-def revoke_token(session: Session, user: User, token_id: int) -> ApiToken:
+def revoke_all_tokens(
+    session: Session,
+    user: User,
+    now: dt.datetime | None = None,
+    audit: AuditActor | None = None,
+) -> int:
+    """Revoke every token of ``user`` not yet revoked (reset, deactivation, sign out
+    everywhere), each journalled; the caller commits. Returns how many were revoked."""
+    now = now or utcnow()
+    tokens = list(
+        session.exec(
+            select(ApiToken).where(
+                col(ApiToken.user_id) == user.id, col(ApiToken.revoked_at).is_(None)
+            )
+        )
+    )
+    for token in tokens:
+        token.revoked_at = now
+        session.add(token)
+        _audit_token(session, audit, "token.revoked", token, user, reason="all tokens revoked")
+    session.flush()
+    return len(tokens)
+
+
+def revoke_token(
+    session: Session, user: User, token_id: int, audit: AuditActor | None = None
+) -> ApiToken:
     """Stop one of the user's own tokens from working, at once; the caller commits."""
     token = session.get(ApiToken, token_id)
     if token is None or token.user_id != user.id or token.revoked_at is not None:
@@ -105,11 +195,18 @@ def revoke_token(session: Session, user: User, token_id: int) -> ApiToken:
     token.revoked_at = utcnow()
     session.add(token)
     session.flush()
+    _audit_token(session, audit or AuditActor.of(user, None), "token.revoked", token, user)
     return token
 
 
-def authenticate_token(session: Session, secret: str) -> tuple[ApiToken, User] | None:
-    """The live token with this secret and its active user, or None."""
+def authenticate_token(
+    session: Session, secret: str, now: dt.datetime | None = None
+) -> tuple[ApiToken, User] | None:
+    """The live token with this secret and its active user, or None.
+
+    Raises ``TokenExpired`` for a token that would work but for its expiry date, so
+    that the caller can say so: a sync that stops should say why.
+    """
     if not secret.startswith(SECRET_PREFIX) or len(secret) > 200:
         return None
     row = session.exec(
@@ -122,6 +219,8 @@ def authenticate_token(session: Session, secret: str) -> tuple[ApiToken, User] |
     token, user = row
     if not user.active:
         return None
+    if token.expires_at <= (now or utcnow()):
+        raise TokenExpired(token)
     return token, user
 
 

@@ -8,6 +8,7 @@ take a session and never commit: the caller commits once.
 from __future__ import annotations
 
 import secrets
+import unicodedata
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -17,6 +18,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import languages
 from ..models import Action, Organisation, Role, User
+from . import tokens as token_service
+from .audit import AuditActor, changed_fields, record_audit
 from .journal import reschedule_reminders
 
 MIN_PASSWORD_LENGTH = 12
@@ -201,8 +204,21 @@ def _check_email(session: Session, email: str, *, except_user: User | None = Non
     return email
 
 
+def has_control_characters(text: str) -> bool:
+    """True if ``text`` holds a line break, tab, NUL or any other control character.
+
+    Format characters (Cf) stay allowed: Khmer names use zero-width spaces and joiners.
+
+    Names go into the subject and salutation of plain-text mail, where a line break
+    starts a new line (or a new header) that the name's owner wrote.
+    """
+    return any(unicodedata.category(character) in {"Cc", "Zl", "Zp"} for character in text)
+
+
 def _check_name(name: str, email: str) -> str:
     name = name.strip()
+    if has_control_characters(name):
+        raise UserError(_("the name must be one line, without control characters"), "name")
     if len(name) > 200:
         raise UserError(_("the name must have at most 200 characters"), "name")
     return name or email
@@ -218,8 +234,9 @@ def create_user(
     organisation: Organisation | None = None,
     must_change_password: bool = False,
     language: str | None = None,
+    audit: AuditActor | None = None,
 ) -> User:
-    """A new account; e-mail addresses are unique whatever their case."""
+    """A new account; e-mail addresses are unique whatever their case. Journalled."""
     email = _check_email(session, email)
     name = _check_name(name, email)
     stored_language = parse_language(language)
@@ -236,7 +253,53 @@ def create_user(
     )
     session.add(user)
     session.flush()
+    record_audit(
+        session,
+        audit,
+        "user.created",
+        subject_type="user",
+        subject_id=user.id,
+        subject_label=user.email,
+        new=_audited(user),
+    )
     return user
+
+
+def _audited(user: User) -> dict[str, object]:
+    """The fields of an account the audit trail follows."""
+    return {
+        "email": user.email,
+        "name": user.name,
+        "role": user.role.value,
+        "organisation_id": user.organisation_id,
+        "active": user.active,
+    }
+
+
+def _audit_user_changes(
+    session: Session, audit: AuditActor | None, user: User, before: dict[str, object]
+) -> None:
+    """One entry per kind of change between ``before`` and the user as it is now."""
+    after = _audited(user)
+    groups = (
+        ("user.details_changed", ("email", "name")),
+        ("user.role_changed", ("role",)),
+        ("user.organisation_changed", ("organisation_id",)),
+    )
+    for kind, keys in groups:
+        old, new = changed_fields({k: before[k] for k in keys}, {k: after[k] for k in keys})
+        if new:
+            record_audit(
+                session, audit, kind, subject_type="user", subject_id=user.id,
+                subject_label=user.email, old=old, new=new,
+            )  # fmt: skip
+    if before["active"] != after["active"]:
+        kind = "user.reactivated" if after["active"] else "user.deactivated"
+        record_audit(
+            session, audit, kind, subject_type="user", subject_id=user.id,
+            subject_label=user.email, old={"active": before["active"]},
+            new={"active": after["active"]},
+        )  # fmt: skip
 
 
 def invite_user(
@@ -247,6 +310,7 @@ def invite_user(
     role: Role,
     organisation: Organisation | None = None,
     language: str | None = None,
+    audit: AuditActor | None = None,
 ) -> Invitation:
     """An account made by an admin, with a temporary password to change at first sign-in.
 
@@ -264,6 +328,7 @@ def invite_user(
         password=temporary_password,
         must_change_password=True,
         language=language,
+        audit=audit,
     )
     return Invitation(user=user, temporary_password=temporary_password)
 
@@ -278,8 +343,9 @@ def update_user(
     role: Role,
     organisation: Organisation | None,
     active: bool,
+    audit: AuditActor | None = None,
 ) -> User:
-    """Change an account's details; deactivating it also ends its sessions.
+    """Change an account's details; deactivating it also ends its sessions. Journalled.
 
     An admin cannot take away their own admin role or deactivate themselves, so
     that the site is never left without anyone who can manage it by mistake.
@@ -290,8 +356,10 @@ def update_user(
         raise UserError(_("you cannot take away your own admin role"), "role")
     if user.id == actor.id and not active:
         raise UserError(_("you cannot deactivate your own account"), "active")
+    before = _audited(user)
     if user.active and not active:
         end_sessions(user)
+        token_service.revoke_all_tokens(session, user, audit=audit)
     organisation_id = organisation.id if organisation else None
     if user.active != active or user.organisation_id != organisation_id:
         _reschedule_owned_actions(session, user, {user.organisation_id, organisation_id})
@@ -302,19 +370,25 @@ def update_user(
     user.active = active
     session.add(user)
     session.flush()
+    _audit_user_changes(session, audit, user, before)
     return user
 
 
-def deactivate_user(session: Session, user: User, *, actor: User) -> User:
-    """Stop an account from signing in and end every session it has."""
+def deactivate_user(
+    session: Session, user: User, *, actor: User, audit: AuditActor | None = None
+) -> User:
+    """Stop an account from signing in, end every session it has, revoke its tokens."""
     if user.id == actor.id:
         raise UserError(_("you cannot deactivate your own account"), "active")
     if user.active:
         _reschedule_owned_actions(session, user, {user.organisation_id})
+        before = _audited(user)
         user.active = False
         end_sessions(user)
+        token_service.revoke_all_tokens(session, user, audit=audit)
         session.add(user)
         session.flush()
+        _audit_user_changes(session, audit, user, before)
     return user
 
 
@@ -331,14 +405,20 @@ def _reschedule_owned_actions(
     reschedule_reminders(session, [i for i in action_ids if i is not None])
 
 
-def reset_password(session: Session, user: User) -> str:
-    """A new temporary password for a user who lost theirs; their sessions end."""
+def reset_password(session: Session, user: User, *, audit: AuditActor | None = None) -> str:
+    """A new temporary password for a user who lost theirs; their sessions end and their
+    API tokens are revoked (a reset means the account may be in other hands)."""
     temporary_password = generate_password()
     user.password_hash = hash_password(temporary_password)
     user.must_change_password = True
     end_sessions(user)
+    token_service.revoke_all_tokens(session, user, audit=audit)
     session.add(user)
     session.flush()
+    record_audit(
+        session, audit, "user.password_reset", subject_type="user", subject_id=user.id,
+        subject_label=user.email,
+    )  # fmt: skip
     return temporary_password
 
 
@@ -365,7 +445,7 @@ def change_password(session: Session, user: User, *, current: str, new: str) -> 
 
 
 def end_sessions(user: User) -> None:
-    """Invalidate every login token of ``user``: they carry the old session version."""
+    """End every sign-in of ``user``: each ``sign_in`` row carries the old session version."""
     user.session_version = (user.session_version or 0) + 1
 
 

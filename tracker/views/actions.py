@@ -150,7 +150,7 @@ def _translation_context(
     return context
 
 
-@bp.post("/<int:action_id>/translation")
+@bp.post("/<id:action_id>/translation")
 @login_required
 def save_translation(action_id: int) -> Response | tuple[str, int]:
     """A coordinator stores the action's title and text in another language (issue 12)."""
@@ -172,13 +172,13 @@ def save_translation(action_id: int) -> Response | tuple[str, int]:
     return redirect(url_for("actions.detail", action_id=action_id, _anchor="translation"), 303)
 
 
-@bp.get("/<int:action_id>")
+@bp.get("/<id:action_id>")
 @login_required
 def detail(action_id: int) -> tuple[str, int]:
     return _render_detail(action_id)
 
 
-@bp.post("/<int:action_id>/update")
+@bp.post("/<id:action_id>/update")
 @login_required
 def update(action_id: int) -> Response | tuple[str, int]:
     """Save the update form: 303 to the action, or 403, 404, 409 or 422 with the reason."""

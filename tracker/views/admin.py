@@ -6,7 +6,8 @@ cannot be left open by forgetting a decorator.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import datetime as dt
+from collections.abc import Callable, Iterator
 from functools import partial
 from typing import Any
 
@@ -18,6 +19,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    stream_with_context,
     url_for,
 )
 from flask_babel import gettext, lazy_gettext
@@ -25,13 +27,16 @@ from pydantic import ValidationError
 from sqlmodel import Field, SQLModel
 from werkzeug.wrappers import Response
 
-from ..auth import role_refusal, signed_in_user
-from ..db import get_session
+from ..auth import audit_actor, role_refusal, signed_in_user
+from ..db import get_engine, get_session, new_session
 from ..mail import MailSettings
-from ..models import Organisation, Role, User
+from ..models import Organisation, Role, User, utcnow
 from ..services import account_mail
+from ..services import audit as audit_service
 from ..services import organisations as organisation_service
 from ..services import users as user_service
+from ..services.workflow import InvalidChange
+from .forms import MAX_ID, parse_date, parse_id
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -42,7 +47,8 @@ class UserInput(SQLModel):
     email: str = Field(min_length=3, max_length=254)
     name: str = Field(default="", max_length=200)
     role: Role
-    organisation_id: int | None = None
+    # Range-checked like every id (views/forms.MAX_ID): a larger one names no row.
+    organisation_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     active: bool = True
     language: str | None = Field(default=None, max_length=16)
 
@@ -157,6 +163,7 @@ def new_user() -> str | tuple[str, int]:
                 if parsed.organisation_id
                 else None,
                 language=parsed.language,
+                audit=audit_actor(),
             )
         except user_service.UserError as exc:
             errors[exc.field or "email"] = str(exc)
@@ -181,7 +188,7 @@ def _user_or_404(user_id: int) -> User:
     return user
 
 
-@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@bp.route("/users/<id:user_id>", methods=["GET", "POST"])
 def edit_user(user_id: int) -> Response | str | tuple[str, int]:
     """Change name, e-mail, role, organisation and whether the account is active."""
     user = _user_or_404(user_id)
@@ -210,6 +217,7 @@ def edit_user(user_id: int) -> Response | str | tuple[str, int]:
                 if parsed.organisation_id
                 else None,
                 active=parsed.active,
+                audit=audit_actor(),
             )
             user_service.set_language(session, user, parsed.language)
         except user_service.UserError as exc:
@@ -222,13 +230,13 @@ def edit_user(user_id: int) -> Response | str | tuple[str, int]:
     return _user_form_page("admin/user_form.html", 422, form=form, user=user, errors=errors)
 
 
-@bp.post("/users/<int:user_id>/deactivate")
+@bp.post("/users/<id:user_id>/deactivate")
 def deactivate_user(user_id: int) -> Response | str | tuple[str, int]:
     """Stop the account signing in and end its sessions; its history stays."""
     user = _user_or_404(user_id)
     session = get_session()
     try:
-        user_service.deactivate_user(session, user, actor=_me())
+        user_service.deactivate_user(session, user, actor=_me(), audit=audit_actor())
     except user_service.UserError as exc:
         session.rollback()
         abort(409, description=str(exc))
@@ -237,12 +245,12 @@ def deactivate_user(user_id: int) -> Response | str | tuple[str, int]:
     return redirect(url_for("admin.users"))
 
 
-@bp.post("/users/<int:user_id>/reset-password")
+@bp.post("/users/<id:user_id>/reset-password")
 def reset_password(user_id: int) -> tuple[str, int]:
     """A new temporary password for someone who lost theirs, shown once."""
     user = _user_or_404(user_id)
     session = get_session()
-    password = user_service.reset_password(session, user)
+    password = user_service.reset_password(session, user, audit=audit_actor())
     session.commit()
     return render_template("admin/user_created.html", user=user, password=password, reset=True), 200
 
@@ -265,7 +273,7 @@ def new_organisation() -> Response | str | tuple[str, int]:
     return _organisation_form(None)
 
 
-@bp.route("/organisations/<int:organisation_id>", methods=["GET", "POST"])
+@bp.route("/organisations/<id:organisation_id>", methods=["GET", "POST"])
 def edit_organisation(organisation_id: int) -> Response | str | tuple[str, int]:
     organisation = get_session().get(Organisation, organisation_id)
     if organisation is None:
@@ -285,10 +293,14 @@ def _organisation_form(organisation: Organisation | None) -> Response | str | tu
         session = get_session()
         try:
             if organisation is None:
-                saved = organisation_service.create_organisation(session, **form)
+                saved = organisation_service.create_organisation(
+                    session, **form, audit=audit_actor()
+                )
                 message = gettext("Added %(name)s.", name=saved.name)
             else:
-                saved = organisation_service.update_organisation(session, organisation, **form)
+                saved = organisation_service.update_organisation(
+                    session, organisation, **form, audit=audit_actor()
+                )
                 message = gettext("Saved %(name)s.", name=saved.name)
         except user_service.UserError as exc:
             session.rollback()
@@ -301,3 +313,84 @@ def _organisation_form(organisation: Organisation | None) -> Response | str | tu
         "admin/organisation_form.html", form=form, errors=errors, organisation=organisation
     )
     return template, 422 if errors else 200
+
+
+# --- issue 16: the audit trail, read-only ---
+
+AUDIT_PER_PAGE = 100
+
+
+def _audit_filter() -> tuple[audit_service.AuditFilter, dict[str, str], dict[str, str]]:
+    """The filter from the query string, the values as typed, and messages by field."""
+    args = {
+        key: request.args.get(key, "").strip()[:100]
+        for key in ("kind", "actor", "subject_type", "since", "until")
+    }
+    errors: dict[str, str] = {}
+    days: dict[str, dt.date | None] = {}
+    for key in ("since", "until"):
+        try:
+            days[key] = parse_date(args[key], key)
+        except InvalidChange as exc:
+            errors[key] = exc.message
+            days[key] = None
+    actor_id = parse_id(args["actor"]) if args["actor"] else None
+    if args["actor"] and actor_id is None:
+        errors["actor"] = gettext("Choose a person from the list.")
+    if args["kind"] and args["kind"] not in audit_service.KINDS:
+        errors["kind"] = gettext("Choose a kind of change from the list.")
+    audit_filter = audit_service.AuditFilter(
+        kind=args["kind"] or None if "kind" not in errors else None,
+        actor_id=actor_id,
+        subject_type=args["subject_type"] or None,
+        since=days["since"],
+        until=days["until"],
+    )
+    return audit_filter, args, errors
+
+
+@bp.get("/audit")
+def audit() -> tuple[str, int]:
+    """Every administrative change, newest first, with filters; nothing here changes it."""
+    audit_filter, args, errors = _audit_filter()
+    page = parse_id(request.args.get("page")) or 1
+    session = get_session()
+    rows, total = audit_service.list_audit(
+        session, audit_filter, page=min(page, 100_000), per_page=AUDIT_PER_PAGE
+    )
+    html = render_template(
+        "admin/audit.html",
+        rows=rows,
+        total=total,
+        page=page,
+        pages=max(1, -(-total // AUDIT_PER_PAGE)),
+        args=args,
+        errors=errors,
+        kinds=audit_service.KINDS,
+        actors=audit_service.audit_actors(session),
+        subject_types=audit_service.audit_subject_types(session),
+    )
+    return html, 422 if errors else 200
+
+
+@bp.get("/audit.csv")
+def audit_csv() -> Response:
+    """The filtered audit trail as CSV, streamed on a session of its own."""
+    audit_filter, _args, errors = _audit_filter()
+    if errors:
+        abort(400, description="; ".join(errors.values()))
+    engine = get_engine()
+
+    def produce() -> Iterator[str]:
+        session = new_session(engine)
+        try:
+            yield from audit_service.stream_audit_csv(session, audit_filter)
+        finally:
+            session.close()
+
+    stamp = utcnow().strftime("%Y-%m-%d")
+    return Response(
+        stream_with_context(produce()),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="audit-{stamp}.csv"'},
+    )

@@ -7,11 +7,10 @@ from urllib.parse import urlsplit
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
-from flask_login import login_user, logout_user
 from werkzeug.security import check_password_hash, generate_password_hash
 from werkzeug.wrappers import Response
 
-from ..auth import SignedInUser, signed_in_user
+from ..auth import sign_in, sign_out, signed_in_user
 from ..db import get_session
 from ..models import utcnow
 from ..navigation import home_url
@@ -82,8 +81,7 @@ def login() -> ResponseReturnValue:
     security.clear_failed_sign_ins(session, email=email)
     user.last_login_at = now
     session.add(user)
-    session.commit()
-    login_user(SignedInUser(user))
+    sign_in(user)  # a new server-side sign-in and a new cookie secret; commits
     if user.must_change_password:
         flash(gettext("Please choose a new password before you go on."), "warning")
         return redirect(url_for("profile.change_password"))
@@ -109,7 +107,7 @@ def _throttled(email: str, throttle: security.Throttle) -> tuple[str, int, dict[
 
 @bp.post("/logout")
 def logout() -> Response:
-    """End this browser's session (other browsers stay signed in)."""
-    logout_user()
+    """End this browser's sign-in on the server (other browsers stay signed in)."""
+    sign_out()
     flash(gettext("You are signed out."), "info")
     return redirect(url_for("auth.login"))

@@ -1,7 +1,8 @@
 """Reading HTML forms: the conventions of our pages, turned into typed values.
 
 One parser per kind of field, so that every page accepts the same spelling and says
-the same thing when it is wrong: a day (``parse_date``), a row id (``parse_id``), an
+the same thing when it is wrong: a day (``parse_date``), a row id (``parse_id``, and
+``IdConverter`` for ids in URLs: ``<id:action_id>``, outside 1..MAX_ID a 404), an
 owner choice (``parse_owner``), and the action update form as a whole
 (``change_from_form``). A malformed field raises ``workflow.InvalidChange`` naming the
 field, which the views answer with 422 and the form as typed. The services receive
@@ -12,8 +13,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from typing import Any
 
 from flask_babel import gettext
+from werkzeug.routing import BaseConverter, ValidationError
 
 from ..services.workflow import UNASSIGNED, ActionChange, InvalidChange, Owner, parse_status
 
@@ -50,6 +53,41 @@ def parse_id(value: str | None) -> int | None:
         return None
     number = int(text)
     return number if 1 <= number <= MAX_ID else None
+
+
+def _range_pattern(limit: int) -> str:
+    """A regular expression for exactly the whole numbers 1..``limit``, without leading zeros.
+
+    The range is in the pattern, not checked after matching: Werkzeug answers 405 rather
+    than 404 when a path matched a rule of another method and the converter of this one
+    refused the value, and an id out of range must read as "nothing here" everywhere.
+    """
+    digits = str(limit)
+    parts = [rf"[1-9]\d{{0,{len(digits) - 2}}}"]  # every shorter number
+    for position, digit in enumerate(digits):
+        head, rest = digits[:position], len(digits) - position - 1
+        low = "1" if position == 0 else "0"
+        if int(digit) > int(low):
+            tail = rf"\d{{{rest}}}" if rest else ""
+            parts.append(f"{head}[{low}-{int(digit) - 1}]{tail}")
+    parts.append(digits)
+    return "(?:" + "|".join(parts) + ")"
+
+
+class IdConverter(BaseConverter):
+    """``<id:action_id>``: 1..MAX_ID without leading zeros, else the route does not match (404)."""
+
+    regex = _range_pattern(MAX_ID)
+    weight = 50
+
+    def to_python(self, value: str) -> int:
+        number = parse_id(value)
+        if number is None:
+            raise ValidationError()
+        return number
+
+    def to_url(self, value: Any) -> str:
+        return str(int(value))
 
 
 def parse_owner(value: str | None) -> Owner | None:

@@ -69,7 +69,7 @@ def _attendee_ids(field: str) -> list[int]:
     return [i for i in ids if i is not None]
 
 
-@bp.get("/programmes/<int:programme_id>/meetings")
+@bp.get("/programmes/<id:programme_id>/meetings")
 def index(programme_id: int) -> str:
     programme = _programme(programme_id)
     today = local_today(programme.timezone)
@@ -77,7 +77,7 @@ def index(programme_id: int) -> str:
     return _render_list(programme, form, {})
 
 
-@bp.post("/programmes/<int:programme_id>/meetings")
+@bp.post("/programmes/<id:programme_id>/meetings")
 @roles_required(*MANAGERS)
 def create(programme_id: int) -> Response | tuple[str, int]:
     """Record a meeting, or plan one (a date after today) with its expected attendees; a
@@ -119,7 +119,7 @@ def create(programme_id: int) -> Response | tuple[str, int]:
     return redirect(url_for("meetings.show", meeting_id=meeting.id))
 
 
-@bp.get("/meetings/<int:meeting_id>")
+@bp.get("/meetings/<id:meeting_id>")
 def show(meeting_id: int) -> str:
     """The meeting pack: the state as of the meeting day, changes since the previous one."""
     meeting, programme = _meeting(meeting_id)
@@ -188,7 +188,7 @@ def _download(body: bytes, mimetype: str, name: str) -> Response:
     return response
 
 
-@bp.get("/meetings/<int:meeting_id>/pack.pdf")
+@bp.get("/meetings/<id:meeting_id>/pack.pdf")
 def pack_pdf(meeting_id: int) -> Response | tuple[str, int]:
     """The meeting pack as an A4 PDF; a server without WeasyPrint's libraries says what to
     install (503) and every other page keeps working."""
@@ -224,7 +224,7 @@ def pack_pdf(meeting_id: int) -> Response | tuple[str, int]:
     return _download(pdf, "application/pdf", _download_name(meeting, programme, "pdf"))
 
 
-@bp.get("/meetings/<int:meeting_id>/minutes.docx")
+@bp.get("/meetings/<id:meeting_id>/minutes.docx")
 def minutes_docx(meeting_id: int) -> Response:
     """The minutes as a Word document: attendees, decisions by action, notes."""
     meeting, programme = _meeting(meeting_id)
@@ -237,7 +237,7 @@ def minutes_docx(meeting_id: int) -> Response:
     )
 
 
-@bp.get("/meetings/<int:meeting_id>/decide")
+@bp.get("/meetings/<id:meeting_id>/decide")
 @roles_required(*MANAGERS)
 def decide(meeting_id: int) -> Response | str | tuple[str, int]:
     """The decision form for one action, showing its current state and version."""
@@ -270,7 +270,7 @@ def _render_decide(
     )
 
 
-@bp.post("/meetings/<int:meeting_id>/decisions")
+@bp.post("/meetings/<id:meeting_id>/decisions")
 @roles_required(*MANAGERS)
 def record_decision(meeting_id: int) -> Response | tuple[str, int]:
     """Write the decision to the action through the workflow, naming the meeting."""
@@ -323,7 +323,7 @@ def _back(meeting: Meeting, anchor: str = "agenda") -> Response:
     return redirect(url_for("meetings.show", meeting_id=meeting.id) + f"#{anchor}", code=303)
 
 
-@bp.post("/meetings/<int:meeting_id>/record")
+@bp.post("/meetings/<id:meeting_id>/record")
 @roles_required(*MANAGERS)
 def update_record(meeting_id: int) -> Response | tuple[str, int]:
     """Title, date, attendees (people, organisations, guests) and notes of the meeting."""
@@ -354,7 +354,7 @@ def update_record(meeting_id: int) -> Response | tuple[str, int]:
     return _back(meeting, "record")
 
 
-@bp.post("/meetings/<int:meeting_id>/agenda/prepare")
+@bp.post("/meetings/<id:meeting_id>/agenda/prepare")
 @roles_required(*MANAGERS)
 def prepare_agenda(meeting_id: int) -> Response:
     """Add to the agenda what the programme proposes (overdue, blocked, due soon, changed,
@@ -370,7 +370,7 @@ def prepare_agenda(meeting_id: int) -> Response:
     return _back(meeting)
 
 
-@bp.post("/meetings/<int:meeting_id>/agenda/add")
+@bp.post("/meetings/<id:meeting_id>/agenda/add")
 @roles_required(*MANAGERS)
 def add_agenda_item(meeting_id: int) -> Response | tuple[str, int]:
     meeting, programme = _meeting(meeting_id)
@@ -390,7 +390,7 @@ def add_agenda_item(meeting_id: int) -> Response | tuple[str, int]:
     return _back(meeting)
 
 
-@bp.post("/meetings/<int:meeting_id>/agenda/<int:action_id>/remove")
+@bp.post("/meetings/<id:meeting_id>/agenda/<id:action_id>/remove")
 @roles_required(*MANAGERS)
 def remove_agenda_item(meeting_id: int, action_id: int) -> Response:
     meeting, _ = _meeting(meeting_id)
@@ -400,7 +400,7 @@ def remove_agenda_item(meeting_id: int, action_id: int) -> Response:
     return _back(meeting)
 
 
-@bp.post("/meetings/<int:meeting_id>/agenda/<int:action_id>/move")
+@bp.post("/meetings/<id:meeting_id>/agenda/<id:action_id>/move")
 @roles_required(*MANAGERS)
 def move_agenda_item(meeting_id: int, action_id: int) -> Response:
     meeting, _ = _meeting(meeting_id)
@@ -436,7 +436,7 @@ def _decision_entry(action_id: int, typed: dict[str, str]) -> agenda_service.Dec
     return agenda_service.DecisionEntry(action_id, int(version), decision)
 
 
-@bp.post("/meetings/<int:meeting_id>/agenda/decisions")
+@bp.post("/meetings/<id:meeting_id>/agenda/decisions")
 @roles_required(*MANAGERS)
 def record_agenda_decisions(meeting_id: int) -> Response | tuple[str, int]:
     """One save for every decision of the page, each through the workflow in its own

@@ -141,7 +141,7 @@ def mail() -> str:
     )
 
 
-@bp.post("/admin/mail/<int:message_id>/retry")
+@bp.post("/admin/mail/<id:message_id>/retry")
 @roles_required(Role.admin)
 def retry(message_id: int) -> Response:
     session = get_session()

@@ -1,18 +1,24 @@
-"""The signed-in person's own account: details, password, and signing out everywhere."""
+"""The signed-in person's own account: details, password, sign-ins, signing out everywhere."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+import re
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext, refresh
-from flask_login import login_user, logout_user
+from flask_login import logout_user
 from werkzeug.wrappers import Response
 
-from ..auth import SignedInUser, signed_in_user
+from ..auth import audit_actor, current_sign_in_id, sign_in, sign_in_limits, signed_in_user
 from ..db import get_session
 from ..models import Organisation, User
+from ..services import sign_ins
+from ..services import tokens as token_service
 from ..services import users as user_service
 
 bp = Blueprint("profile", __name__, url_prefix="/profile")
+
+_SIGN_IN_ID = re.compile(r"^[0-9a-f]{64}$")
 
 
 def _me() -> User:
@@ -27,12 +33,21 @@ def _profile_page(user: User, **context: object) -> str:
     )
     context.setdefault("errors", {})
     context.setdefault("language_value", user.language or "")
-    return render_template("profile/show.html", user=user, organisation=organisation, **context)
+    session = get_session()
+    return render_template(
+        "profile/show.html",
+        user=user,
+        organisation=organisation,
+        sign_ins=sign_ins.list_sign_ins(session, user, sign_in_limits()),
+        current_sign_in_id=current_sign_in_id(),
+        token_count=len(token_service.list_tokens(session, user)),
+        **context,
+    )
 
 
 @bp.get("")
 def show() -> str:
-    """Who I am, in which organisation and role; links to my actions and password."""
+    """Who I am, in which organisation and role; my sign-ins; links to my actions and password."""
     return _profile_page(_me())
 
 
@@ -74,19 +89,41 @@ def change_password() -> Response | str | tuple[str, int]:
     if errors:
         session.rollback()
         return render_template("profile/password.html", user=user, errors=errors), 422
-    session.commit()
-    # Same browser, new session version: this one stays signed in, all others end.
-    login_user(SignedInUser(user))
+    # Every sign-in ended with the old session version; this browser gets a new one.
+    sign_in(user)
     flash(gettext("Your password is changed. Other browsers have been signed out."), "info")
+    return redirect(url_for("profile.show"))
+
+
+@bp.post("/sessions/<sign_in_hash>/end")
+def end_session(sign_in_hash: str) -> Response:
+    """End one of my sign-ins (a browser I no longer use); this one signs me out here."""
+    if not _SIGN_IN_ID.match(sign_in_hash):
+        abort(404)
+    session = get_session()
+    if not sign_ins.end_own_sign_in(session, _me(), sign_in_hash):
+        abort(404)
+    session.commit()
+    if sign_in_hash == current_sign_in_id():
+        logout_user()
+        flash(gettext("You are signed out."), "info")
+        return redirect(url_for("auth.login"))
+    flash(gettext("That session is ended; its browser must sign in again."), "info")
     return redirect(url_for("profile.show"))
 
 
 @bp.post("/sign-out-everywhere")
 def sign_out_everywhere() -> Response:
-    """End every session of mine, in every browser, this one included."""
+    """End every session of mine, in every browser, this one included; optionally my tokens."""
     session = get_session()
-    user_service.end_all_sessions(session, _me())
+    user = _me()
+    user_service.end_all_sessions(session, user)
+    revoked = 0
+    if request.form.get("revoke_tokens") == "1":
+        revoked = token_service.revoke_all_tokens(session, user, audit=audit_actor())
     session.commit()
     logout_user()
     flash(gettext("You are signed out on every device."), "info")
+    if revoked:
+        flash(gettext("Your API tokens are revoked (%(count)d).", count=revoked), "info")
     return redirect(url_for("auth.login"))

@@ -14,7 +14,7 @@ from flask_babel import gettext
 from flask_login import login_required
 from werkzeug.wrappers import Response
 
-from ..auth import signed_in_user
+from ..auth import audit_actor, signed_in_user
 from ..db import get_session
 from ..formatting import local_today
 from ..models import DeadlineChange, DeadlineKind, Programme, User
@@ -55,7 +55,7 @@ def index() -> str:
     )
 
 
-@bp.get("/programmes/<int:programme_id>")
+@bp.get("/programmes/<id:programme_id>")
 @login_required
 def detail(programme_id: int) -> str:
     session = get_session()
@@ -91,7 +91,7 @@ def _render_deadline(
     return html, code
 
 
-@bp.get("/programmes/<int:programme_id>/deadline")
+@bp.get("/programmes/<id:programme_id>/deadline")
 @login_required
 def deadline(programme_id: int) -> tuple[str, int]:
     return _render_deadline(_programme(programme_id))
@@ -168,6 +168,7 @@ def _record_request(
         source=_text(form, "source", 500),
         note=_text(form, "note", MAX_NOTE),
         actor=actor,
+        audit=audit_actor(),
     )
 
 
@@ -184,24 +185,25 @@ def _record_correction(
         source=_text(form, "source", 500),
         note=_text(form, "note", MAX_NOTE, required=True),
         actor=actor,
+        audit=audit_actor(),
     )
 
 
-@bp.post("/programmes/<int:programme_id>/deadline/request")
+@bp.post("/programmes/<id:programme_id>/deadline/request")
 @login_required
 def record_request(programme_id: int) -> Response | tuple[str, int]:
     """Record an extension request: it moves nothing until it is decided."""
     return _deadline_post(programme_id, "request", _record_request)
 
 
-@bp.post("/programmes/<int:programme_id>/deadline/correction")
+@bp.post("/programmes/<id:programme_id>/deadline/correction")
 @login_required
 def record_correction(programme_id: int) -> Response | tuple[str, int]:
     """Correct the deadline (a mistake in the record); following actions move with it."""
     return _deadline_post(programme_id, "correction", _record_correction)
 
 
-@bp.post("/programmes/<int:programme_id>/deadline/<int:change_id>/decision")
+@bp.post("/programmes/<id:programme_id>/deadline/<id:change_id>/decision")
 @login_required
 def record_decision(programme_id: int, change_id: int) -> Response | tuple[str, int]:
     """Record the decision on a pending request: granted moves the deadline, refused does not."""
@@ -223,6 +225,7 @@ def record_decision(programme_id: int, change_id: int) -> Response | tuple[str, 
             refused=outcome == "refused",
             note=_text(form, "note", MAX_NOTE),
             actor=actor,
+            audit=audit_actor(),
         )
 
     return _deadline_post(programme_id, f"decision-{change_id}", decide)

@@ -141,7 +141,7 @@ def index() -> str:
     return _cached_page(session, key, lambda: _render_index(session))
 
 
-@bp.get("/programmes/<int:programme_id>/summary")
+@bp.get("/programmes/<id:programme_id>/summary")
 def programme(programme_id: int) -> str:
     session = get_session()
     found = session.get(Programme, programme_id)

@@ -6,7 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from werkzeug.wrappers import Response
 
-from ..auth import signed_in_user
+from ..auth import audit_actor, signed_in_user
 from ..db import get_session
 from ..models import TokenScope, User
 from ..services import tokens as token_service
@@ -31,6 +31,8 @@ def _page(
         "api/tokens.html",
         tokens=token_service.list_tokens(get_session(), user),
         scopes=list(TokenScope),
+        lifetimes=token_service.LIFETIME_DAYS,
+        default_lifetime=token_service.DEFAULT_LIFETIME_DAYS,
         new=new,
         errors=errors or {},
         form=request.form if errors else {},
@@ -53,7 +55,12 @@ def create() -> Response:
     session = get_session()
     try:
         new = token_service.create_token(
-            session, user, request.form.get("name", ""), request.form.get("scope", "")
+            session,
+            user,
+            request.form.get("name", ""),
+            request.form.get("scope", ""),
+            request.form.get("lifetime", ""),
+            audit=audit_actor(),
         )
     except token_service.TokenError as exc:
         session.rollback()
@@ -62,13 +69,13 @@ def create() -> Response:
     return _page(user, new=new, status=201)
 
 
-@bp.post("/<int:token_id>/revoke")
+@bp.post("/<id:token_id>/revoke")
 def revoke(token_id: int) -> Response:
     """Revoke one of my tokens: it stops working at once."""
     user = _me()
     session = get_session()
     try:
-        token = token_service.revoke_token(session, user, token_id)
+        token = token_service.revoke_token(session, user, token_id, audit=audit_actor())
     except token_service.TokenError as exc:
         session.rollback()
         flash(str(exc), "warning")
