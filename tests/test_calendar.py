@@ -72,3 +72,13 @@ def test_only_mine_and_reset(session: Session, client: FlaskClient, login: Any) 
     client.post("/auth/logout")
     assert client.get(url).status_code == 404
     assert client.get("/calendar/not-a-token.ics").status_code == 404
+
+
+def test_profile_page_links_the_calendar_feed(
+    session: Session, client: FlaskClient, login: Any, make_user: Any
+) -> None:
+    """The profile page links the calendar feed page, which a new user can then open."""
+    login(make_user(role="owner"))
+    profile = client.get("/profile").get_data(as_text=True)
+    assert 'href="/profile/calendar"' in profile
+    assert client.get("/profile/calendar").status_code == 200
