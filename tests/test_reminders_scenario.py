@@ -71,6 +71,11 @@ def expected_mails() -> dict[dt.date, list[tuple[str, tuple[str, ...]]]]:
     add(dt.date(2025, 12, 1), liaison, "own:2")
     add(dt.date(2025, 12, 1), im, "own:5")
     # From 5 Dec the deadline is 31 Dec 2030: no 14/7/1-day reminders, no 7-day countdown.
+    # An action is listed once per mail: the coordinator's own action 1, due for escalation
+    # on the same day (Mon 1 Sep), stays under "Your actions" only.
+    for per_day in mails.values():
+        if "own:1" in per_day.get(coordinator, set()):
+            per_day[coordinator].discard("esc:1")
     return {
         day: sorted((who, tuple(sorted(items))) for who, items in per_day.items())
         for day, per_day in mails.items()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from flask_babel import gettext, ngettext
 from sqlmodel import Session, col, select
@@ -44,12 +44,14 @@ class ActionItem:
     url: str
     reason: str = ""
     late: bool = False
+    programme_label: str = ""  # "Cambodia APMBC", as the subject names it
 
 
 @dataclass(frozen=True)
 class CountdownItem:
     programme: str
     deadline: dt.date
+    programme_label: str
     days_left: int
     implemented: int
     total: int
@@ -71,31 +73,67 @@ class ReminderMail:
         return not (self.own or self.unassigned or self.escalation or self.countdown)
 
     def subject(self) -> str:
+        """'Tracker reminders: Cambodia APMBC: 2 actions due, 1 late', numbers grouped."""
         late = sum(1 for item in self.own if item.late)
+        due = len(self.own) - late
         parts: list[str] = []
-        if len(self.own) > late:
+        if due and late:
             parts.append(
-                ngettext(
-                    "%(num)d action due soon", "%(num)d actions due soon", len(self.own) - late
-                )
+                _count("%(count)s action due", "%(count)s actions due", due)
+                + ", "
+                + _count("%(count)s late", "%(count)s late", late)
             )
-        if late:
-            parts.append(ngettext("%(num)d action late", "%(num)d actions late", late))
+        elif due:
+            parts.append(_count("%(count)s action due", "%(count)s actions due", due))
+        elif late:
+            parts.append(_count("%(count)s action late", "%(count)s actions late", late))
         if self.unassigned:
-            parts.append(ngettext("%(num)d unassigned", "%(num)d unassigned", len(self.unassigned)))
+            parts.append(
+                _count("%(count)s unassigned", "%(count)s unassigned", len(self.unassigned))
+            )
         if self.escalation:
             parts.append(
-                ngettext("%(num)d to escalate", "%(num)d to escalate", len(self.escalation))
+                _count("%(count)s to escalate", "%(count)s to escalate", len(self.escalation))
             )
         for item in self.countdown:
             parts.append(
-                gettext(
-                    "%(days)s days to the %(programme)s deadline",
-                    days=format_number(item.days_left),
-                    programme=item.programme,
+                _count(
+                    "%(count)s day to the treaty deadline",
+                    "%(count)s days to the treaty deadline",
+                    item.days_left,
                 )
             )
-        return gettext("Tracker reminders: %(parts)s", parts="; ".join(parts))
+        items = self.own + self.unassigned + self.escalation
+        programmes = dict.fromkeys(
+            [i.programme_label for i in items] + [c.programme_label for c in self.countdown]
+        )
+        what = "; ".join(parts)
+        if programmes:
+            what = f"{', '.join(programmes)}: {what}"
+        return gettext("Tracker reminders: %(parts)s", parts=what)
+
+
+def _count(singular: str, plural: str, number: int) -> str:
+    """A counted phrase in the right plural, its number grouped like every other number."""
+    return ngettext(singular, plural, number, count=format_number(number))
+
+
+def _once_each(mail: ReminderMail) -> None:
+    """List each action once per mail: own first, then unassigned, then escalation.
+
+    A coordinator's own late action is also due for escalation; it stays under
+    "Your actions", with the escalation's reason ("20 days late") beside it.
+    """
+    seen: dict[int, int] = {}
+    kept_own: list[ActionItem] = []
+    reasons = {i.id: i.reason for i in mail.escalation if i.reason}
+    for item in mail.own:
+        kept_own.append(replace(item, reason=item.reason or reasons.get(item.id, "")))
+        seen[item.id] = 1
+    mail.own = kept_own
+    mail.unassigned = [i for i in mail.unassigned if i.id not in seen]
+    seen.update((i.id, 1) for i in mail.unassigned)
+    mail.escalation = [i for i in mail.escalation if i.id not in seen]
 
 
 def _owner_names(session: Session, actions: list[Action]) -> dict[int, str]:
@@ -132,6 +170,7 @@ def _countdown(
     return CountdownItem(
         programme=f"{programme.country} ({programme.treaty.value})",
         deadline=deadline,
+        programme_label=f"{programme.country} {programme.treaty.value}",
         days_left=(deadline - today).days,
         implemented=sum(1 for a in counted if a.status == Status.implemented),
         total=len(counted),
@@ -185,6 +224,7 @@ def build_reminder_mail(
             url=f"{settings.base_url}/actions/{action.id}",
             reason=reason,
             late=action.due_on is not None and action.due_on < today,
+            programme_label=f"{programme.country} {programme.treaty.value}",
         )
 
     def by_due(items: list[ActionItem]) -> list[ActionItem]:
@@ -193,6 +233,7 @@ def build_reminder_mail(
     mail.own = by_due([item(line) for line in by_kind[LineKind.own]])
     mail.unassigned = by_due([item(line) for line in by_kind[LineKind.unassigned]])
     mail.escalation = by_due([item(line) for line in by_kind[LineKind.escalation]])
+    _once_each(mail)
     for line in by_kind[LineKind.countdown]:
         programme = programmes[line.programme_id]
         assert line.due_on is not None
