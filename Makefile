@@ -29,7 +29,7 @@ setup-dev: $(VENV)/.installed-dev translations
 ## make translations: compile tracker/translations/*/LC_MESSAGES/messages.po to .mo (the
 ## .mo files are not in git; Flask-Babel reads them). make extract-messages: refresh the .po
 ## files from the sources (README, "Translations").
-translations: $(VENV)/.installed
+translations: | $(VENV)/.installed
 	$(BIN)/pybabel -q compile -d tracker/translations
 
 extract-messages: setup-dev
