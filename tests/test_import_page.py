@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import io
 import re
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,46 @@ PROFILES = Path(__file__).parent / "profiles"
 @pytest.fixture
 def coordinator_client(make_user, client_for) -> FlaskClient:
     return client_for(make_user(role="coordinator"))
+
+
+class _ConfirmForm(HTMLParser):
+    """The fields the confirm form would send as the page stands (what a browser submits)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fields: dict[str, str] = {}
+        self._inside = False
+        self._select: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "form":
+            self._inside = a.get("action", "").endswith("/import/confirm")
+        if not self._inside:
+            return
+        if tag == "input" and a.get("name"):
+            kind = a.get("type", "text")
+            if kind in ("checkbox", "radio") and "checked" not in a:
+                return
+            self.fields[a["name"]] = a.get("value", "")
+        elif tag == "select":
+            self._select = a.get("name")
+        elif tag == "option" and self._select and "selected" in a:
+            self.fields[self._select] = a.get("value", "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self._inside = False
+        if tag == "select":
+            self._select = None
+
+
+def confirm_fields(page: str) -> dict[str, str]:
+    """Every field of the preview's confirm form with the values it shows."""
+    parser = _ConfirmForm()
+    parser.feed(page)
+    parser.fields.pop("csrf_token", None)
+    return parser.fields
 
 
 def _hidden(page: str, name: str) -> str:
@@ -43,11 +84,7 @@ def test_paste_preview_then_confirm(coordinator_client, session, dump_database) 
     assert "Preview: nothing is stored yet" in page and "Cambodia" in page
     assert "5 recommendations" in page
     assert dump_database() == before
-    confirm = coordinator_client.post(
-        "/import/confirm",
-        data={"payload": _hidden(page, "payload"), "checksum": _hidden(page, "checksum"),
-              "treaty": ""},
-    )  # fmt: skip
+    confirm = coordinator_client.post("/import/confirm", data=confirm_fields(page))
     assert confirm.status_code == 303
     assert (_count(session, Report), _count(session, Action)) == (1, 5)
     landing = coordinator_client.get(confirm.headers["Location"]).get_data(as_text=True)
@@ -97,7 +134,7 @@ def test_treaty_must_be_chosen_when_page_does_not_say(coordinator_client, sessio
     page = preview.get_data(as_text=True)
     assert preview.status_code == 422
     assert re.search(r'name="treaty"[^>]*aria-invalid="true"', page)
-    fields = {"payload": _hidden(page, "payload"), "checksum": _hidden(page, "checksum")}
+    fields = confirm_fields(page)
     refused = coordinator_client.post("/import/confirm", data=fields | {"treaty": ""})
     assert refused.status_code == 422 and _count(session, Report) == 0
     stored = coordinator_client.post("/import/confirm", data=fields | {"treaty": "CCM"})

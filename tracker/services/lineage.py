@@ -90,6 +90,7 @@ def first_edition_plan(parsed: ParsedProfile) -> LineagePlan:
     texts = list(parsed.recommendations)
     plan = LineagePlan(None, None, False, texts, [], matcher.propose(texts, []))
     plan.truncated_last = truncated_last(parsed) and bool(texts)
+    plan.fingerprint = _fingerprint(None, plan)
     return plan
 
 
@@ -212,10 +213,10 @@ def _candidates(
     return result
 
 
-def _fingerprint(session: Session, plan: LineagePlan) -> str:
+def _fingerprint(session: Session | None, plan: LineagePlan) -> str:
     """What the plan was built from: the latest report, and each named action's version."""
     latest = None
-    if plan.programme is not None:
+    if plan.programme is not None and session is not None:
         latest = session.exec(
             select(sa.func.max(Report.id)).where(Report.programme_id == plan.programme.id)
         ).one()

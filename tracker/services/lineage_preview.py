@@ -164,27 +164,30 @@ def _describe(session: Session, action: Action) -> str:
     return gettext("action %(id)s, unassigned, %(status)s", id=action.id, status=status)
 
 
-def read_choices(
-    plan: LineagePlan, form: Mapping[str, str]
-) -> tuple[list[matcher.Override], LineageChoices]:
-    """The overrides and decisions the preview form sends: every row pinned as chosen.
+def read_overrides(plan: LineagePlan, form: Mapping[str, str]) -> list[matcher.Override]:
+    """The matches the preview form sends, every row pinned as chosen.
 
-    Fields: ``continues-N`` (``new`` or ``REPORT:POSITION``), ``split-N``, ``reopen-N``
-    and ``reopen_comment-N`` per new recommendation N; ``drop-REF`` (``keep``,
-    ``implemented``, ``not_applicable``) and ``drop_comment-REF`` per dropped one.
+    Fields per new recommendation N: ``continues-N`` (``new`` or ``REPORT:POSITION``)
+    and ``split-N``; a row not on the form (no earlier edition) stays as proposed.
     """
     by_value = {choice_value(c): c for c in plan.candidates}
     overrides: list[matcher.Override] = []
     claimed: dict[str, int] = {}
     for match in plan.proposal.matches:
         name = f"continues-{match.position}"
-        value = (form.get(name) or "").strip()
+        sent = form.get(name)
+        cut_off = plan.truncated_last and match.position == len(plan.texts)
+        if sent is None and not (cut_off and match.kind != "new"):
+            sent = choice_value(match.candidate)  # not on the form (no earlier edition)
+        value = (sent or "").strip()
         if not value:
             raise ChoiceError(
                 gettext("This recommendation seems cut off: choose what it continues, or new."),
                 name,
             )
-        split = form.get(f"split-{match.position}") == "1"
+        split = form.get(f"split-{match.position}") == "1" or (
+            f"continues-{match.position}" not in form and match.kind == "split"
+        )
         if value == "new":
             overrides.append(matcher.Override(match.position, None))
             continue
@@ -204,7 +207,17 @@ def read_choices(
             split = False  # the first continuation of an ask is never its split part
         claimed.setdefault(value, match.position)
         overrides.append(matcher.Override(match.position, cand.position, split, _report_of(cand)))
-    return overrides, LineageChoices(drops=_drops(plan, form), reopen=_reopen(plan, form))
+    return overrides
+
+
+def read_decisions(plan: LineagePlan, form: Mapping[str, str]) -> LineageChoices:
+    """What to do with the actions of ``plan`` (the proposal with the overrides applied).
+
+    Fields: ``drop-REF`` (``keep``, ``implemented``, ``not_applicable``) and
+    ``drop_comment-REF`` per dropped recommendation; ``reopen-N`` and
+    ``reopen_comment-N`` per recommendation that repeats a closed action.
+    """
+    return LineageChoices(drops=_drops(plan, form), reopen=_reopen(plan, form))
 
 
 def _report_of(cand: matcher.Candidate) -> int | None:

@@ -22,6 +22,7 @@ from ..importer import ParsedProfile, ProfileError, parse_profile
 from ..models import Report, Treaty, User
 from ..services import imports as import_service
 from ..services import policy
+from . import import_lineage
 
 bp = Blueprint("imports", __name__)
 
@@ -44,6 +45,7 @@ def _render_import(
     parsed: ParsedProfile | None = None,
     payload: str = "",
     already: Report | None = None,
+    lineage: import_lineage.LineageView | None = None,
     code: int = 200,
 ) -> tuple[str, int]:
     html = render_template(
@@ -53,6 +55,7 @@ def _render_import(
         parsed=parsed,
         payload=payload,
         already=already,
+        lineage=lineage,
         treaties=list(Treaty),
     )
     return html, code
@@ -92,13 +95,15 @@ def _preview(raw: bytes, field: str, form: dict[str, str]) -> tuple[str, int]:
         errors["treaty"] = gettext(
             "The page does not say which treaty it is about: choose APMBC or CCM."
         )
-    already = get_session().exec(select(Report).where(Report.checksum == parsed.checksum)).first()
+    session = get_session()
+    already = session.exec(select(Report).where(Report.checksum == parsed.checksum)).first()
     return _render_import(
         form=form,
         errors=errors,
         parsed=parsed,
         payload=payload,
         already=already,
+        lineage=import_lineage.preview_context(session, parsed, form.get("treaty") or None),
         code=422 if errors else 200,
     )
 
@@ -132,30 +137,30 @@ def confirm_import() -> Response | tuple[str, int]:
     if parsed.checksum != request.form.get("checksum"):
         abort(400, description=gettext("The text changed after the preview; start again."))
     session = get_session()
+    payload = base64.b64encode(raw).decode("ascii")
+    if import_service.already_imported(session, parsed):
+        flash(gettext("This profile was imported before: nothing stored."), "warning")
+        stored = session.exec(select(Report).where(Report.checksum == parsed.checksum)).one()
+        return redirect(url_for("programmes.detail", programme_id=stored.programme_id), code=303)
     try:
-        result = import_service.store_profile(
-            session, parsed, treaty=form["treaty"] or None, actor=actor
-        )
+        chosen, _ = import_service.resolve_treaty(parsed, form["treaty"] or None)
     except import_service.ImportRefused as refused:
-        session.rollback()
         return _render_import(
             form=form,
             errors={"treaty": str(refused)},
             parsed=parsed,
-            payload=base64.b64encode(raw).decode("ascii"),
+            payload=payload,
+            lineage=import_lineage.preview_context(session, parsed, None),
             code=422,
         )
-    session.commit()
-    if result.already_imported:
-        flash(gettext("This profile was imported before: nothing stored."), "warning")
-    else:
-        flash(
-            gettext(
-                "Imported %(edition)s: %(count)s actions created.",
-                edition=parsed.edition or parsed.country,
-                count=result.actions_created,
-            ),
-            "info",
+    outcome = import_lineage.confirm(session, parsed, chosen, request.form, actor)
+    if outcome.result is None:
+        session.rollback()
+        return _render_import(
+            form=form, parsed=parsed, payload=payload, lineage=outcome.view, code=outcome.code
         )
+    session.commit()
+    result = outcome.result
+    flash(import_lineage.summary_message(result, parsed.edition or parsed.country), "info")
     assert result.programme is not None
     return redirect(url_for("programmes.detail", programme_id=result.programme.id), code=303)
