@@ -134,3 +134,28 @@ def test_a_second_import_of_the_same_edition_stores_nothing(
     again = _import(runner, str(CAMBODIA_2024))
     assert again.exit_code == 0 and "already imported: nothing stored" in again.stderr
     assert _count(session, Report) == 2 and _count(session, Action) == 7
+
+
+def _norland(tmp_path: Path, year: int, last: str) -> Path:
+    from tests.test_import_command import NORLAND_2024
+
+    text = NORLAND_2024.format(year=year).replace(
+        "  • Norland should fund survey of the northern border.", f"  • {last}"
+    )
+    path = tmp_path / f"norland-{year}.txt"
+    path.write_text(text)
+    return path
+
+
+def test_a_cut_off_last_recommendation_is_stored_as_new_with_a_warning(
+    runner: FlaskCliRunner, session: Session, tmp_path: Path
+) -> None:
+    """The CLI never makes a truncated text an action's newest one: new, and it says so."""
+    full = "Norland should fund survey of the northern border by the end of 2025."
+    _import(runner, str(_norland(tmp_path, 2023, full)))
+    cut = _norland(tmp_path, 2024, "Norland should fund survey of the northern border by the")
+    result = _import(runner, str(cut), "--accept-proposals")
+    assert result.exit_code == 0, result.stderr
+    assert "recommendation 2 seems cut off mid-sentence: stored as new" in result.stderr
+    assert _count(session, Action) == 3
+    assert _count(session, ActionText) == 1  # only the first, repeated word for word

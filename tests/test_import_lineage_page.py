@@ -166,3 +166,25 @@ def test_closing_a_dropped_action_from_the_preview(
     ).first()
     assert last is not None and last.kind == EventKind.status_changed
     assert last.comment == "Budget law adopted."
+
+
+def test_a_cut_off_last_recommendation_needs_an_explicit_choice(
+    runner: FlaskCliRunner, coordinator: FlaskClient, tmp_path: Path, dump_database
+) -> None:
+    """No choice is preselected for a truncated last row; Confirm without one is refused."""
+    from tests.test_import_lineage_command import _norland
+
+    full = "Norland should fund survey of the northern border by the end of 2025."
+    runner.invoke(args=["import-profile", str(_norland(tmp_path, 2023, full))])
+    cut = _norland(tmp_path, 2024, "Norland should fund survey of the northern border by the")
+    page = coordinator.post("/import", data={"text": cut.read_text()}).get_data(as_text=True)
+    assert "seems cut off mid-sentence" in page
+    fields = confirm_fields(page)
+    assert fields["continues-2"] == ""
+    before = dump_database()
+    refused = coordinator.post("/import/confirm", data=fields)
+    assert refused.status_code == 422
+    assert re.search(r'name="continues-2"[^>]*aria-invalid="true"', refused.get_data(as_text=True))
+    assert dump_database() == before
+    stored = coordinator.post("/import/confirm", data=fields | {"continues-2": "1:2"})
+    assert stored.status_code == 303

@@ -102,7 +102,7 @@ def store_profile(
 
     if lineage is None:
         lineage = lineage_service.plan_lineage(session, parsed, chosen, new_when_truncated=True)
-        warnings += lineage.warnings
+    warnings += lineage.warnings
     programme, created = programme_service.get_or_create_programme(
         session, parsed.country, chosen, parsed.article
     )

@@ -80,9 +80,12 @@ class LineagePlan:
 def truncated_last(parsed: ParsedProfile) -> bool:
     """Whether the page's last recommendation is cut off mid-sentence.
 
-    HOOK (l1-match): the parser flags it; until the flag lands this reads False.
+    HOOK (l1-match): the parser's flag when it has one; until then its warning says so.
     """
-    return bool(getattr(parsed, "last_recommendation_truncated", False))
+    flag = getattr(parsed, "last_recommendation_truncated", None)
+    if flag is not None:
+        return bool(flag)
+    return any("last recommendation seems cut off" in w for w in parsed.warnings)
 
 
 def first_edition_plan(parsed: ParsedProfile) -> LineagePlan:
