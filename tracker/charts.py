@@ -18,6 +18,7 @@ from markupsafe import Markup, escape
 from .formatting import format_day
 from .labels import label as label_of
 from .models import DeadlineChange, DeadlineKind, Status
+from .services.edition_summary import CriterionTrend
 from .services.summary import BurnupPoint, OwnerRow, ScorePoint
 
 WIDTH = 720
@@ -281,8 +282,13 @@ def status_bars(rows: Sequence[OwnerRow], *, chart_id: str = "by-owner") -> Mark
     return Markup("".join(parts))  # noqa: S704 (every text part went through escape())
 
 
-def score_trend(scores: Sequence[ScorePoint], *, chart_id: str = "score-trend") -> Markup:
-    """The stated score of each edition on a 0-10 scale; empty with fewer than two."""
+def score_trend(
+    scores: Sequence[ScorePoint], *, chart_id: str = "score-trend", title: str | None = None
+) -> Markup:
+    """The stated score of each edition on a 0-10 scale; empty with fewer than two.
+
+    ``title`` names another series on the same scale (a scorecard criterion).
+    """
     points = [s for s in scores if s.stated is not None or s.computed is not None]
     if len(points) < 2:
         return Markup("")
@@ -295,7 +301,7 @@ def score_trend(scores: Sequence[ScorePoint], *, chart_id: str = "score-trend") 
     def y(value: float) -> float:
         return top + plot_h * (1 - value / 10)
 
-    title = gettext("Performance score by edition")
+    title = title or gettext("Performance score by edition")
     desc = "; ".join(
         f"{p.edition or p.year}: {p.stated if p.stated is not None else p.computed}" for p in points
     )
@@ -329,3 +335,15 @@ def score_trend(scores: Sequence[ScorePoint], *, chart_id: str = "score-trend") 
         parts.append(f'<circle class="trend-dot" cx="{_n(cx)}" cy="{_n(cy)}" r="4"/>')
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 (every text part went through escape())
+
+
+def criterion_charts(trends: Sequence[CriterionTrend]) -> list[tuple[CriterionTrend, Markup]]:
+    """One small score chart per scorecard criterion across editions (issue 10)."""
+    charts = []
+    for index, trend in enumerate(trends, start=1):
+        points = [
+            ScorePoint(r.id or 0, r.edition, r.year, score, None, None) for r, score in trend.points
+        ]
+        svg = score_trend(points, chart_id=f"criterion-{index}", title=trend.name)
+        charts.append((trend, svg))
+    return charts

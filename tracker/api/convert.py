@@ -8,12 +8,14 @@ Nothing here touches the database or the request; the operations pass in what th
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from flask_babel import gettext
 
 from ..models import OPEN_STATUSES, Action, ActionEvent, Programme, Status
 from ..services import listing, workflow
+from ..services.editions import EditionText
 from ..services.summary import ProgrammeSummary
 from . import schemas
 
@@ -80,8 +82,10 @@ def action_out(
     organisation_name: str | None,
     assigned: bool,
     today: dt.date,
+    editions: int = 1,
 ) -> dict[str, Any]:
     return {
+        "editions": editions,
         "id": action.id,
         "programme_id": action.programme_id,
         "report_id": report_id,
@@ -115,6 +119,7 @@ def row_out(row: listing.ActionRow) -> dict[str, Any]:
         organisation_name=row.organisation_name,
         assigned=row.assigned,
         today=row.today,
+        editions=row.editions,
     )
 
 
@@ -122,8 +127,11 @@ def _event_out(event: ActionEvent, detail: listing.ActionDetail) -> dict[str, An
     return event.model_dump() | {"actor_name": detail.user_name(event.actor_id)}
 
 
-def detail_out(detail: listing.ActionDetail, allowed: set[Status]) -> schemas.ActionDetail:
-    """One action with its history; ``allowed``: the statuses the caller may move it to."""
+def detail_out(
+    detail: listing.ActionDetail, allowed: set[Status], texts: Sequence[EditionText]
+) -> schemas.ActionDetail:
+    """One action with its history; ``allowed``: the statuses the caller may move it to;
+    ``texts``: its recommendation in each edition that carries it, newest first."""
     action = detail.action
     assert detail.report.id is not None
     out = action_out(
@@ -133,12 +141,25 @@ def detail_out(detail: listing.ActionDetail, allowed: set[Status]) -> schemas.Ac
         organisation_name=detail.organisation_name(action.owner_organisation_id),
         assigned=detail.assigned,
         today=detail.today,
+        editions=len(texts) or 1,
     )
     return schemas.ActionDetail.model_validate(
         out
         | {
             "recommendation_text": detail.recommendation.text,
             "report_edition": detail.report.edition,
+            "texts": [
+                {
+                    "report_id": t.report.id,
+                    "edition": t.report.edition,
+                    "year": t.report.year,
+                    "recommendation_id": t.recommendation.id,
+                    "position": t.recommendation.position,
+                    "text": t.recommendation.text,
+                    "kind": t.kind.value if t.kind is not None else "own",
+                }
+                for t in texts
+            ],
             "treaty_deadline": detail.deadline,
             "allowed_transitions": sorted(allowed, key=lambda s: _STATUS_ORDER[s]),
             "history": [_event_out(event, detail) for event in detail.events],
@@ -159,6 +180,8 @@ def action_filter(query: schemas.ActionQuery) -> listing.ActionFilter:
         due_within_days=query.due_within,
         text=(query.q or "").strip(),
         sort=query.sort,
+        min_editions=query.editions,
+        not_in_latest=bool(query.not_latest),
     )
 
 

@@ -147,12 +147,29 @@ class ReportList(BaseModel):
     items: list[ReportOut]
 
 
+class LinkOut(BaseModel):
+    """A recommendation of another edition that this one continues, or that continues it."""
+
+    recommendation_id: int
+    report_id: int = Field(description="The other recommendation's edition (report).")
+    position: int
+    kind: Literal["same", "reworded", "split", "merged"] = Field(
+        description="same or reworded: the same ask; split: the second of two later asks "
+        "continuing one; merged: the earlier ask went into the later one."
+    )
+
+
 class RecommendationOut(BaseModel):
     id: int
     report_id: int
     position: int
     text: str
-    action_id: int | None = Field(description="The action tracking this recommendation.")
+    action_id: int | None = Field(
+        description="The action tracking this recommendation (made from it, or carrying it "
+        "on from an earlier edition)."
+    )
+    continues: list[LinkOut] = Field(description="Earlier recommendations this one continues.")
+    continued_by: list[LinkOut] = Field(description="Later recommendations that continue this one.")
 
 
 class RecommendationList(BaseModel):
@@ -188,6 +205,7 @@ class ActionOut(BaseModel):
     version: int = Field(description="Send it back with an update (PATCH) to avoid lost updates.")
     created_at: dt.datetime
     updated_at: dt.datetime
+    editions: int = Field(description="How many editions carry its recommendation.")
 
 
 class EventOut(BaseModel):
@@ -211,11 +229,38 @@ class EventOut(BaseModel):
     evidence_url: str | None
     meeting_id: int | None
     deadline_change_id: int | None
+    report_id: int | None = Field(description="Lineage events: the edition.")
+    recommendation_id: int | None = Field(description="Lineage events: its recommendation.")
+    related_action_id: int | None = Field(
+        description="split_off, merged, detached: the other action."
+    )
+    text_from: str | None = Field(description="Lineage events: the earlier wording.")
+    text_to: str | None = Field(description="Lineage events: the later wording.")
+
+
+class EditionTextOut(BaseModel):
+    """The action's recommendation as one edition words it."""
+
+    report_id: int
+    edition: str | None
+    year: int | None
+    recommendation_id: int
+    position: int
+    text: str
+    kind: Literal["own", "same", "reworded"] = Field(
+        description="own: the recommendation the action was made from; same or reworded: "
+        "a later (or, back-filled, earlier) edition carrying it on."
+    )
 
 
 class ActionDetail(ActionOut):
-    recommendation_text: str
+    recommendation_text: str = Field(
+        description="The recommendation the action was made from; texts[0] is the newest."
+    )
     report_edition: str | None
+    texts: list[EditionTextOut] = Field(
+        description="Its recommendation's text in every edition that carries it, newest first."
+    )
     treaty_deadline: dt.date | None
     allowed_transitions: list[Status] = Field(
         description="The statuses the token's user may move this action to now."
@@ -252,6 +297,12 @@ class ActionQuery(RequestModel):
         default=None, description="Only open actions due within so many days."
     )
     q: ShortText | None = Field(default=None, description="Words in the title or recommendation.")
+    editions: Annotated[int, Field(ge=1, le=1000)] | None = Field(
+        default=None, description="Only actions carried by at least so many editions."
+    )
+    not_latest: bool | None = Field(
+        default=None, description="Only actions not in their programme's latest edition."
+    )
     sort: Literal["due", "status", "changed"] = Field(
         default="due", description="Page pagination only; a cursor walks actions by id."
     )

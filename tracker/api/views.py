@@ -11,8 +11,8 @@ from __future__ import annotations
 from flask_babel import gettext
 
 from ..db import get_session
-from ..models import Programme, Report, TokenScope
-from ..services import catalogue, listing, policy, workflow
+from ..models import Programme, Report, TokenScope, utcnow
+from ..services import catalogue, editions, listing, policy, workflow
 from ..services import programmes as programme_service
 from ..services import summary as summary_service
 from . import convert, schemas
@@ -138,9 +138,16 @@ def list_recommendations(caller: Caller, report_id: int) -> schemas.Recommendati
     report = session.get(Report, report_id)
     if report is None:
         raise _not_found("report", report_id)
+    rows = catalogue.list_recommendations(session, report)
+    links = catalogue.recommendation_links(session, [r.id for r, _ in rows if r.id is not None])
     items = [
-        recommendation.model_dump() | {"action_id": action_id}
-        for recommendation, action_id in catalogue.list_recommendations(session, report)
+        recommendation.model_dump()
+        | {
+            "action_id": action_id,
+            "continues": [vars(lk) for lk in links[recommendation.id or 0][0]],
+            "continued_by": [vars(lk) for lk in links[recommendation.id or 0][1]],
+        }
+        for recommendation, action_id in rows
     ]
     return schemas.RecommendationList.model_validate({"items": items})
 
@@ -212,7 +219,9 @@ def _detail_out(caller: Caller, action_id: int) -> schemas.ActionDetail:
     detail = listing.action_detail(get_session(), action_id)
     if detail is None:
         raise _not_found("action", action_id)
-    return convert.detail_out(detail, policy.allowed_transitions(caller.user, detail.action))
+    shown = editions.texts_as_of(editions.action_texts(get_session(), detail.action), utcnow())
+    allowed = policy.allowed_transitions(caller.user, detail.action)
+    return convert.detail_out(detail, allowed, shown)
 
 
 @operation(

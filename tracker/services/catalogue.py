@@ -7,12 +7,14 @@ indexed queries whatever the size of the programme.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from ..formatting import local_today
-from ..models import Action, Programme, Recommendation, Report
-from . import listing
+from ..models import Action, Programme, Recommendation, RecommendationLink, Report
+from . import editions, listing
 from . import programmes as programme_service
 
 
@@ -28,14 +30,58 @@ def list_programmes(session: Session) -> list[tuple[Programme, dt.date | None]]:
 def list_recommendations(
     session: Session, report: Report
 ) -> list[tuple[Recommendation, int | None]]:
-    """The report's recommendations in page order, each with the id of its action."""
+    """The report's recommendations in page order, each with the id of the action that
+    carries it (made from it, or carrying it on from an earlier edition)."""
     rows = session.exec(
-        select(Recommendation, Action.id)
-        .outerjoin(Action, col(Action.recommendation_id) == Recommendation.id)
+        select(Recommendation)
         .where(Recommendation.report_id == report.id)
         .order_by(col(Recommendation.position))
     ).all()
-    return [(recommendation, action_id) for recommendation, action_id in rows]
+    carried = editions.carrying_actions(session, [r.id for r in rows if r.id is not None])
+    return [(recommendation, carried.get(recommendation.id or 0)) for recommendation in rows]
+
+
+@dataclass
+class LinkOut:
+    """One lineage link seen from a recommendation: the other one, its edition, the kind."""
+
+    recommendation_id: int
+    report_id: int
+    position: int
+    kind: str
+
+
+def recommendation_links(
+    session: Session, recommendation_ids: list[int]
+) -> dict[int, tuple[list[LinkOut], list[LinkOut]]]:
+    """Recommendation id -> (what it continues, what continues it), links not detached."""
+    result: dict[int, tuple[list[LinkOut], list[LinkOut]]] = {
+        i: ([], []) for i in recommendation_ids
+    }
+    if not recommendation_ids:
+        return result
+    live = col(RecommendationLink.detached_at).is_(None)
+    earlier = sa.orm.aliased(Recommendation)
+    for link, rec in session.execute(
+        sa.select(RecommendationLink, earlier)
+        .join(earlier, col(earlier.id) == RecommendationLink.continues_id)
+        .where(col(RecommendationLink.recommendation_id).in_(recommendation_ids), live)
+        .order_by(col(RecommendationLink.id))
+    ):
+        result[link.recommendation_id][0].append(
+            LinkOut(rec.id, rec.report_id, rec.position, link.kind.value)
+        )
+    later = sa.orm.aliased(Recommendation)
+    for link, rec in session.execute(
+        sa.select(RecommendationLink, later)
+        .join(later, col(later.id) == RecommendationLink.recommendation_id)
+        .where(col(RecommendationLink.continues_id).in_(recommendation_ids), live)
+        .order_by(col(RecommendationLink.id))
+    ):
+        result[link.continues_id][1].append(
+            LinkOut(rec.id, rec.report_id, rec.position, link.kind.value)
+        )
+    return result
 
 
 def list_actions_after(
@@ -69,4 +115,7 @@ def list_actions_after(
                 todays[programme.id],
             )
         )
+    counts = editions.edition_counts(session, [r.action.id for r in rows if r.action.id])
+    for row in rows:
+        row.editions = counts.get(row.action.id or 0, 1)
     return rows, int(total)

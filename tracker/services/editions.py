@@ -10,6 +10,8 @@ These are the reads of lineage (issue 10); ``services/lineage.py`` does the writ
 from __future__ import annotations
 
 import datetime as dt
+import difflib
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +27,34 @@ from ..models import (
     RecommendationLink,
     Report,
 )
+
+_WORDS = re.compile(r"\S+\s*")
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A run of words: ``same``, ``ins`` (only in the later text) or ``del`` (only earlier)."""
+
+    op: str
+    text: str
+
+
+def word_diff(earlier: str, later: str) -> list[Segment]:
+    """The later text against the earlier one, word by word (pages mark ins and del)."""
+    a, b = _WORDS.findall(earlier), _WORDS.findall(later)
+    segments: list[Segment] = []
+    opcodes = difflib.SequenceMatcher(
+        a=[w.strip() for w in a], b=[w.strip() for w in b], autojunk=False
+    ).get_opcodes()
+    for op, i1, i2, j1, j2 in opcodes:
+        if op == "equal":
+            segments.append(Segment("same", "".join(b[j1:j2])))
+            continue
+        if i2 > i1:
+            segments.append(Segment("del", "".join(a[i1:i2])))
+        if j2 > j1:
+            segments.append(Segment("ins", "".join(b[j1:j2])))
+    return segments
 
 
 def edition_key(report: Report) -> tuple[int, dt.datetime, int]:
@@ -136,12 +166,20 @@ def newest_text(session: Session, action: Action, moment: dt.datetime | None = N
     return shown[0] if shown else texts[0]
 
 
-def edition_count() -> sa.ScalarSelect[Any]:
-    """How many editions carry the outer query's action: its own, plus linked texts."""
+def edition_count(before: dt.datetime | None = None) -> sa.ScalarSelect[Any]:
+    """How many editions carry the outer query's action: its own, plus linked texts
+    (as of ``before``: linked by then and not detached by then)."""
+    if before is None:
+        live: sa.ColumnElement[bool] = col(ActionText.detached_at).is_(None)
+    else:
+        live = sa.and_(
+            col(ActionText.linked_at) < before,
+            sa.or_(col(ActionText.detached_at).is_(None), col(ActionText.detached_at) >= before),
+        )
     return (
         sa.select(sa.func.count() + 1)
         .select_from(ActionText)
-        .where(col(ActionText.action_id) == col(Action.id), col(ActionText.detached_at).is_(None))
+        .where(col(ActionText.action_id) == col(Action.id), live)
         .correlate_except(ActionText)
         .scalar_subquery()
     )
@@ -169,6 +207,48 @@ def in_edition(report_id: int) -> sa.ColumnElement[bool]:
         .exists()
     )
     return sa.or_(own, linked)
+
+
+def in_edition_named(edition: str) -> sa.ColumnElement[bool]:
+    """The outer query's action carries on a recommendation of the edition so titled."""
+    return (
+        sa.select(col(ActionText.id))
+        .join(Report, col(Report.id) == ActionText.report_id)
+        .where(
+            col(ActionText.action_id) == col(Action.id),
+            col(ActionText.detached_at).is_(None),
+            col(Report.edition) == edition,
+        )
+        .correlate_except(ActionText, Report)
+        .exists()
+    )
+
+
+def latest_editions(session: Session, programme_id: int | None = None) -> dict[int, int]:
+    """Programme id -> the id of its latest edition (by year, then import)."""
+    query = select(Report)
+    if programme_id is not None:
+        query = query.where(Report.programme_id == programme_id)
+    latest: dict[int, Report] = {}
+    for report in session.exec(query):
+        best = latest.get(report.programme_id)
+        if best is None or edition_key(report) > edition_key(best):
+            latest[report.programme_id] = report
+    return {pid: r.id for pid, r in latest.items() if r.id is not None}
+
+
+def edition_counts(session: Session, action_ids: Sequence[int]) -> dict[int, int]:
+    """Action id -> how many editions carry it (its own and the linked ones)."""
+    if not action_ids:
+        return {}
+    counts = dict.fromkeys(action_ids, 1)
+    for action_id, linked in session.execute(
+        sa.select(col(ActionText.action_id), sa.func.count())
+        .where(col(ActionText.action_id).in_(action_ids), col(ActionText.detached_at).is_(None))
+        .group_by(col(ActionText.action_id))
+    ):
+        counts[action_id] = 1 + int(linked)
+    return counts
 
 
 def action_years(session: Session, action_ids: Sequence[int]) -> dict[int, list[Report]]:
@@ -211,3 +291,41 @@ def links_of(session: Session, recommendation_id: int) -> tuple[list[Any], list[
         select(RecommendationLink).where(RecommendationLink.continues_id == recommendation_id, live)
     ).all()
     return list(continues), list(continued_by)
+
+
+@dataclass
+class EditionRow:
+    """One edition's text on the action page, with its changes from the edition before."""
+
+    text: EditionText
+    diff: list[Segment]
+    detachable: bool
+
+
+def edition_rows(session: Session, action: Action) -> list[EditionRow]:
+    """The texts the action carries now, newest edition first, each marked against the
+    one before it; a linked (not the action's own) text can be detached."""
+    shown = list(reversed(texts_as_of(action_texts(session, action), dt.datetime.now(dt.UTC))))
+    rows = []
+    for index, text in enumerate(shown):
+        earlier = shown[index - 1].recommendation.text if index else None
+        diff = word_diff(earlier, text.recommendation.text) if earlier is not None else []
+        rows.append(EditionRow(text, diff, text.kind is not None))
+    return list(reversed(rows))
+
+
+def event_diffs(events: Sequence[Any]) -> dict[int, list[Segment]]:
+    """Event id -> the wording change it records (lineage events with both texts)."""
+    return {
+        e.id: word_diff(e.text_from, e.text_to)
+        for e in events
+        if e.text_from is not None and e.text_to is not None and e.id is not None
+    }
+
+
+def report_labels(session: Session, report_ids: Iterable[int | None]) -> dict[int, str]:
+    ids = [i for i in set(report_ids) if i is not None]
+    if not ids:
+        return {}
+    reports = session.exec(select(Report).where(col(Report.id).in_(ids))).all()
+    return {r.id: r.edition or edition_label(r) for r in reports if r.id is not None}

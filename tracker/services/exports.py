@@ -26,6 +26,7 @@ from sqlmodel import Session, col
 
 from ..labels import label
 from ..models import Action, ActionEvent, Organisation, Recommendation, User
+from . import editions
 from .listing import ActionFilter, filtered_query
 
 PAGE = 1000
@@ -39,6 +40,7 @@ class ExportRow:
     edition: str | None
     position: int
     recommendation: str
+    editions: str
     title: str
     owner: str | None
     organisation: str | None
@@ -91,6 +93,7 @@ def headers() -> list[str]:
         gettext("Last change (UTC)"),
         gettext("Last change"),
         gettext("Evidence"),
+        gettext("Editions carrying it"),
     ]
 
 
@@ -111,6 +114,8 @@ def _describe(event: ActionEvent | None, localised: bool) -> str | None:
         text = "owner changed"
     elif kind == "created":
         text = "created"
+    elif kind in ("repeated", "reworded", "split_off", "merged", "dropped", "detached"):
+        text = kind.replace("_", " ") + " (edition)"
     else:
         text = "comment"
     if event.comment:
@@ -141,6 +146,7 @@ def iter_rows(
         people_organisations = _organisations_of(
             session, {row[0].owner_user_id for row in page if row[0].owner_user_id}
         )
+        carried = editions.action_years(session, ids)
         for action, programme, report, owner, organisation, _assigned, position, text in page:
             event = latest.get(action.id)
             if organisation is None and action.owner_user_id is not None:
@@ -152,6 +158,7 @@ def iter_rows(
                 edition=report.edition,
                 position=position,
                 recommendation=text,
+                editions=", ".join(editions.edition_label(r) for r in carried.get(action.id, [])),
                 title=action.title,
                 owner=owner,
                 organisation=organisation,
@@ -223,6 +230,7 @@ def _values(row: ExportRow) -> list[Any]:
         row.last_change_at.replace(tzinfo=None, microsecond=0) if row.last_change_at else None,
         row.last_change,
         row.evidence,
+        row.editions,
     ]
 
 

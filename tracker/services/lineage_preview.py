@@ -9,8 +9,6 @@ raises ``ChoiceError`` naming the field, so the page can mark it and keep the re
 
 from __future__ import annotations
 
-import difflib
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -20,11 +18,11 @@ from sqlmodel import Session, select
 from .. import lineage as matcher
 from ..labels import label
 from ..models import Action, ActionEvent, Organisation, User
+from .editions import Segment, word_diff
 from .lineage import LineagePlan
 from .lineage_store import DropChoice, LineageChoices
 
 MAX_COMMENT = 2000
-_WORDS = re.compile(r"\S+\s*")
 
 
 class ChoiceError(ValueError):
@@ -33,30 +31,6 @@ class ChoiceError(ValueError):
     def __init__(self, message: str, field: str) -> None:
         super().__init__(message)
         self.field = field
-
-
-@dataclass(frozen=True)
-class Segment:
-    """A run of words: ``same``, ``ins`` (only in the later text) or ``del`` (only earlier)."""
-
-    op: str
-    text: str
-
-
-def word_diff(earlier: str, later: str) -> list[Segment]:
-    """The later text against the earlier one, word by word."""
-    a, b = _WORDS.findall(earlier), _WORDS.findall(later)
-    segments: list[Segment] = []
-    matcher_ = difflib.SequenceMatcher(a=[w.strip() for w in a], b=[w.strip() for w in b])
-    for op, i1, i2, j1, j2 in matcher_.get_opcodes():
-        if op == "equal":
-            segments.append(Segment("same", "".join(b[j1:j2])))
-            continue
-        if i2 > i1:
-            segments.append(Segment("del", "".join(a[i1:i2])))
-        if j2 > j1:
-            segments.append(Segment("ins", "".join(b[j1:j2])))
-    return segments
 
 
 def choice_value(cand: matcher.Candidate | None) -> str:

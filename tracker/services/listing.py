@@ -30,6 +30,7 @@ from ..models import (
     Status,
     User,
 )
+from . import editions as edition_service
 from . import policy
 from . import programmes as programme_service
 
@@ -63,13 +64,17 @@ class ActionFilter:
     due_within_days: int | None = None
     text: str = ""
     sort: str = "due"
+    # Lineage: carried by at least this many editions; not carried by the latest one.
+    min_editions: int | None = None
+    not_in_latest: bool = False
     owned_by: User | None = None
     problems: tuple[str, ...] = field(default=(), compare=False)
 
     @classmethod
     def from_args(cls, args: _Args | Mapping[str, str]) -> ActionFilter:
         """Read ``status`` (repeatable), ``owner`` (id or ``none``), ``organisation``,
-        ``edition``, ``programme``, ``overdue=1``, ``due_within`` (days), ``q``, ``sort``.
+        ``edition``, ``programme``, ``overdue=1``, ``due_within`` (days), ``q``, ``sort``,
+        ``editions`` (repeated in at least N editions) and ``not_latest=1``.
 
         A malformed value is left out and named in ``problems``, never an error page.
         """
@@ -102,6 +107,8 @@ class ActionFilter:
             due_within_days=_int(args.get("due_within"), "due_within", problems, MAX_DAYS),
             text=text,
             sort=sort,
+            min_editions=_int(args.get("editions"), "editions", problems, 1000),
+            not_in_latest=str(args.get("not_latest") or "") in ("1", "true", "on", "yes"),
             problems=tuple(problems),
         )
 
@@ -120,11 +127,14 @@ class ActionFilter:
             ("edition", f.edition),
             ("programme", f.programme_id),
             ("due_within", f.due_within_days),
+            ("editions", f.min_editions),
         ):
             if value is not None:
                 args[key] = value
         if f.overdue:
             args["overdue"] = "1"
+        if f.not_in_latest:
+            args["not_latest"] = "1"
         if f.text:
             args["q"] = f.text
         if f.sort != "due":
@@ -157,6 +167,7 @@ class ActionRow:
     organisation_name: str | None
     assigned: bool
     today: dt.date
+    editions: int = 1  # how many editions carry it
 
     @property
     def overdue(self) -> bool:
@@ -258,7 +269,13 @@ def _conditions(session: Session, flt: ActionFilter) -> list[sa.ColumnElement[bo
     if flt.organisation_id is not None:
         conditions.append(col(Action.owner_organisation_id) == flt.organisation_id)
     if flt.edition:
-        conditions.append(col(Report.edition) == flt.edition)
+        # In that edition: made from it, or carrying one of its recommendations on.
+        own = col(Report.edition) == flt.edition
+        conditions.append(sa.or_(own, edition_service.in_edition_named(flt.edition)))
+    if flt.min_editions is not None and flt.min_editions > 1:
+        conditions.append(edition_service.edition_count() >= flt.min_editions)
+    if flt.not_in_latest:
+        conditions.append(_not_in_latest(session, flt.programme_id))
     if flt.programme_id is not None:
         conditions.append(col(Action.programme_id) == flt.programme_id)
     if flt.overdue or flt.due_within_days is not None:
@@ -279,6 +296,18 @@ def _conditions(session: Session, flt: ActionFilter) -> list[sa.ColumnElement[bo
     if flt.owned_by is not None:
         conditions.append(policy.owned_by(flt.owned_by))
     return conditions
+
+
+def _not_in_latest(session: Session, programme_id: int | None) -> sa.ColumnElement[bool]:
+    """The action carries no recommendation of its programme's latest edition."""
+    latest = edition_service.latest_editions(session, programme_id)
+    return sa.or_(
+        sa.false(),
+        *(
+            sa.and_(col(Action.programme_id) == pid, sa.not_(edition_service.in_edition(rid)))
+            for pid, rid in latest.items()
+        ),
+    )
 
 
 def _escape_like(text: str) -> str:
@@ -353,6 +382,9 @@ def list_actions(
                 todays[programme.id],
             )
         )
+    counts = edition_service.edition_counts(session, [r.action.id for r in rows if r.action.id])
+    for row in rows:
+        row.editions = counts.get(row.action.id or 0, 1)
     return Page(rows=rows, total=total, number=number, size=size)
 
 

@@ -19,7 +19,8 @@ from ..db import get_session
 from ..i18n import current_language
 from ..languages import display_name
 from ..models import Action, Status, User
-from ..services import listing, policy, translations
+from ..services import editions as edition_service
+from ..services import lineage_store, listing, policy, translations
 from ..services.workflow import (
     ActionNotFound,
     Forbidden,
@@ -108,6 +109,7 @@ def _render_detail(
     action = detail.action
     allowed = policy.allowed_transitions(user, action)
     manager = policy.can_assign(user)
+    rows = edition_service.edition_rows(session, action)
     html = render_template(
         "actions/detail.html",
         detail=detail,
@@ -121,6 +123,10 @@ def _render_detail(
         errors=errors or {},
         stale=stale,
         **_translation_context(session, action, user, translation_form),
+        editions=rows,
+        recommended_in=", ".join(edition_service.edition_label(r.text.report) for r in rows[::-1]),
+        event_diffs=edition_service.event_diffs(detail.events),
+        edition_names=edition_service.report_labels(session, [e.report_id for e in detail.events]),
     )
     return html, code
 
@@ -205,3 +211,27 @@ def update(action_id: int) -> Response | tuple[str, int]:
     session.commit()
     flash(gettext("Saved. The change is in the history below."), "info")
     return redirect(url_for("actions.detail", action_id=action_id, _anchor="history"), code=303)
+
+
+@bp.post("/<int:action_id>/detach/<int:recommendation_id>")
+@login_required
+def detach(action_id: int, recommendation_id: int) -> Response:
+    """A coordinator undoes a wrong link: the text gets an action of its own (303 to it)."""
+    user = _user()
+    if not policy.can_assign(user):
+        abort(403, description=gettext("Only a coordinator can detach a recommendation."))
+    session = get_session()
+    try:
+        new = lineage_store.detach_recommendation(session, action_id, recommendation_id, user)
+    except lineage_store.DetachRefused as refused:
+        session.rollback()
+        abort(404, description=str(refused))
+    session.commit()
+    flash(
+        gettext(
+            "Detached: that recommendation is now action %(id)s, and both histories say so.",
+            id=new.id,
+        ),
+        "info",
+    )
+    return redirect(url_for("actions.detail", action_id=action_id), code=303)

@@ -17,10 +17,10 @@ from ..db import get_session
 from ..formatting import local_today
 from ..models import Action, Meeting, Programme, Role, Status
 from ..services import agenda as agenda_service
+from ..services import edition_summary, workflow
 from ..services import meeting_pack as pack_service
 from ..services import meetings as meeting_service
 from ..services import snapshot as snapshot_service
-from ..services import workflow
 from ..services.listing import owner_choices
 from ..services.policy import is_manager
 from .forms import parse_date, parse_id, parse_owner
@@ -150,8 +150,15 @@ def _render_meeting(
     }
     today = local_today(programme.timezone)
     attendee_rows = agenda_service.list_attendees(session, meeting)
+    assert programme.id is not None
+    moment = snapshot_service.end_of_day(programme, meeting.held_on)
     return render_template(
         "meetings/show.html",
+        edition_counts=edition_summary.count_latest_edition(session, programme.id, before=moment),
+        repeated=edition_summary.list_repeated(session, programme.id, before=moment),
+        criterion_charts=charts.criterion_charts(
+            edition_summary.list_criterion_trends(session, programme.id, before=moment)
+        ),
         meeting=meeting,
         programme=programme,
         pack=pack,

@@ -20,6 +20,7 @@ from ..formatting import local_today
 from ..models import Programme
 from ..reminders import HeartbeatStatus, configured_interval
 from ..reminders import scheduler_heartbeat as heartbeat
+from ..services import edition_summary
 from ..services import summary as summary_service
 from ..services.summary_cache import SummaryCache
 
@@ -111,6 +112,11 @@ def _render_programme(session: Session, programme: Programme, *, several: bool) 
         burnup_months=charts.monthly_values(summary.burnup, summary.today),
         bars_svg=charts.status_bars(summary.organisations),
         trend_svg=charts.score_trend(summary.scores),
+        edition_counts=edition_summary.count_latest_edition(session, programme.id),  # type: ignore[arg-type]
+        repeated=edition_summary.list_repeated(session, programme.id),  # type: ignore[arg-type]
+        criterion_charts=charts.criterion_charts(
+            edition_summary.list_criterion_trends(session, programme.id)  # type: ignore[arg-type]
+        ),
         status_order=charts.STATUS_ORDER,
         actions_url=actions_url,
         action_url=action_url,
