@@ -235,3 +235,27 @@ def test_every_existing_report_is_an_edition_without_links(session: Session) -> 
     assert [r.year for r in editions.list_editions(session, 1)] == [2023]
     assert session.exec(select(func.count()).select_from(RecommendationLink)).one() == 0
     assert session.exec(select(func.count()).select_from(Report)).one() == 1
+
+
+def test_the_demo_next_edition_tells_the_tour_story(session: Session, make_user) -> None:
+    """The README tour's 2024 demo edition: 1, 2, 4, 5 carry on, 4 is flagged and reopened,
+    3 stays implemented, one new action; progress does not halve."""
+    programme = _demo(session)
+    text = Path(demo_service.__file__).parent.parent / "data" / "cambodia-2024-apmbc-demo.txt"
+    parsed = parse_profile(text.read_text("utf-8"))
+    assert "DEMO DATA" in (parsed.key_developments or "")
+    plan = lineage_service.plan_lineage(session, parsed, Treaty.APMBC)
+    carried = [m.candidate.action_id for m in plan.proposal.matches if m.candidate]
+    assert carried == [1, 2, 4, 5]
+    assert [m.position for m in plan.proposal.matches if plan.repeats_closed_action(m)] == [3]
+    coordinator = make_user(role="coordinator")
+    choices = lineage_store.LineageChoices(reopen={3: "RCAF and NPMEC accreditation (demo)."})
+    result = import_service.store_profile(
+        session, parsed, lineage=plan, choices=choices, actor=coordinator
+    )
+    session.commit()
+    assert result.actions_created == 1 and result.actions_carried == 4
+    statuses = {a.id: a.status for a in session.exec(select(Action))}
+    assert statuses[3] == Status.implemented and statuses[4] == Status.in_progress
+    snapshot = snapshot_service.take_snapshot(session, programme, dt.date.today())
+    assert snapshot.total == 6 and snapshot.by_status[Status.implemented] == 1
