@@ -69,6 +69,7 @@ CSV_HEADERS = [
     "Last change (UTC)",
     "Last change",
     "Evidence",
+    "Editions carrying it",
 ]
 
 # Excel column widths (characters), in the order of the columns: wide for the texts,

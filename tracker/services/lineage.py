@@ -78,14 +78,8 @@ class LineagePlan:
 
 
 def truncated_last(parsed: ParsedProfile) -> bool:
-    """Whether the page's last recommendation is cut off mid-sentence.
-
-    HOOK (l1-match): the parser's flag when it has one; until then its warning says so.
-    """
-    flag = getattr(parsed, "last_recommendation_truncated", None)
-    if flag is not None:
-        return bool(flag)
-    return any("last recommendation seems cut off" in w for w in parsed.warnings)
+    """Whether the page's last recommendation is cut off mid-sentence (the parser's flag)."""
+    return parsed.last_recommendation_truncated
 
 
 def first_edition_plan(parsed: ParsedProfile) -> LineagePlan:
