@@ -74,7 +74,7 @@ CSV_HEADERS = [
 
 # Excel column widths (characters), in the order of the columns: wide for the texts,
 # narrow for numbers and dates, so the file opens readable without resizing.
-XLSX_WIDTHS = [8, 18, 26, 10, 60, 40, 22, 16, 16, 12, 10, 18, 40, 40]
+XLSX_WIDTHS = [8, 18, 26, 10, 60, 40, 22, 16, 16, 12, 10, 18, 40, 40, 16]
 
 
 def headers() -> list[str]:
