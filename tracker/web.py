@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+from functools import lru_cache
+from pathlib import Path
 
-from flask import Flask, Response, abort, request
+from flask import Flask, Response, abort, request, url_for
 from flask_babel import gettext
 
 from . import formatting, i18n, labels
@@ -17,11 +20,36 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
+# A static file addressed with ?v=<hash of its content> never changes under that address,
+# so browsers keep it a year without asking again (issue 13: phones on slow links).
+STATIC_IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+@lru_cache(maxsize=256)
+def _content_hash(path: str, mtime_ns: int) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
+
+
+def static_url(filename: str) -> str:
+    """The static file's address with ``?v=`` from its content: a new file, a new address."""
+    from flask import current_app
+
+    assert current_app.static_folder is not None
+    path = Path(current_app.static_folder) / filename
+    try:
+        version = _content_hash(str(path), path.stat().st_mtime_ns)
+    except OSError:
+        return url_for("static", filename=filename)
+    return url_for("static", filename=filename, v=version)
+
+
 def _security_headers(response: Response) -> Response:
     # Every page but the static files may depend on who is signed in (names, CSRF token,
     # a token's secret): no browser or proxy may keep a copy (issue 16).
     if not request.path.startswith("/static/"):
         response.headers.setdefault("Cache-Control", "no-store")
+    elif request.args.get("v") and response.status_code == 200:
+        response.headers["Cache-Control"] = STATIC_IMMUTABLE
     response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
@@ -61,6 +89,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["label"] = labels.label
     app.jinja_env.filters["message_status_label"] = labels.message_status_label
     app.jinja_env.globals["today_utc"] = lambda: dt.datetime.now(dt.UTC).date()
+    app.jinja_env.globals["static_url"] = static_url
 
     from . import auth, errors, navigation
     from .views import admin, language, main, profile
