@@ -149,7 +149,6 @@ def test_cambodia_season_day_by_day(app: Flask, session: Session, smtp_server: A
         assert len(recipients) == len(set(recipients))
         assert all(items for _who, items in mails)
     assert skipped > 0  # superseded, stale (the 180-day countdown) and paused lines
-    assert sum(timings) < 120, f"{len(timings)} ticks took {sum(timings):.1f}s"
     slowest = max(timings) * 1000
     print(f"\n{len(timings)} ticks, {total} mails, {sum(timings):.2f}s, max {slowest:.0f}ms")
 
