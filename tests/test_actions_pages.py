@@ -314,3 +314,16 @@ def test_comment_only_history_entry_keeps_its_lines_together(app, world, client_
     keeping_breaks = set(re.findall(r"\.([\w-]+)\s*\{[^}]*white-space:\s*pre-line", css))
     assert quote_classes & keeping_breaks
     assert not item_classes & keeping_breaks
+
+
+def test_refused_save_opens_at_a_summary_linking_the_fields(world, client_for) -> None:
+    """A 422 page opens at a short summary (the form posts to #update-errors) linking each field."""
+    client = client_for(world["owner"])
+    response = _update(client, world["own"], status="blocked", evidence_url="javascript:x")
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert f'action="/actions/{world["own"].id}/update#update-errors"' in page
+    summary = page.split('id="update-errors"')[1].split("</div>")[0]
+    assert 'role="alert"' in page.split('id="update-errors"')[0][-80:] + summary[:40]
+    linked = re.findall(r'<a href="#(\w+)">', summary)
+    assert linked == ["evidence_url"] and 'id="evidence_url"' in page
