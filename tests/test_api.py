@@ -427,17 +427,13 @@ def test_viewer_and_read_scope_tokens_cannot_patch(
     client: FlaskClient, session: Session, world: World, dump_database: Any
 ) -> None:
     """A viewer's token, and a read-scope token of a coordinator, get 403 and change nothing."""
+    # Tokens first: creating one is itself journalled (the audit trail), the refusals are not.
+    viewer_token = token_for(session, world.viewer)
+    read_token = token_for(session, world.coordinator, "read")
     before = dump_database()
-    viewer = patch(
-        client, token_for(session, world.viewer), world.open_one, {"version": 1, "comment": "hi"}
-    )
+    viewer = patch(client, viewer_token, world.open_one, {"version": 1, "comment": "hi"})
     assert "Viewers" in assert_problem(viewer, 403, "forbidden")["detail"]
-    read_only = patch(
-        client,
-        token_for(session, world.coordinator, "read"),
-        world.open_one,
-        {"version": 1, "comment": "hi"},
-    )
+    read_only = patch(client, read_token, world.open_one, {"version": 1, "comment": "hi"})
     assert "read" in assert_problem(read_only, 403, "forbidden")["detail"]
     assert "insufficient_scope" in read_only.headers["WWW-Authenticate"]
     after = dump_database()
