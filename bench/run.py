@@ -148,7 +148,7 @@ def _csv_filter(engine: Any, wanted: int = 1000) -> tuple[dict[str, str], int]:
     import sqlalchemy as sa
 
     from tracker.db import new_session
-    from tracker.services import listing
+    from tracker.services import listing, policy
 
     with new_session(engine) as session:
         programme = str(session.execute(sa.text("SELECT min(id) FROM programme")).scalar())
@@ -156,7 +156,9 @@ def _csv_filter(engine: Any, wanted: int = 1000) -> tuple[dict[str, str], int]:
         for status in ("", "not_started", "in_progress", "blocked", "implemented"):
             for scope in ({}, {"programme": programme}):
                 args = scope | ({"status": status} if status else {})
-                count = listing.list_actions(session, listing.ActionFilter.from_args(args), 1).total
+                count = listing.list_actions(
+                    session, listing.ActionFilter.from_args(args, reader=policy.EVERYTHING), 1
+                ).total
                 if best is None or abs(count - wanted) < best[0]:
                     best = (abs(count - wanted), args, count)
     assert best is not None

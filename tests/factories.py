@@ -21,6 +21,7 @@ from tracker.models import (
     Treaty,
 )
 from tracker.services import actions as action_service
+from tracker.services import memberships as membership_service
 from tracker.services import programmes as programme_service
 
 _counter = itertools.count(1)
@@ -39,8 +40,15 @@ def make_organisation(session: Session, **overrides: Any) -> Organisation:
 
 
 def make_programme(
-    session: Session, *, deadline: dt.date | None = dt.date(2025, 12, 31), **overrides: Any
+    session: Session,
+    *,
+    deadline: dt.date | None = dt.date(2025, 12, 31),
+    open_to_everyone: bool = True,
+    **overrides: Any,
 ) -> Programme:
+    """A programme; by default every user holds their default role in it and every
+    organisation takes part, as after the upgrade (issue 11). Tests of programme
+    separation pass ``open_to_everyone=False`` and name the members themselves."""
     fields: dict[str, Any] = {
         "country": f"Norland {next(_counter)}",
         "treaty": Treaty.APMBC,
@@ -50,6 +58,8 @@ def make_programme(
     programme = Programme(**fields)
     session.add(programme)
     session.flush()
+    if open_to_everyone:
+        membership_service.open_programme_to_everyone(session, programme)
     if deadline:
         programme_service.record_deadline_change(
             session, programme, kind=DeadlineKind.original, new_on=deadline,

@@ -15,6 +15,7 @@ from sqlmodel import Session
 from tests.factories import make_organisation, make_programme, make_report
 from tracker.models import Action, Organisation, Programme, Recommendation, Role, User
 from tracker.services import actions as action_service
+from tracker.services import memberships as membership_service
 from tracker.services import users as user_service
 from tracker.services.workflow import ActionChange, Owner, update_action
 
@@ -67,6 +68,7 @@ def build_world(session: Session) -> World:
     """Six actions; as of 15 Jun 2025: 1 overdue, 1 due in 30 days, 2 in 90, 2 unassigned."""
     programme = make_programme(session, deadline=DEADLINE)
     organisation = make_organisation(session, name="Norland Demining Authority", short_name="NDA")
+    membership_service.add_organisation(session, organisation, programme)
     coordinator = user_service.create_user(
         session, email="coord@example.org", name="Cora Ordinator", role=Role.coordinator
     )

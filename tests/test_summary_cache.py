@@ -9,6 +9,7 @@ from sqlmodel import Session
 
 from tests.summary_data import TODAY, build_world, change
 from tracker.models import Status
+from tracker.services import policy
 from tracker.services import summary as summary_service
 from tracker.services import users as user_service
 from tracker.services.summary_cache import SummaryCache
@@ -35,11 +36,11 @@ def test_deactivating_an_owner_counts_their_actions_unassigned(session: Session)
     """An owner deactivated after a cached read leaves their open actions unassigned."""
     world = build_world(session)
     cache = SummaryCache()
-    lines = summary_service.summarise_programmes(session, cache=cache)
+    lines = summary_service.summarise_programmes(session, policy.EVERYTHING, cache=cache)
     assert [line.figures.unassigned for line in lines] == [2]
     user_service.deactivate_user(session, world.owner_a, actor=world.coordinator)
     session.commit()
-    lines = summary_service.summarise_programmes(session, cache=cache)
+    lines = summary_service.summarise_programmes(session, policy.EVERYTHING, cache=cache)
     assert [line.figures.unassigned for line in lines] == [4]
     summary = summary_service.summarise_programme(
         session, world.programme, today=TODAY, cache=cache

@@ -25,6 +25,7 @@ from .extensions import login_manager
 from .models import Role, User
 from .services import sign_ins
 from .services.audit import AuditActor
+from .services import policy
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -128,6 +129,28 @@ def signed_in_user() -> User | None:
         user: User = current_user.user
         return user
     return None
+
+
+def current_access() -> policy.Access:
+    """What the signed-in person may reach (``services.policy``), read once per request."""
+    return policy.access_for(get_session(), signed_in_user())
+
+
+def require(do: policy.Do, target: policy.Target = None) -> policy.Access:
+    """Go on only if the signed-in person may ``do`` this to ``target``.
+
+    Outside the target's programme: 404, the same as for a thing that does not exist.
+    Inside it: 403 with the reason, which names the role needed.
+    """
+    access = current_access()
+    refused = policy.refusal(access, do, target)
+    if refused is not None:
+        if access.user_id is None:
+            abort(401)
+        abort(
+            404 if refused.hidden else 403, description=None if refused.hidden else refused.message
+        )
+    return access
 
 
 def roles_required(*roles: Role) -> Callable[[F], F]:

@@ -160,6 +160,10 @@ class User(SQLModel, table=True):
     # Interface and mail language (a catalogue code such as "km"); None: follow the
     # browser on pages and the instance default in mail.
     language: str | None = Field(default=None, max_length=16)
+    # Issue 11: ``role`` admin is global; any other role is held per programme
+    # (``Membership``), and ``role`` is then only the role new programmes' members start
+    # from on the command line. A coordinator an admin allows may create programmes.
+    may_create_programmes: bool = False
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     last_login_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
 
@@ -167,7 +171,11 @@ class User(SQLModel, table=True):
 class Programme(SQLModel, table=True):
     """A country's clearance obligation under one treaty (Cambodia, APMBC, Article 5)."""
 
-    __table_args__ = (sa.UniqueConstraint("country", "treaty", name="uq_programme_country"),)
+    __table_args__ = (
+        sa.UniqueConstraint("country", "treaty", name="uq_programme_country"),
+        # A unique index rather than a constraint: SQLite adds it without rebuilding the table.
+        sa.Index("ix_programme_public_slug", "public_slug", unique=True),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     country: str = Field(max_length=120)
@@ -183,6 +191,47 @@ class Programme(SQLModel, table=True):
     # The ISO week ("2025-W37") whose escalation digest was last planned, so that the
     # escalation query runs once a week, not on every tick.
     escalation_planned_week: str | None = Field(default=None, max_length=10)
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # Issue 11: the public progress page (/p/<slug>). The slug is fixed at the first
+    # publication and never changed, so shared links keep working.
+    public_slug: str | None = Field(default=None, max_length=120)
+    published: bool = False
+    published_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Membership(SQLModel, table=True):
+    """A person's role in one programme (issue 11); admins need none, they are global.
+
+    ``role`` is coordinator, owner or viewer, never admin. Removing a membership
+    deletes this row only: the history keeps the person's name on what they did.
+    """
+
+    __table_args__ = (
+        sa.UniqueConstraint("user_id", "programme_id", name="uq_membership_user_programme"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    programme_id: int = Field(foreign_key="programme.id", index=True)
+    role: Role = Field(sa_type=_enum(Role, name="membership_role"))
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # Moved on every role change, so caches keyed on the data generation see it.
+    changed_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Participation(SQLModel, table=True):
+    """An organisation takes part in a programme: it can be named an action's owner there."""
+
+    __tablename__ = "programme_organisation"
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "programme_id", "organisation_id", name="uq_programme_organisation_pair"
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    programme_id: int = Field(foreign_key="programme.id", index=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from flask_babel import gettext
 
 from ..models import OPEN_STATUSES, Action, ActionEvent, Programme, Status
-from ..services import listing, workflow
+from ..services import listing, policy, workflow
 from ..services.editions import EditionText
 from ..services.summary import ProgrammeSummary
 from . import schemas
@@ -167,9 +167,12 @@ def detail_out(
     )
 
 
-def action_filter(query: schemas.ActionQuery) -> listing.ActionFilter:
-    """The web list's filter from the API's typed query: the schema has checked each value."""
+def action_filter(query: schemas.ActionQuery, reader: policy.Who) -> listing.ActionFilter:
+    """The web list's filter from the API's typed query: the schema has checked each value.
+
+    ``reader`` is the token's user: only their programmes' actions match."""
     return listing.ActionFilter(
+        reader=policy.as_access(reader),
         statuses=tuple(dict.fromkeys(query.status or ())),
         owner_user_id=query.owner if isinstance(query.owner, int) else None,
         unassigned=query.owner == "none",

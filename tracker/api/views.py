@@ -29,9 +29,10 @@ def _not_found(what: str, number: int) -> ApiError:
     return ApiError("not-found", gettext("There is no %(what)s %(id)s.", what=what, id=number))
 
 
-def _programme(programme_id: int) -> Programme:
+def _programme(caller: Caller, programme_id: int) -> Programme:
+    """The programme, if the caller belongs to it: outside, it is as absent as a missing one."""
     programme = get_session().get(Programme, programme_id)
-    if programme is None:
+    if programme is None or not policy.may(caller.user, policy.Do.read, programme):
         raise _not_found("programme", programme_id)
     return programme
 
@@ -73,7 +74,7 @@ def get_me(caller: Caller) -> schemas.TokenInfo:
     response=schemas.ProgrammeList,
 )
 def list_programmes(caller: Caller) -> schemas.ProgrammeList:
-    rows = catalogue.list_programmes(get_session())
+    rows = catalogue.list_programmes(get_session(), caller.user)
     return schemas.ProgrammeList.model_validate(
         {"items": [convert.programme_out(p, deadline) for p, deadline in rows]}
     )
@@ -92,7 +93,7 @@ def list_programmes(caller: Caller) -> schemas.ProgrammeList:
 )
 def get_programme(caller: Caller, programme_id: int) -> schemas.ProgrammeDetail:
     session = get_session()
-    programme = _programme(programme_id)
+    programme = _programme(caller, programme_id)
     history = programme_service.deadline_history(session, programme_id)
     deadline = programme_service.current_deadline(session, programme_id)
     return schemas.ProgrammeDetail.model_validate(
@@ -114,7 +115,7 @@ def get_programme(caller: Caller, programme_id: int) -> schemas.ProgrammeDetail:
     path_params=_PROGRAMME_ID,
 )
 def list_reports(caller: Caller, programme_id: int) -> schemas.ReportList:
-    _programme(programme_id)
+    _programme(caller, programme_id)
     items = [
         report.model_dump() | {"scorecard": [c.model_dump() for c in criteria]}
         for report, criteria in summary_service.list_scorecards(get_session(), programme_id)
@@ -136,7 +137,7 @@ def list_reports(caller: Caller, programme_id: int) -> schemas.ReportList:
 def list_recommendations(caller: Caller, report_id: int) -> schemas.RecommendationList:
     session = get_session()
     report = session.get(Report, report_id)
-    if report is None:
+    if report is None or not policy.may(caller.user, policy.Do.read, report.programme_id):
         raise _not_found("report", report_id)
     rows = catalogue.list_recommendations(session, report)
     links = catalogue.recommendation_links(session, [r.id for r, _ in rows if r.id is not None])
@@ -165,7 +166,7 @@ def list_recommendations(caller: Caller, report_id: int) -> schemas.Recommendati
     path_params=_PROGRAMME_ID,
 )
 def get_summary(caller: Caller, programme_id: int) -> schemas.SummaryOut:
-    summary = summary_service.summarise_programme(get_session(), _programme(programme_id))
+    summary = summary_service.summarise_programme(get_session(), _programme(caller, programme_id))
     return convert.summary_out(programme_id, summary)
 
 
@@ -187,7 +188,7 @@ def get_summary(caller: Caller, programme_id: int) -> schemas.SummaryOut:
 )
 def list_actions(caller: Caller, query: schemas.ActionQuery) -> schemas.ActionPage:
     session = get_session()
-    flt = convert.action_filter(query)
+    flt = convert.action_filter(query, caller.user)
     if query.cursor is not None:
         after = int(query.cursor or 0)
         rows, total = catalogue.list_actions_after(session, flt, after, query.per_page)
@@ -217,7 +218,7 @@ def list_actions(caller: Caller, query: schemas.ActionQuery) -> schemas.ActionPa
 
 def _detail_out(caller: Caller, action_id: int) -> schemas.ActionDetail:
     detail = listing.action_detail(get_session(), action_id)
-    if detail is None:
+    if detail is None or not policy.may(caller.user, policy.Do.read, detail.action):
         raise _not_found("action", action_id)
     shown = editions.texts_as_of(editions.action_texts(get_session(), detail.action), utcnow())
     allowed = policy.allowed_transitions(caller.user, detail.action)

@@ -21,6 +21,8 @@ def init_app(app: Flask) -> None:
         accounts.ensure_admin_command,
         data.seed_synthetic_command,
         accounts.create_user_command,
+        accounts.add_member_command,
+        accounts.remove_member_command,
         reminders.send_reminders_command,
         reminders.run_scheduler_command,
         backup.backup_command,

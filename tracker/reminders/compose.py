@@ -27,7 +27,7 @@ from ..models import (
 )
 from ..services import programmes as programme_service
 from . import policy
-from .recipients import last_event_at, responsible_users
+from .recipients import coordinates, last_event_at, responsible_users
 
 DUE_SOON_DAYS = 30
 
@@ -268,6 +268,8 @@ def still_due(
         recipient.reminders_paused_until, policy.local_date(now, programme.timezone)
     ):
         return "paused"
+    if line.kind != LineKind.own and not coordinates(recipient, line.programme_id):
+        return "no longer a coordinator"
     if line.kind == LineKind.countdown:
         deadline = programme_service.current_deadline(session, line.programme_id)
         return None if deadline == line.due_on else "deadline changed"

@@ -204,9 +204,9 @@ def _action_series(
         latest = policy.latest_reached(row.due_on, **rules)
         if latest is None:
             continue
-        owners = people.responsible(row.owner_user_id, row.owner_organisation_id)
+        owners = people.responsible(row.programme_id, row.owner_user_id, row.owner_organisation_id)
         kind = LineKind.own if owners else LineKind.unassigned
-        recipients = tuple(owners or people.coordinators)
+        recipients = tuple(owners or people.coordinators(row.programme_id))
         if recipients:
             series.append(
                 _Series(
@@ -227,7 +227,8 @@ def _countdown_series(
     session: Session, programme: Programme, people: People, now: dt.datetime
 ) -> _Series | None:
     assert programme.id is not None
-    if not people.coordinators:
+    coordinators = people.coordinators(programme.id)
+    if not coordinators:
         return None
     deadline = programme_service.current_deadline(session, programme.id)
     if deadline is None:
@@ -244,7 +245,7 @@ def _countdown_series(
     return _Series(
         LineKind.countdown,
         f"countdown:p{programme.id}:{deadline.isoformat()}",
-        tuple(people.coordinators),
+        tuple(coordinators),
         programme,
         latest,
         now - latest.reached_at > policy.STALE_AFTER,
@@ -261,7 +262,8 @@ def _escalation_drafts(
     assert programme.id is not None
     tz = programme.timezone
     week = policy.escalation_week(now, tz)
-    if week is None or not people.coordinators:
+    coordinators = people.coordinators(programme.id)
+    if week is None or not coordinators:
         return [], None
     label, at = week
     if programme.escalation_planned_week == label:
@@ -288,14 +290,14 @@ def _escalation_drafts(
         series = _Series(
             LineKind.escalation,
             f"escalation:a{action_id}:{label}",
-            tuple(people.coordinators),
+            tuple(coordinators),
             programme,
             policy.Threshold(at, 0),
             False,
             action_id,
             due_on,
         )
-        for user in people.coordinators:
+        for user in coordinators:
             paused = policy.is_paused(user.reminders_paused_until, today)
             draft = series.draft(
                 user,
@@ -555,7 +557,11 @@ class UpcomingReminder:
 
 
 def upcoming_reminders(
-    session: Session, now: dt.datetime, *, days: int = 30
+    session: Session,
+    now: dt.datetime,
+    *,
+    days: int = 30,
+    programme_ids: frozenset[int] | None = None,
 ) -> list[UpcomingReminder]:
     """Simulate the policy over the next ``days``: every threshold reached in that window.
 
@@ -577,6 +583,9 @@ def upcoming_reminders(
 
     for programme in session.exec(select(Programme).order_by(col(Programme.id))):
         assert programme.id is not None
+        if programme_ids is not None and programme.id not in programme_ids:
+            continue  # the preview shows a coordinator their own programmes only
+        coordinators = people.coordinators(programme.id)
         tz = programme.timezone
         actions = session.exec(
             select(Action).where(
@@ -586,7 +595,9 @@ def upcoming_reminders(
         for action in actions:
             if action.due_on is None:
                 continue
-            owners = people.responsible(action.owner_user_id, action.owner_organisation_id)
+            owners = people.responsible(
+                programme.id, action.owner_user_id, action.owner_organisation_id
+            )
             kind = LineKind.own if owners else LineKind.unassigned
             for threshold in policy.due_series(
                 action.due_on,
@@ -597,7 +608,7 @@ def upcoming_reminders(
                 since=now,
             ):
                 if threshold.reached_at > now:
-                    add(threshold.reached_at, owners or people.coordinators, kind, programme,
+                    add(threshold.reached_at, owners or coordinators, kind, programme,
                         action, threshold.offset_days, action.title)  # fmt: skip
         last_events = last_event_at(session, [a.id for a in actions if a.id is not None])
         day = policy.local_date(now, tz)
@@ -616,7 +627,7 @@ def upcoming_reminders(
                     )
                 ]
                 if listed:
-                    add(at, people.coordinators, LineKind.escalation, programme, None, 0,
+                    add(at, coordinators, LineKind.escalation, programme, None, 0,
                         f"{len(listed)}")  # fmt: skip
             day += dt.timedelta(days=1)
         deadline = programme_service.current_deadline(session, programme.id)
@@ -628,6 +639,6 @@ def upcoming_reminders(
                 until=until,
             ):
                 if threshold.reached_at > now:
-                    add(threshold.reached_at, people.coordinators, LineKind.countdown, programme,
+                    add(threshold.reached_at, coordinators, LineKind.countdown, programme,
                         None, threshold.offset_days, deadline.isoformat())  # fmt: skip
     return sorted(upcoming, key=lambda u: (u.at, u.recipient.email, u.kind.value))

@@ -1,9 +1,11 @@
 """Who a reminder goes to, and when an action last moved: the reads that planning
 (``planner``) and the send-time checks (``compose``) share.
 
-The rule is one: an action's reminders go to its owner if that account is active,
-else to the active members of its owning organisation, else (as unassigned) to the
-coordinators. ``People`` applies it to everyone at once for a planning pass;
+The rule is one: an action's reminders go to its owner if that account is active and
+acts in the action's programme, else to the active members of its owning organisation
+who act in that programme (the organisation taking part in it), else (as unassigned)
+to that programme's coordinators. Members of the organisation outside the programme
+get nothing (issue 11). ``People`` applies it to everyone at once for a planning pass;
 ``responsible_users`` asks the database for one action at send time.
 """
 
@@ -18,8 +20,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from ..models import Action, ActionEvent, Role, User
-from ..services.policy import owned_by
+from ..models import Action, ActionEvent, Membership, Participation, Role, User
+from ..services.policy import ACTING_ROLES, acts_in_programme, as_access, owned_by
 
 CHUNK = 400
 
@@ -32,34 +34,71 @@ def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
 
 @dataclass
 class People:
-    """Who can receive what: active users, organisation members, coordinators."""
+    """Who can receive what, per programme: active users, organisation members, who acts
+    in which programme, each programme's coordinators, the organisations taking part."""
 
     users: dict[int, User]
     members: dict[int, list[User]]
-    coordinators: list[User]
+    acting: dict[int, set[int]]
+    coordinators_by_programme: dict[int, list[User]]
+    taking_part: set[tuple[int, int]]
 
-    def responsible(self, owner_user_id: int | None, organisation_id: int | None) -> list[User]:
-        """The owner if active, else the owning organisation's active members, else nobody."""
+    def coordinators(self, programme_id: int) -> list[User]:
+        """The programme's active coordinators, who get its unassigned, escalation and
+        countdown lines (never another programme's)."""
+        return self.coordinators_by_programme.get(programme_id, [])
+
+    def acts_in(self, user: User, programme_id: int) -> bool:
+        return user.role == Role.admin or (user.id or 0) in self.acting.get(programme_id, set())
+
+    def responsible(
+        self, programme_id: int, owner_user_id: int | None, organisation_id: int | None
+    ) -> list[User]:
+        """The owner if active and acting in the programme, else the owning organisation's
+        active members acting in it (if it takes part), else nobody."""
         if owner_user_id is not None:
             owner = self.users.get(owner_user_id)
-            if owner is not None:
+            if owner is not None and self.acts_in(owner, programme_id):
                 return [owner]
-        if organisation_id is not None:
-            return list(self.members.get(organisation_id, []))
+        if organisation_id is not None and (programme_id, organisation_id) in self.taking_part:
+            acting = self.acting.get(programme_id, set())
+            return [u for u in self.members.get(organisation_id, []) if u.id in acting]
         return []
 
 
 def load_people(session: Session) -> People:
-    """Every active user, once per planning pass, grouped as ``People.responsible`` asks."""
+    """Every active user and membership, once per planning pass, as ``People`` asks."""
     users = {u.id: u for u in session.exec(select(User).where(col(User.active).is_(True)))}
     members: dict[int, list[User]] = defaultdict(list)
     for user in users.values():
         if user.organisation_id is not None:
             members[user.organisation_id].append(user)
-    coordinators = sorted(
-        (u for u in users.values() if u.role == Role.coordinator), key=lambda u: u.id or 0
+    acting: dict[int, set[int]] = defaultdict(set)
+    coordinators: dict[int, list[User]] = defaultdict(list)
+    rows = session.execute(
+        sa.select(
+            col(Membership.user_id), col(Membership.programme_id), col(Membership.role)
+        ).order_by(col(Membership.user_id))
     )
-    return People(users, members, coordinators)  # type: ignore[arg-type]
+    for user_id, programme_id, role in rows:
+        member = users.get(user_id)
+        if member is None or Role(role) not in ACTING_ROLES:
+            continue
+        acting[programme_id].add(user_id)
+        if Role(role) == Role.coordinator:
+            coordinators[programme_id].append(member)
+    taking_part = {
+        (programme_id, organisation_id)
+        for programme_id, organisation_id in session.execute(
+            sa.select(col(Participation.programme_id), col(Participation.organisation_id))
+        )
+    }
+    return People(users, members, acting, coordinators, taking_part)  # type: ignore[arg-type]
+
+
+def coordinates(user: User, programme_id: int) -> bool:
+    """Whether ``user`` is (still) a coordinator of the programme: digests go to them only."""
+    return as_access(user).role_in(programme_id) == Role.coordinator
 
 
 def responsible_users(session: Session, action: Action) -> list[User]:
@@ -70,8 +109,15 @@ def responsible_users(session: Session, action: Action) -> list[User]:
     """
     owner = sa.orm.aliased(User, name="personal_owner")
     owner_active = sa.exists().where(
-        col(owner.id) == col(Action.owner_user_id), col(owner.active).is_(True)
+        col(owner.id) == col(Action.owner_user_id),
+        col(owner.active).is_(True),
+        sa.or_(col(owner.role) == Role.admin, acts_in_programme(owner.id, Action.programme_id)),
     )
+    takes_part = sa.exists().where(
+        col(Participation.programme_id) == col(Action.programme_id),
+        col(Participation.organisation_id) == col(Action.owner_organisation_id),
+    )
+    acts = acts_in_programme(User.id, Action.programme_id)
     return list(
         session.exec(
             select(User)
@@ -79,7 +125,13 @@ def responsible_users(session: Session, action: Action) -> list[User]:
             .where(
                 col(Action.id) == action.id,
                 col(User.active).is_(True),
-                sa.or_(col(User.id) == col(Action.owner_user_id), ~owner_active),
+                sa.or_(
+                    sa.and_(
+                        col(User.id) == col(Action.owner_user_id),
+                        sa.or_(col(User.role) == Role.admin, acts),
+                    ),
+                    sa.and_(~owner_active, acts, takes_part),
+                ),
             )
         )
     )

@@ -80,7 +80,9 @@ def stream_feed(
     lines = header.to_ical().decode("utf-8").rstrip("\r\n").split("\r\n")
     yield ("\r\n".join(lines[:-1]) + "\r\n").encode("utf-8")  # all but END:VCALENDAR
     now = utcnow()
-    for programme in session.exec(select(Programme).order_by(col(Programme.id))):
+    reader = policy.access_for(session, user)  # only the programmes the user belongs to
+    programmes = select(Programme).where(policy.readable(reader, Programme.id))
+    for programme in session.exec(programmes.order_by(col(Programme.id))):
         assert programme.id is not None
         change = programme_service.current_deadline_change(session, programme.id)
         if change is None:
@@ -97,6 +99,7 @@ def stream_feed(
     conditions: list[sa.ColumnElement[bool]] = [
         col(Action.status).in_(OPEN_STATUSES),
         col(Action.due_on).is_not(None),
+        policy.readable(reader),
     ]
     if only_mine:
         conditions.append(policy.owned_by(user))

@@ -14,13 +14,19 @@ from sqlmodel import Session, col, select
 
 from ..formatting import local_today
 from ..models import Action, Programme, Recommendation, RecommendationLink, Report
-from . import editions, listing
+from . import editions, listing, policy
 from . import programmes as programme_service
 
 
-def list_programmes(session: Session) -> list[tuple[Programme, dt.date | None]]:
-    """Every programme with its current treaty deadline, by country then treaty."""
-    programmes = list(session.exec(select(Programme).order_by(Programme.country, Programme.treaty)))
+def list_programmes(session: Session, reader: policy.Who) -> list[tuple[Programme, dt.date | None]]:
+    """Every programme ``reader`` may read, with its current treaty deadline, by country."""
+    programmes = list(
+        session.exec(
+            select(Programme)
+            .where(policy.readable(reader, Programme.id))
+            .order_by(Programme.country, Programme.treaty)
+        )
+    )
     deadlines = programme_service.current_deadlines(
         session, [p.id for p in programmes if p.id is not None]
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from flask_babel import gettext
 from sqlmodel import Session, select
 
 from ..importer import ParsedProfile
@@ -23,7 +24,7 @@ from ..models import (
     User,
 )
 from . import lineage as lineage_service
-from . import lineage_store
+from . import lineage_store, memberships, policy
 from . import programmes as programme_service
 
 
@@ -48,6 +49,28 @@ class ImportResult:
             return "already imported: nothing stored"
         carried = f", {self.actions_carried} carried on" if self.actions_carried else ""
         return f"stored 1 report, {self.actions_created} actions{carried}"
+
+
+class ImportForbidden(ImportRefused):
+    """The person may not import into this programme, or create a new one (403)."""
+
+
+def _check_import_rights(
+    session: Session, actor: User, programme: Programme, *, created: bool
+) -> None:
+    """Into a programme: its coordinators (and admins). A new programme: admins and the
+    coordinators an admin allowed; its importing coordinator becomes its coordinator."""
+    if created:
+        refused = policy.refusal(actor, policy.Do.create_programme)
+        if refused is not None:
+            raise ImportForbidden(refused.message)
+        memberships.grant_new_programme(session, programme, actor)
+        return
+    refused = policy.refusal(actor, policy.Do.manage, programme)
+    if refused is not None:
+        raise ImportForbidden(
+            gettext("Only this programme's coordinators can import its editions.")
+        )
 
 
 def resolve_treaty(parsed: ParsedProfile, override: str | None) -> tuple[Treaty, list[str]]:
@@ -107,6 +130,8 @@ def store_profile(
         session, parsed.country, chosen, parsed.article
     )
     assert programme.id is not None
+    if actor is not None:  # in the browser; the command line is the operator's
+        _check_import_rights(session, actor, programme, created=created)
     current = programme_service.current_deadline(session, programme.id)
     if parsed.deadline is not None:
         if current is None and not programme_service.deadline_history(session, programme.id):

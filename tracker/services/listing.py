@@ -1,6 +1,7 @@
 """Finding actions: filters that live in the URL, sorted, counted and paged in SQL.
 
-``ActionFilter.from_args(request.args)`` reads a bookmarked list's query string;
+``ActionFilter.from_args(request.args, reader=...)`` reads a bookmarked list's query
+string, for a reader who sees only the programmes they belong to (``policy.readable``);
 ``list_actions(session, filter, page)`` answers one page with its total, never
 loading every row. The CSV/XLSX export reuses ``filtered_query``.
 """
@@ -23,7 +24,9 @@ from ..models import (
     ActionEvent,
     DeadlineChange,
     Meeting,
+    Membership,
     Organisation,
+    Participation,
     Programme,
     Recommendation,
     Report,
@@ -51,7 +54,8 @@ class ActionFilter:
     """One list of actions, as a bookmarkable query string describes it.
 
     ``owned_by`` is set by "my actions" (not from the URL): actions owned by that
-    user or by their organisation.
+    user or by their organisation. ``reader`` is whose list it is: only actions of the
+    programmes they may read match, whatever the query string says.
     """
 
     statuses: tuple[Status, ...] = ()
@@ -69,9 +73,10 @@ class ActionFilter:
     not_in_latest: bool = False
     owned_by: User | None = None
     problems: tuple[str, ...] = field(default=(), compare=False)
+    reader: policy.Access = field(default=policy.NOBODY, compare=False)
 
     @classmethod
-    def from_args(cls, args: _Args | Mapping[str, str]) -> ActionFilter:
+    def from_args(cls, args: _Args | Mapping[str, str], *, reader: policy.Who) -> ActionFilter:
         """Read ``status`` (repeatable), ``owner`` (id or ``none``), ``organisation``,
         ``edition``, ``programme``, ``overdue=1``, ``due_within`` (days), ``q``, ``sort``,
         ``editions`` (repeated in at least N editions) and ``not_latest=1``.
@@ -110,6 +115,7 @@ class ActionFilter:
             min_editions=_int(args.get("editions"), "editions", problems, 1000),
             not_in_latest=str(args.get("not_latest") or "") in ("1", "true", "on", "yes"),
             problems=tuple(problems),
+            reader=policy.as_access(reader),
         )
 
     def to_args(self, **overrides: Any) -> dict[str, Any]:
@@ -259,7 +265,7 @@ def _from_action(flt: ActionFilter, *columns: Any) -> sa.Select[Any]:
 
 def _conditions(session: Session, flt: ActionFilter) -> list[sa.ColumnElement[bool]]:
     """The WHERE clauses of ``flt``, on action (and on recommendation and report, see above)."""
-    conditions: list[sa.ColumnElement[bool]] = []
+    conditions: list[sa.ColumnElement[bool]] = [policy.readable(flt.reader)]
     if flt.statuses:
         conditions.append(col(Action.status).in_(flt.statuses))
     if flt.unassigned:
@@ -428,21 +434,36 @@ class FilterChoices:
     programmes: list[Programme]
 
 
-def filter_choices(session: Session) -> FilterChoices:
+def filter_choices(session: Session, reader: policy.Who) -> FilterChoices:
+    """The filter form's options, from the programmes ``reader`` may read only."""
     editions = session.exec(
-        select(Report.edition).where(col(Report.edition).is_not(None)).distinct()
+        select(Report.edition)
+        .where(col(Report.edition).is_not(None), policy.readable(reader, Report.programme_id))
+        .distinct()
     ).all()
     # Everyone who owns an action: a few thousand in a global tracker, so names only
     # (no User objects) and an index probe per person rather than a pass over actions.
-    owns = sa.exists().where(col(Action.owner_user_id) == User.id)
+    owns = sa.exists().where(col(Action.owner_user_id) == User.id, policy.readable(reader))
     owners = session.execute(
         sa.select(col(User.id), col(User.name)).where(owns).order_by(col(User.name))
     )
+    taking_part = sa.exists().where(
+        col(Participation.organisation_id) == Organisation.id,
+        policy.readable(reader, Participation.programme_id),
+    )
     return FilterChoices(
         owners=[OwnerOption(user_id, name) for user_id, name in owners],
-        organisations=list(session.exec(select(Organisation).order_by(Organisation.short_name))),
+        organisations=list(
+            session.exec(select(Organisation).where(taking_part).order_by(Organisation.short_name))
+        ),
         editions=sorted(e for e in editions if e),
-        programmes=list(session.exec(select(Programme).order_by(Programme.country))),
+        programmes=list(
+            session.exec(
+                select(Programme)
+                .where(policy.readable(reader, Programme.id))
+                .order_by(Programme.country)
+            )
+        ),
     )
 
 
@@ -552,8 +573,23 @@ class OwnerChoices:
     organisations: list[Organisation]
 
 
-def owner_choices(session: Session) -> OwnerChoices:
-    """Who a coordinator can name as owner: active people who can act, and organisations."""
-    users = [u for u in session.exec(select(User).order_by(User.name)) if policy.can_own(u)]
-    organisations = list(session.exec(select(Organisation).order_by(Organisation.short_name)))
-    return OwnerChoices(users, organisations)
+def owner_choices(session: Session, programme_id: int) -> OwnerChoices:
+    """Who a coordinator can name as owner in a programme: its active members who can act
+    there (coordinators and owners), and the organisations that take part in it."""
+    users = session.exec(
+        select(User)
+        .join(Membership, col(Membership.user_id) == User.id)
+        .where(
+            col(Membership.programme_id) == programme_id,
+            col(Membership.role).in_(sorted(policy.ACTING_ROLES)),
+            col(User.active).is_(True),
+        )
+        .order_by(User.name)
+    )
+    organisations = session.exec(
+        select(Organisation)
+        .join(Participation, col(Participation.organisation_id) == Organisation.id)
+        .where(col(Participation.programme_id) == programme_id)
+        .order_by(Organisation.short_name)
+    )
+    return OwnerChoices(list(users), list(organisations))

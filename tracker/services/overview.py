@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 
 from ..formatting import local_today
 from ..models import Action, Criterion, DeadlineChange, Organisation, Programme, Report, User
-from . import catalogue
+from . import catalogue, policy
 from . import programmes as programme_service
 from . import summary as summary_service
 
@@ -41,11 +41,11 @@ class ProgrammeLine:
     today: dt.date
 
 
-def list_programme_lines(session: Session) -> list[ProgrammeLine]:
-    """Every programme with its current deadline, in two queries whatever their number."""
+def list_programme_lines(session: Session, reader: policy.Who) -> list[ProgrammeLine]:
+    """Every programme ``reader`` may read with its current deadline, in two queries."""
     return [
         ProgrammeLine(programme, deadline, local_today(programme.timezone))
-        for programme, deadline in catalogue.list_programmes(session)
+        for programme, deadline in catalogue.list_programmes(session, reader)
     ]
 
 

@@ -542,13 +542,20 @@ class ProgrammeLine:
 
 
 def summarise_programmes(
-    session: Session, *, cache: SummaryCache | None = None
+    session: Session, reader: policy.Who, *, cache: SummaryCache | None = None
 ) -> list[ProgrammeLine]:
-    """Every programme with its deadline and figures: one grouped query for all the counts.
+    """Every programme ``reader`` may read with its deadline and figures: one grouped query
+    for all the counts.
 
     With a ``cache``, the counts come from it while the data has not changed.
     """
-    programmes = list(session.exec(select(Programme).order_by(Programme.country, Programme.treaty)))
+    programmes = list(
+        session.exec(
+            select(Programme)
+            .where(policy.readable(reader, Programme.id))
+            .order_by(Programme.country, Programme.treaty)
+        )
+    )
     today_of = {p.id: local_today(p.timezone) for p in programmes if p.id is not None}
 
     def compute() -> dict[int, Figures]:
@@ -567,5 +574,12 @@ def summarise_programmes(
     ]
 
 
-def count_programmes(session: Session) -> int:
-    return int(session.execute(sa.select(sa.func.count()).select_from(Programme)).scalar_one())
+def count_programmes(session: Session, reader: policy.Who) -> int:
+    """How many programmes ``reader`` may read."""
+    return int(
+        session.execute(
+            sa.select(sa.func.count())
+            .select_from(Programme)
+            .where(policy.readable(reader, Programme.id))
+        ).scalar_one()
+    )

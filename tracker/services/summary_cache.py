@@ -12,7 +12,9 @@ handful of index reads, whatever the size of the data):
   ``max(organisation.id)``: new deadline records, editions, programmes, organisations;
 * over the users: how many are active, the sum of their ``session_version`` and of
   their organisation ids, and the newest id: deactivating an owner leaves their actions
-  effectively unassigned, and moving a member changes which organisations can act.
+  effectively unassigned, and moving a member changes which organisations can act;
+* memberships and organisations taking part (newest id, newest role change, count):
+  who belongs to a programme decides who can act on its actions (issue 11).
 
 Edits that move none of these (a user or organisation renamed in place) show once the
 entry is ``max_age`` seconds old (60 by default). Entries are keyed by what they
@@ -22,8 +24,9 @@ and holds at most ``max_entries`` entries, the least recently used going first.
 
 It holds plain figures (dataclasses of numbers, dates, names) and, under the same rule,
 the summary pages' rendered bodies (``views/summary.py``), keyed also by the reader's
-role and locale. Never a whole page: the frame carries per-user navigation and CSRF
-tokens, and is rendered around the body on every request.
+programmes and roles there (``policy.Access.cache_key``) and locale. Never a whole
+page: the frame carries per-user navigation and CSRF tokens, and is rendered around
+the body on every request.
 """
 
 from __future__ import annotations
@@ -41,7 +44,9 @@ from ..models import (
     Action,
     ActionEvent,
     DeadlineChange,
+    Membership,
     Organisation,
+    Participation,
     Programme,
     Report,
     User,
@@ -71,6 +76,13 @@ def _generation_statement() -> sa.Select[Any]:
         sa.select(sa.func.coalesce(sa.func.sum(col(User.organisation_id)), 0))
         .where(active)
         .scalar_subquery(),
+        # Issue 11: who belongs where decides who can act, so what counts as unassigned.
+        newest(col(Membership.id)),
+        newest(col(Membership.changed_at)),
+        sa.select(sa.func.count()).select_from(Membership).scalar_subquery(),
+        newest(col(Participation.id)),
+        sa.select(sa.func.count()).select_from(Participation).scalar_subquery(),
+        newest(col(Programme.published_at)),
     )
 
 

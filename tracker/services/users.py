@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -17,7 +18,7 @@ from sqlmodel import Session, col, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import languages
-from ..models import Action, Organisation, Role, User
+from ..models import Action, Organisation, Programme, Role, User
 from . import tokens as token_service
 from .audit import AuditActor, changed_fields, record_audit
 from .journal import reschedule_reminders
@@ -235,8 +236,15 @@ def create_user(
     must_change_password: bool = False,
     language: str | None = None,
     audit: AuditActor | None = None,
+    programmes: Sequence[tuple[Programme, Role]] | None = None,
 ) -> User:
-    """A new account; e-mail addresses are unique whatever their case. Journalled."""
+    """A new account; e-mail addresses are unique whatever their case. Journalled.
+
+    ``programmes`` gives the account its role in each programme named (issue 11).
+    Without it, a role other than admin is given in every programme that exists now
+    (as ``create-user --role`` always did; programmes made later are not included),
+    and a coordinator made so may create programmes, as every coordinator could.
+    """
     email = _check_email(session, email)
     name = _check_name(name, email)
     stored_language = parse_language(language)
@@ -250,6 +258,7 @@ def create_user(
         password_hash=hash_password(password) if password else None,
         must_change_password=must_change_password,
         language=stored_language,
+        may_create_programmes=role == Role.coordinator and programmes is None,
     )
     session.add(user)
     session.flush()
@@ -262,6 +271,13 @@ def create_user(
         subject_label=user.email,
         new=_audited(user),
     )
+    from . import memberships
+
+    if programmes is not None:
+        for programme, programme_role in programmes:
+            memberships.add_member(session, user, programme, programme_role)
+    elif role != Role.admin:
+        memberships.grant_in_every_programme(session, user, role)
     return user
 
 

@@ -26,12 +26,12 @@ from ..models import (
     ActionEvent,
     EventKind,
     Meeting,
-    Organisation,
     Programme,
     Status,
     User,
     utcnow,
 )
+from . import memberships as membership_service
 from . import policy
 from . import programmes as programme_service
 from .journal import EventValues, record_event, reschedule_reminders
@@ -146,13 +146,14 @@ def update_action(
     """
     now = at or utcnow()
     action = session.get(Action, action_id, populate_existing=True)
-    if action is None:
+    if action is None or not policy.may(actor, policy.Do.read, action):
+        # Outside the actor's programmes an action is as absent as one that never was.
         raise ActionNotFound(gettext("There is no action %(id)s.", id=action_id))
     refusal = policy.update_refusal(actor, action)
     if refusal:
         raise Forbidden(refusal)
     if (change.owner is not None or change.due_on is not None or change.unpin) and not (
-        policy.can_assign(actor)
+        policy.can_assign(actor, action)
     ):
         raise Forbidden(
             gettext("Only a coordinator can change an action's owner or due date."), "owner"
@@ -257,19 +258,26 @@ def _plan_owner(
         owner.organisation_id == action.owner_organisation_id
     ):
         return False
-    if not policy.can_assign(actor):
+    if not policy.can_assign(actor, action):
         raise Forbidden(gettext("Only a coordinator can change an action's owner."), "owner")
     if owner.user_id is not None and owner.organisation_id is not None:
         raise InvalidChange(gettext("Choose a person or an organisation, not both."), "owner")
     if owner.user_id is not None:
         user = session.get(User, owner.user_id)
-        if user is None or not policy.can_own(user):
-            raise InvalidChange(gettext("Choose an active person who can update actions."), "owner")
-    if (
-        owner.organisation_id is not None
-        and session.get(Organisation, owner.organisation_id) is None
+        if user is None or not policy.can_own(user, action):
+            raise InvalidChange(
+                gettext(
+                    "Choose an active member of this programme who can update actions "
+                    "(a coordinator or an owner here)."
+                ),
+                "owner",
+            )
+    if owner.organisation_id is not None and not membership_service.takes_part(
+        session, action.programme_id, owner.organisation_id
     ):
-        raise InvalidChange(gettext("There is no such organisation."), "owner")
+        raise InvalidChange(
+            gettext("Choose an organisation that takes part in this programme."), "owner"
+        )
     plan.values["owner_user_id"] = owner.user_id
     plan.values["owner_organisation_id"] = owner.organisation_id
     plan.events.append(
@@ -297,7 +305,7 @@ def _plan_due(
 ) -> bool:
     if change.due_on is None and not change.unpin:
         return False
-    if not policy.can_assign(actor):
+    if not policy.can_assign(actor, action):
         raise Forbidden(gettext("Only a coordinator can change an action's due date."), "due_on")
     if change.due_on is not None and change.unpin:
         raise InvalidChange(

@@ -14,7 +14,7 @@ from flask_babel import gettext
 from flask_login import login_required
 from werkzeug.wrappers import Response
 
-from ..auth import signed_in_user
+from ..auth import current_access, require, signed_in_user
 from ..db import get_session
 from ..i18n import current_language
 from ..languages import display_name
@@ -57,7 +57,7 @@ def _render_list(flt: listing.ActionFilter, *, mine: bool) -> str:
         page=page,
         flt=flt,
         mine=mine,
-        choices=listing.filter_choices(session),
+        choices=listing.filter_choices(session, flt.reader),
         statuses=list(Status),
         endpoint="actions.my_actions" if mine else "actions.list_actions",
     )
@@ -66,14 +66,15 @@ def _render_list(flt: listing.ActionFilter, *, mine: bool) -> str:
 @bp.get("")
 @login_required
 def list_actions() -> str:
-    return _render_list(listing.ActionFilter.from_args(request.args), mine=False)
+    flt = listing.ActionFilter.from_args(request.args, reader=current_access())
+    return _render_list(flt, mine=False)
 
 
 @bp.get("/mine")
 @login_required
 def my_actions() -> str:
     """Actions owned by the signed-in person or by their organisation."""
-    flt = listing.ActionFilter.from_args(request.args)
+    flt = listing.ActionFilter.from_args(request.args, reader=current_access())
     flt = listing.ActionFilter(**{**flt.__dict__, "owned_by": _user()})
     return _render_list(flt, mine=True)
 
@@ -105,10 +106,10 @@ def _render_detail(
     detail = listing.action_detail(session, action_id)
     if detail is None:
         abort(404)
-    user = _user()
     action = detail.action
+    user = require(policy.Do.read, action)
     allowed = policy.allowed_transitions(user, action)
-    manager = policy.can_assign(user)
+    manager = policy.can_assign(user, action)
     rows = edition_service.edition_rows(session, action)
     html = render_template(
         "actions/detail.html",
@@ -118,7 +119,7 @@ def _render_detail(
         update_refusal=policy.update_refusal(user, action),
         status_options=[s for s in Status if s in allowed or s == action.status],
         can_assign=manager,
-        owners=listing.owner_choices(session) if manager else None,
+        owners=listing.owner_choices(session, action.programme_id) if manager else None,
         form=form or _default_form(detail),
         errors=errors or {},
         stale=stale,

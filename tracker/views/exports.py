@@ -23,7 +23,7 @@ from flask_babel import gettext
 from sqlmodel import Session
 from werkzeug.wrappers import Response as BaseResponse
 
-from ..auth import signed_in_user
+from ..auth import current_access, signed_in_user
 from ..db import get_engine, get_session, new_session
 from ..models import utcnow
 from ..services import calendar as calendar_service
@@ -49,7 +49,7 @@ def _streamed(produce: Callable[[Session], Iterator[T]]) -> Iterator[T]:
 
 def _filter() -> ActionFilter:
     """The list's filter from the query string; ``mine=1`` is "My actions" of the reader."""
-    flt = ActionFilter.from_args(request.args)
+    flt = ActionFilter.from_args(request.args, reader=current_access())
     if flt.problems:
         abort(400, description=gettext("Unreadable filter: %(what)s", what=", ".join(flt.problems)))
     if request.args.get("mine") == "1":

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask import abort
 from flask_babel import gettext
 from sqlmodel import Session
 
@@ -119,6 +120,11 @@ def confirm(
         result = import_service.store_profile(
             session, parsed, treaty=treaty.value, actor=actor, lineage=plan, choices=choices
         )
+    except import_service.ImportForbidden as forbidden:
+        # Issue 11: only the programme's coordinators import into it, and only admins and
+        # allowed coordinators create a programme.
+        session.rollback()
+        abort(403, description=str(forbidden))
     except workflow.WorkflowError as refused:
         session.rollback()
         message = gettext("An action could not be changed: %(why)s", why=refused.message)

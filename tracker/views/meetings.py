@@ -12,35 +12,36 @@ from sqlmodel import col, select
 from werkzeug.wrappers import Response
 
 from .. import charts, meeting_documents
-from ..auth import roles_required, signed_in_user
+from ..auth import current_access, require, signed_in_user
 from ..db import get_session
 from ..formatting import local_today
-from ..models import Action, Meeting, Programme, Role, Status
+from ..models import Action, Meeting, Programme, Status
 from ..services import agenda as agenda_service
 from ..services import edition_summary, workflow
 from ..services import meeting_pack as pack_service
 from ..services import meetings as meeting_service
 from ..services import snapshot as snapshot_service
 from ..services.listing import owner_choices
-from ..services.policy import is_manager
+from ..services.policy import Do, is_manager
 from .forms import parse_date, parse_id, parse_owner
 
 bp = Blueprint("meetings", __name__)
-MANAGERS = (Role.coordinator, Role.admin)
 
 
-def _programme(programme_id: int) -> Programme:
+def _programme(programme_id: int, do: Do = Do.read) -> Programme:
+    """The programme, if the signed-in person may ``do`` this to it (else 404 or 403)."""
     programme = get_session().get(Programme, programme_id)
     if programme is None:
         abort(404)
+    require(do, programme)
     return programme
 
 
-def _meeting(meeting_id: int) -> tuple[Meeting, Programme]:
+def _meeting(meeting_id: int, do: Do = Do.read) -> tuple[Meeting, Programme]:
     meeting = get_session().get(Meeting, meeting_id)
     if meeting is None:
         abort(404)
-    return meeting, _programme(meeting.programme_id)
+    return meeting, _programme(meeting.programme_id, do)
 
 
 def _render_list(programme: Programme, form: dict[str, Any], errors: dict[str, str]) -> str:
@@ -53,10 +54,10 @@ def _render_list(programme: Programme, form: dict[str, Any], errors: dict[str, s
         planned=[m for m in reversed(meetings) if agenda_service.is_planned(m, today)],
         held=[m for m in meetings if not agenda_service.is_planned(m, today)],
         next_planned=agenda_service.next_planned_meeting(session, programme.id, today),  # type: ignore[arg-type]
-        choices=owner_choices(session),
+        choices=owner_choices(session, programme.id),  # type: ignore[arg-type]
         form=form,
         errors=errors,
-        can_manage=is_manager(signed_in_user()),
+        can_manage=is_manager(current_access(), programme),
         today=today,
     )
 
@@ -78,11 +79,10 @@ def index(programme_id: int) -> str:
 
 
 @bp.post("/programmes/<id:programme_id>/meetings")
-@roles_required(*MANAGERS)
 def create(programme_id: int) -> Response | tuple[str, int]:
     """Record a meeting, or plan one (a date after today) with its expected attendees; a
     mistake re-shows the form with what was typed (422)."""
-    programme = _programme(programme_id)
+    programme = _programme(programme_id, Do.manage)
     form: dict[str, Any] = {
         k: request.form.get(k, "") for k in ("held_on", "title", "attendees", "notes")
     }
@@ -144,7 +144,7 @@ def _render_meeting(
     current = {a.id: a for a in session.exec(select(Action).where(col(Action.id).in_(ids)))}
     for action_id, exc in (stale or {}).items():
         current[action_id] = exc.current  # the version to save on top of, as it is now
-    choices = owner_choices(session)
+    choices = owner_choices(session, programme.id)  # type: ignore[arg-type]
     owner_names = {f"user:{u.id}": u.name for u in choices.users} | {
         f"organisation:{o.id}": o.short_name for o in choices.organisations
     }
@@ -165,7 +165,7 @@ def _render_meeting(
         previous=pack.previous,
         snapshot=pack.snapshot,
         changes=pack.changes,
-        can_manage=is_manager(signed_in_user()),
+        can_manage=is_manager(current_access(), programme),
         pdf_unavailable=meeting_documents.pdf_unavailable(),
         form=form,
         errors=errors,
@@ -245,10 +245,9 @@ def minutes_docx(meeting_id: int) -> Response:
 
 
 @bp.get("/meetings/<id:meeting_id>/decide")
-@roles_required(*MANAGERS)
 def decide(meeting_id: int) -> Response | str | tuple[str, int]:
     """The decision form for one action, showing its current state and version."""
-    meeting, programme = _meeting(meeting_id)
+    meeting, programme = _meeting(meeting_id, Do.manage)
     raw = (request.args.get("action_id") or "").strip()
     action_id = parse_id(raw)
     action = get_session().get(Action, action_id) if action_id else None
@@ -270,7 +269,7 @@ def _render_decide(
         meeting=meeting,
         programme=programme,
         action=action,
-        choices=owner_choices(get_session()),
+        choices=owner_choices(get_session(), programme.id),  # type: ignore[arg-type]
         statuses=list(Status),
         form=form,
         errors=errors,
@@ -278,10 +277,9 @@ def _render_decide(
 
 
 @bp.post("/meetings/<id:meeting_id>/decisions")
-@roles_required(*MANAGERS)
 def record_decision(meeting_id: int) -> Response | tuple[str, int]:
     """Write the decision to the action through the workflow, naming the meeting."""
-    meeting, programme = _meeting(meeting_id)
+    meeting, programme = _meeting(meeting_id, Do.manage)
     session = get_session()
     form = {
         k: request.form.get(k, "")
@@ -331,10 +329,9 @@ def _back(meeting: Meeting, anchor: str = "agenda") -> Response:
 
 
 @bp.post("/meetings/<id:meeting_id>/record")
-@roles_required(*MANAGERS)
 def update_record(meeting_id: int) -> Response | tuple[str, int]:
     """Title, date, attendees (people, organisations, guests) and notes of the meeting."""
-    meeting, programme = _meeting(meeting_id)
+    meeting, programme = _meeting(meeting_id, Do.manage)
     session = get_session()
     form = {k: request.form.get(k, "") for k in ("held_on", "title", "attendees", "notes")}
     try:
@@ -362,11 +359,10 @@ def update_record(meeting_id: int) -> Response | tuple[str, int]:
 
 
 @bp.post("/meetings/<id:meeting_id>/agenda/prepare")
-@roles_required(*MANAGERS)
 def prepare_agenda(meeting_id: int) -> Response:
     """Add to the agenda what the programme proposes (overdue, blocked, due soon, changed,
     repeated); items already there keep their place."""
-    meeting, programme = _meeting(meeting_id)
+    meeting, programme = _meeting(meeting_id, Do.manage)
     session = get_session()
     added = agenda_service.prepare_agenda(session, meeting, local_today(programme.timezone))
     session.commit()
@@ -378,9 +374,8 @@ def prepare_agenda(meeting_id: int) -> Response:
 
 
 @bp.post("/meetings/<id:meeting_id>/agenda/add")
-@roles_required(*MANAGERS)
 def add_agenda_item(meeting_id: int) -> Response | tuple[str, int]:
-    meeting, programme = _meeting(meeting_id)
+    meeting, programme = _meeting(meeting_id, Do.manage)
     session = get_session()
     raw = (request.form.get("action_id") or "").strip()
     action_id = parse_id(raw)
@@ -398,9 +393,8 @@ def add_agenda_item(meeting_id: int) -> Response | tuple[str, int]:
 
 
 @bp.post("/meetings/<id:meeting_id>/agenda/<id:action_id>/remove")
-@roles_required(*MANAGERS)
 def remove_agenda_item(meeting_id: int, action_id: int) -> Response:
-    meeting, _ = _meeting(meeting_id)
+    meeting, _ = _meeting(meeting_id, Do.manage)
     session = get_session()
     agenda_service.remove_agenda_item(session, meeting, action_id)
     session.commit()
@@ -408,9 +402,8 @@ def remove_agenda_item(meeting_id: int, action_id: int) -> Response:
 
 
 @bp.post("/meetings/<id:meeting_id>/agenda/<id:action_id>/move")
-@roles_required(*MANAGERS)
 def move_agenda_item(meeting_id: int, action_id: int) -> Response:
-    meeting, _ = _meeting(meeting_id)
+    meeting, _ = _meeting(meeting_id, Do.manage)
     session = get_session()
     step = -1 if request.form.get("direction") == "up" else 1
     try:
@@ -444,12 +437,11 @@ def _decision_entry(action_id: int, typed: dict[str, str]) -> agenda_service.Dec
 
 
 @bp.post("/meetings/<id:meeting_id>/agenda/decisions")
-@roles_required(*MANAGERS)
 def record_agenda_decisions(meeting_id: int) -> Response | tuple[str, int]:
     """One save for every decision of the page, each through the workflow in its own
     savepoint: the others are recorded when one is stale (409) or refused (422), and the
     page comes back with what was typed for those."""
-    meeting, programme = _meeting(meeting_id)
+    meeting, programme = _meeting(meeting_id, Do.manage)
     session = get_session()
     actor = signed_in_user()
     assert actor is not None

@@ -8,22 +8,30 @@ from flask_babel import gettext
 from sqlmodel import col, select
 from werkzeug.wrappers import Response
 
-from ..auth import roles_required, signed_in_user
+from ..auth import current_access, role_refusal, roles_required, signed_in_user
 from ..db import get_session
 from ..mail import MailSettings
-from ..models import MessageStatus, OutboxMessage, Role, utcnow
+from ..models import MessageStatus, OutboxMessage, Role, User, utcnow
 from ..reminders import delivery, planner
 from ..reminders import settings as settings_service
 from ..reminders.heartbeat import configured_interval, scheduler_heartbeat
 from ..reminders.policy import local_date
 from ..services import account_mail
 from ..services import users as user_service
+from ..services.policy import is_manager
 from ..services.workflow import InvalidChange
 from .forms import parse_date
 
 bp = Blueprint("notifications", __name__)
 
 PREVIEW_DAYS = 30
+
+
+def _user() -> User:
+    user = signed_in_user()
+    if user is None:
+        abort(401)
+    return user
 
 
 @bp.route("/settings/notifications", methods=["GET", "POST"])
@@ -157,10 +165,15 @@ def retry(message_id: int) -> Response:
 
 
 @bp.get("/reminders/preview")
-@roles_required(Role.coordinator, Role.admin)
 def preview() -> str:
+    """What reminders will go out in the coming days, for the programmes one coordinates."""
+    access = current_access()
+    if not is_manager(access):
+        abort(403, description=role_refusal(_user(), (Role.coordinator, Role.admin)))
     session = get_session()
-    upcoming = planner.upcoming_reminders(session, utcnow(), days=PREVIEW_DAYS)
+    upcoming = planner.upcoming_reminders(
+        session, utcnow(), days=PREVIEW_DAYS, programme_ids=access.managed_ids
+    )
     return render_template(
         "notifications/preview.html",
         upcoming=upcoming,

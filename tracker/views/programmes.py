@@ -14,7 +14,7 @@ from flask_babel import gettext
 from flask_login import login_required
 from werkzeug.wrappers import Response
 
-from ..auth import audit_actor, signed_in_user
+from ..auth import audit_actor, current_access, require, signed_in_user
 from ..db import get_session
 from ..formatting import local_today
 from ..models import DeadlineChange, DeadlineKind, Programme, User
@@ -37,10 +37,12 @@ def _user() -> User:
     return user
 
 
-def _programme(programme_id: int) -> Programme:
+def _programme(programme_id: int, do: policy.Do = policy.Do.read) -> Programme:
+    """The programme, if the signed-in person may ``do`` this to it (else 404 or 403)."""
     programme = get_session().get(Programme, programme_id)
     if programme is None:
         abort(404)
+    require(do, programme)
     return programme
 
 
@@ -50,8 +52,8 @@ def index() -> str:
     session = get_session()
     return render_template(
         "programmes/index.html",
-        overviews=overview_service.list_programme_lines(session),
-        can_import=policy.can_import(_user()),
+        overviews=overview_service.list_programme_lines(session, current_access()),
+        can_import=policy.can_import(current_access()),
     )
 
 
@@ -84,7 +86,7 @@ def _render_deadline(
         history=history,
         pending=[c for c in history if c.decided_on is None and c.kind != DeadlineKind.original],
         following=programme_service.count_following_actions(session, programme.id),
-        can_manage=policy.can_manage_deadlines(_user()),
+        can_manage=policy.can_manage_deadlines(current_access(), programme),
         forms=forms or {},
         errors=errors or {},
     )
@@ -97,9 +99,9 @@ def deadline(programme_id: int) -> tuple[str, int]:
     return _render_deadline(_programme(programme_id))
 
 
-def _require_deadline_rights() -> User:
+def _require_deadline_rights(programme: Programme) -> User:
     user = _user()
-    if not policy.can_manage_deadlines(user):
+    if not policy.can_manage_deadlines(current_access(), programme):
         abort(403, description=gettext("Only a coordinator or an admin can record deadlines."))
     return user
 
@@ -131,8 +133,8 @@ def _day(
 
 def _deadline_post(programme_id: int, form_name: str, record: Any) -> Response | tuple[str, int]:
     """Run one deadline form: 303 back to the page, or 422 with the form as typed."""
-    actor = _require_deadline_rights()
     programme = _programme(programme_id)
+    actor = _require_deadline_rights(programme)
     session = get_session()
     typed = {k: v for k, v in request.form.items() if k != "csrf_token"}
     try:
@@ -207,6 +209,7 @@ def record_correction(programme_id: int) -> Response | tuple[str, int]:
 @login_required
 def record_decision(programme_id: int, change_id: int) -> Response | tuple[str, int]:
     """Record the decision on a pending request: granted moves the deadline, refused does not."""
+    _programme(programme_id)
     change = get_session().get(DeadlineChange, change_id)
     if change is None or change.programme_id != programme_id:
         abort(404)

@@ -14,7 +14,7 @@ from markupsafe import Markup
 from sqlmodel import Session
 
 from .. import charts
-from ..auth import signed_in_user
+from ..auth import current_access, require
 from ..db import get_session
 from ..formatting import local_today
 from ..models import Programme
@@ -22,6 +22,7 @@ from ..reminders import HeartbeatStatus, configured_interval
 from ..reminders import scheduler_heartbeat as heartbeat
 from ..services import edition_summary
 from ..services import summary as summary_service
+from ..services.policy import Do
 from ..services.summary_cache import SummaryCache
 
 bp = Blueprint("summary", __name__)
@@ -72,11 +73,11 @@ class _Page:
 
 
 def _page_key(*what: Hashable) -> tuple[Hashable, ...]:
-    """What a rendered body depends on besides the data: the reader's role and locale, and
-    the address the links are built under."""
-    user = signed_in_user()
-    role = user.role.value if user is not None else None
-    return ("page", *what, role, str(get_locale()), request.script_root)
+    """What a rendered body depends on besides the data: the reader's programmes and roles
+    there (issue 11: two coordinators of different programmes see different bodies), the
+    locale, and the address the links are built under."""
+    reader = current_access().cache_key
+    return ("page", *what, reader, str(get_locale()), request.script_root)
 
 
 def _cached_page(session: Session, key: tuple[Hashable, ...], render: Callable[[], _Page]) -> str:
@@ -125,7 +126,7 @@ def _render_programme(session: Session, programme: Programme, *, several: bool) 
 
 
 def _render_index(session: Session) -> _Page:
-    lines = summary_service.summarise_programmes(session, cache=summary_cache())
+    lines = summary_service.summarise_programmes(session, current_access(), cache=summary_cache())
     if len(lines) == 1:
         return _render_programme(session, lines[0].programme, several=False)
     body = _render_body("summary/all.html", lines=lines, actions_url=actions_url)
@@ -153,6 +154,7 @@ def programme(programme_id: int) -> str:
     found = session.get(Programme, programme_id)
     if found is None:
         abort(404)
+    require(Do.read, found)
     key = _page_key(
         "programme",
         programme_id,
@@ -161,7 +163,7 @@ def programme(programme_id: int) -> str:
     )
 
     def render() -> _Page:
-        several = summary_service.count_programmes(session) > 1
+        several = summary_service.count_programmes(session, current_access()) > 1
         return _render_programme(session, found, several=several)
 
     return _cached_page(session, key, render)

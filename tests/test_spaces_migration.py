@@ -1,0 +1,126 @@
+"""Upgrading to programme spaces (issue 11) takes nothing away from anyone."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from tests.conftest import PG_URL
+from tracker import migrate
+from tracker.db import create_db_engine
+from tracker.models import Action, Programme, Role, Status, User, utcnow
+from tracker.services import policy
+
+BEFORE = "0011"  # the newest revision before programme spaces
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sa.Engine]:
+    """An empty database of its own (not the suite's migrated template)."""
+    if request.param == "sqlite":
+        engine = create_db_engine(f"sqlite:///{tmp_path / 'old.sqlite'}")
+        yield engine
+        engine.dispose()
+        return
+    if not PG_URL:
+        pytest.skip("PostgreSQL: TRACKER_TEST_DATABASE_URL is not set")
+    name = f"tracker_upgrade_{uuid.uuid4().hex[:8]}"
+    admin = create_db_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    url = sa.engine.make_url(admin.url).set(database=name).render_as_string(hide_password=False)
+    engine = create_db_engine(url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+def _insert(conn: sa.Connection, table: str, **values: object) -> int:
+    columns = ", ".join(f'"{k}"' for k in values)
+    marks = ", ".join(f":{k}" for k in values)
+    row = conn.execute(
+        sa.text(f'INSERT INTO "{table}" ({columns}) VALUES ({marks}) RETURNING id'),
+        values,
+    )
+    return int(row.scalar_one())
+
+
+def _arrange_old_database(engine: sa.Engine) -> dict[str, int]:
+    """Today's data at the previous head: global roles, two programmes, an organisation."""
+    now = utcnow().replace(tzinfo=None)
+    ids: dict[str, int] = {}
+    with engine.begin() as conn:
+        ids["org"] = _insert(
+            conn, "organisation", name="Authority", short_name="NMAA", created_at=now
+        )
+        for role in ("admin", "coordinator", "owner", "viewer"):
+            ids[role] = _insert(
+                conn, "user", email=f"{role}@example.org", name=role.title(), role=role,
+                organisation_id=ids["org"] if role == "owner" else None, active=True,
+                must_change_password=False, session_version=1, is_demo=False, created_at=now,
+            )  # fmt: skip
+        for number, country in enumerate(("Northland", "Southland"), start=1):
+            programme = _insert(
+                conn, "programme", country=country, treaty="APMBC", article="5",
+                timezone="UTC", remind_before_days="30", remind_overdue_every_days=7,
+                escalate_overdue_days=14, escalate_idle_days=60, countdown_days="30",
+                created_at=now,
+            )  # fmt: skip
+            ids[f"programme{number}"] = programme
+            report = _insert(
+                conn, "report", programme_id=programme, publisher="Mine Action Review",
+                checksum=f"{number:064d}", warnings="", imported_at=now,
+            )  # fmt: skip
+            recommendation = _insert(
+                conn, "recommendation", report_id=report, position=1, text="Survey."
+            )
+            ids[f"action{number}"] = _insert(
+                conn, "action", programme_id=programme, recommendation_id=recommendation,
+                title="Survey", owner_organisation_id=ids["org"], status="not_started",
+                follows_deadline=True, version=1, created_at=now, updated_at=now,
+            )  # fmt: skip
+    return ids
+
+
+def test_upgrade_keeps_what_everyone_could_do(empty_engine: sa.Engine) -> None:
+    """After the upgrade each user holds their old role in every programme, every
+    organisation takes part everywhere, coordinators may create programmes: every
+    user can read, change, assign and manage exactly what they could before."""
+    migrate.upgrade(empty_engine, BEFORE)
+    ids = _arrange_old_database(empty_engine)
+    migrate.upgrade(empty_engine)
+    with Session(empty_engine) as session:
+        users = {u.role.value: u for u in session.exec(select(User))}
+        actions = list(session.exec(select(Action).order_by(Action.id)))
+        programmes = list(session.exec(select(Programme)))
+        assert len(actions) == 2 and len(programmes) == 2
+        for action in actions:
+            for role, user in users.items():
+                assert policy.may(user, policy.Do.read, action), role
+            assert policy.can_update(users["admin"], action)
+            assert policy.can_update(users["coordinator"], action)
+            assert policy.can_update(users["owner"], action)  # through the organisation
+            assert not policy.can_update(users["viewer"], action)
+            assert policy.can_assign(users["coordinator"], action)
+            assert not policy.can_assign(users["owner"], action)
+            assert policy.allowed_transitions(users["owner"], action) == {
+                Status.in_progress, Status.blocked, Status.implemented,
+            }  # fmt: skip
+            assert policy.effective_owner_active(session, action)
+            assert policy.can_own(users["owner"], action)
+        for programme in programmes:
+            assert policy.can_manage_deadlines(users["coordinator"], programme)
+            assert not policy.can_manage_deadlines(users["owner"], programme)
+        assert policy.may(users["coordinator"], policy.Do.create_programme)
+        assert not policy.may(users["owner"], policy.Do.create_programme)
+        assert policy.as_access(users["viewer"]).role_in(ids["programme1"]) == Role.viewer
+        assert policy.as_access(users["admin"]).programme_ids is None
