@@ -193,6 +193,8 @@ PUBLIC_ENDPOINTS = frozenset(
         "notifications.reset_password",
         "main.healthz",
         "language.switch",  # issue 12: the anonymous language switch (a cookie only)
+        "public.index",  # issue 11: the public progress pages (they read no session)
+        "public.page",
     }
 )
 # Paths open to all: the health checks, the API's own description and its docs page,
@@ -244,3 +246,5 @@ def require_sign_in() -> Response | None:
 def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     app.before_request(require_sign_in)
+    # The navigation's "Reminders": for whoever coordinates a programme (or an admin).
+    app.jinja_env.globals["manages_a_programme"] = lambda: policy.is_manager(current_access())

@@ -125,3 +125,8 @@ def init_app(app: Flask) -> None:
     from .views import notifications  # issue 4: reminders, mail, password reset
 
     app.register_blueprint(notifications.bp)
+
+    from .views import members, public  # issue 11: programme spaces, public progress pages
+
+    app.register_blueprint(members.bp)
+    app.register_blueprint(public.bp)

@@ -61,8 +61,13 @@ def index() -> str:
 @login_required
 def detail(programme_id: int) -> str:
     session = get_session()
-    overview = overview_service.programme_overview(session, _programme(programme_id))
-    return render_template("programmes/detail.html", o=overview)
+    programme = _programme(programme_id)
+    overview = overview_service.programme_overview(session, programme)
+    return render_template(
+        "programmes/detail.html",
+        o=overview,
+        can_manage=policy.is_manager(current_access(), programme),
+    )
 
 
 # --------------------------------------------------------------------------- deadline

@@ -1,0 +1,110 @@
+"""The public progress pages (issue 11): /p/, /p/<slug>, /p/<slug>.json, /p/<slug>.csv.
+
+No sign-in: these endpoints are on the sign-in guard's allow-list. They read no session
+and set no cookie (their templates never touch ``current_user``, flashes or the CSRF
+token), so they look the same to everyone, and shared caches may keep them for
+``PUBLIC_MAX_AGE`` seconds: a page unpublished a moment ago may stay that long. The
+figures come through the summary cache, so a widely shared link cannot load the
+database. Publishing is the coordinators' (the two POST routes at the end).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import force_locale, gettext
+from werkzeug.wrappers import Response
+
+from .. import charts
+from ..auth import require
+from ..db import get_session
+from ..models import Programme, Status
+from ..services import programmes as programme_service
+from ..services import public as public_service
+from ..services.policy import Do
+from .summary import summary_cache
+
+bp = Blueprint("public", __name__)
+
+PUBLIC_MAX_AGE = 300
+LANGUAGES = ("en", "km")
+
+
+def _public(response: Response) -> Response:
+    response.headers["Cache-Control"] = f"public, max-age={PUBLIC_MAX_AGE}"
+    return response
+
+
+def _language() -> str:
+    """``?lang=`` when it names a language of the site, else the default (no session read)."""
+    wanted = (request.args.get("lang") or "").strip().lower()
+    return wanted if wanted in LANGUAGES else "en"
+
+
+def _render(template: str, **context: object) -> Response:
+    language = _language()
+    with force_locale(language):
+        html = render_template(template, language=language, **context)
+    return _public(Response(html, mimetype="text/html"))
+
+
+@bp.get("/p/")
+def index() -> Response:
+    """The published programmes."""
+    return _render("public/index.html", programmes=public_service.list_published(get_session()))
+
+
+@bp.get("/p/<name>")
+def page(name: str) -> Response:
+    """``slug``, ``slug.json`` or ``slug.csv``; an unpublished or unknown slug is the same 404."""
+    slug, dot, suffix = name.rpartition(".")
+    if not dot or suffix not in ("json", "csv"):
+        slug, suffix = name, "html"
+    session = get_session()
+    programme = public_service.find_published(session, slug)
+    if programme is None:
+        abort(404)
+    progress = public_service.public_progress(session, programme, cache=summary_cache())
+    if suffix == "json":
+        return _public(jsonify(public_service.progress_json(progress)))
+    if suffix == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(public_service.CSV_HEADERS)
+        writer.writerows(public_service.progress_rows(progress))
+        response = Response(out.getvalue(), mimetype="text/csv")
+        response.headers["Content-Disposition"] = f'inline; filename="{progress.slug}.csv"'
+        return _public(response)
+    assert programme.id is not None
+    burnup = charts.burnup_chart(
+        list(progress.burnup),
+        today=progress.today,
+        deadline=progress.deadline,
+        history=programme_service.deadline_history(session, programme.id),
+    )
+    return _render("public/page.html", p=progress, burnup_svg=burnup, statuses=list(Status))
+
+
+@bp.post("/programmes/<int:programme_id>/publish")
+def publish(programme_id: int) -> Response:
+    """Publish the programme's progress page (its coordinators and admins)."""
+    session = get_session()
+    programme = session.get(Programme, programme_id)
+    if programme is None:
+        abort(404)
+    access = require(Do.manage, programme)
+    if request.form.get("publish") == "0":
+        public_service.unpublish_programme(session, programme, actor=access)
+        flash(
+            gettext(
+                "The public page is unpublished. Caches may still show it for up to five minutes."
+            ),
+            "info",
+        )
+    else:
+        slug = public_service.publish_programme(session, programme, actor=access)
+        flash(gettext("Published at %(url)s.", url=url_for("public.page", name=slug)), "info")
+    session.commit()
+    return redirect(url_for("programmes.detail", programme_id=programme_id), code=303)
