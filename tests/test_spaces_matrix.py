@@ -14,7 +14,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session, SQLModel, select
 
-from tests.test_spaces import Two, two  # noqa: F401  (the two-programme fixture)
+from tests.test_spaces import Two
+from tests.test_spaces import two as two
 from tracker.db import get_engine
 from tracker.models import DeadlineKind, Meeting, Report, Role, TokenScope, User
 from tracker.services import memberships, tokens
@@ -28,10 +29,10 @@ SKIP = {"static", "auth.logout", "profile.sign_out_everywhere"}  # these end the
 EXPECTED_503 = {"main.healthz_scheduler"}
 
 
-def _ids(session: Session, two: Two, programme: str) -> dict[str, Any]:
+def _ids(session: Session, world: Two, programme: str) -> dict[str, Any]:
     """A value for every URL argument, inside ``programme`` (north or south)."""
-    target = getattr(two, programme)
-    action = getattr(two, f"{programme}_action")
+    target = getattr(world, programme)
+    action = getattr(world, f"{programme}_action")
     meeting = Meeting(programme_id=target.id, held_on=dt.date(2025, 1, 6), title="Review")
     session.add(meeting)
     change = programme_service.record_deadline_change(
@@ -46,8 +47,8 @@ def _ids(session: Session, two: Two, programme: str) -> dict[str, Any]:
         "meeting_id": meeting.id,
         "change_id": change.id,
         "report_id": report.id if report is not None else 0,
-        "user_id": getattr(two, f"{programme}_owner").id,
-        "organisation_id": getattr(two, f"{programme}_org").id,
+        "user_id": getattr(world, f"{programme}_owner").id,
+        "organisation_id": getattr(world, f"{programme}_org").id,
         "message_id": 1,
         "token_id": 1,
         "token": "not-a-token",
@@ -96,7 +97,7 @@ def test_no_route_reads_or_writes_another_programme(
     app: Flask,
     session: Session,
     client: FlaskClient,
-    two: Two,  # noqa: F811
+    two: Two,
     login: Any,
     make_user: Any,
     role: str,

@@ -123,7 +123,7 @@ def _render_detail(
         form=form or _default_form(detail),
         errors=errors or {},
         stale=stale,
-        **_translation_context(session, action, user, translation_form),
+        **_translation_context(session, action, _user(), translation_form),
         editions=rows,
         recommended_in=", ".join(edition_service.edition_label(r.text.report) for r in rows[::-1]),
         event_diffs=edition_service.event_diffs(detail.events),
@@ -138,7 +138,11 @@ def _translation_context(
     """The reader's translation of the content, and the coordinator's form to write one."""
     shown = translations.find_translation(session, action, current_language())
     context: dict[str, Any] = {"translation": shown, "can_translate": False}
-    if translations.can_translate(user) and translations.translatable_languages():
+    if (
+        translations.can_translate(user)
+        and policy.is_manager(user, action)  # issue 11: a coordinator of this programme
+        and translations.translatable_languages()
+    ):
         codes = translations.translatable_languages()
         language = (typed or {}).get("language") or (
             current_language() if current_language() in codes else codes[0]
