@@ -28,16 +28,26 @@ def _safe_url(url: str) -> str:
 
 
 @click.command("load-demo")
-def load_demo_command() -> None:
+@click.option(
+    "--norland",
+    is_flag=True,
+    help="Also load the made-up Norland programme, with its own coordinator and organisations "
+    "(two separate spaces for the tour).",
+)
+def load_demo_command(norland: bool) -> None:
     """Load the Cambodia demo once; running it again changes nothing."""
     from ..seed import demo as demo_service
+    from ..seed import norland as norland_demo
 
     with db.session_scope() as session:
         result = demo_service.load_demo(session)
         story = demo_service.load_demo_story(session)
+        added = norland_demo.load_norland(session) if norland else False
     click.echo("Cambodia demo loaded" if result.created else "Cambodia demo already loaded")
     if story:
         click.echo("demo accounts and a year of history added (no passwords: an admin sets them)")
+    if added:
+        click.echo("Norland demo programme added (made-up country, its own coordinator)")
 
 
 @click.command("seed-synthetic")

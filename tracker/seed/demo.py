@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 from ..importer import parse_profile
 from ..models import DeadlineKind, Organisation, Treaty
 from ..services import imports as import_service
+from ..services import memberships
 from ..services import programmes as programme_service
 
 DEMO_PROFILE = "cambodia-2023-apmbc.txt"
@@ -97,6 +98,10 @@ def load_demo(session: Session, *, deadlines_until: dt.date | None = None) -> De
             programme_service.record_deadline_change(session, programme, **record)  # type: ignore[arg-type]
     text = resources.files("tracker").joinpath("data", DEMO_PROFILE).read_text("utf-8")
     result = import_service.store_profile(session, parse_profile(text))
+    # Issue 11: the Cambodian organisations take part in the Cambodia programme.
+    for organisation in session.exec(select(Organisation)):
+        if organisation.short_name in dict(ORGANISATIONS):
+            memberships.add_organisation(session, organisation, programme)
     return DemoResult(created=not result.already_imported, warnings=result.warnings)
 
 
@@ -156,6 +161,7 @@ def load_demo_story(session: Session) -> bool:
             name=name,
             role=Role(role),
             organisation=organisations.get(short_name) if short_name else None,
+            programmes=[(programme, Role(role))],  # Cambodia only, not the Norland demo
         )
         user.is_demo = True
         user.created_at = IMPORTED_AT
