@@ -16,7 +16,7 @@ from tracker.db import create_db_engine
 from tracker.models import Action, Programme, Role, Status, User, utcnow
 from tracker.services import policy
 
-BEFORE = "0011"  # the newest revision before programme spaces
+BEFORE = "0012"  # the newest revision before programme spaces
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -23,9 +23,8 @@ from werkzeug.wrappers import Response
 from .db import get_session, session_scope
 from .extensions import login_manager
 from .models import Role, User
-from .services import sign_ins
+from .services import policy, sign_ins
 from .services.audit import AuditActor
-from .services import policy
 
 F = TypeVar("F", bound=Callable[..., Any])
 

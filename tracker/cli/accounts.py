@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from .. import db
 from ..models import Programme, Role, User
+from ..services.audit import AuditActor
 from .common import fail
 
 
@@ -191,7 +192,9 @@ def add_member_command(args: tuple[str, ...], organisation: str | None) -> None:
                 if found is None:
                     fail(f"no organisation with short name {organisation!r}")
                 programme = _programme(session, args[0])
-                added = memberships.add_organisation(session, found, programme)
+                added = memberships.add_organisation(
+                    session, found, programme, audit=AuditActor(None, "command line")
+                )
                 message = (
                     f"{found.short_name} takes part in {_describe(programme)}"
                     if added
@@ -204,7 +207,11 @@ def add_member_command(args: tuple[str, ...], organisation: str | None) -> None:
                 user = _user(session, email)
                 programme = _programme(session, reference)
                 change = memberships.add_member(
-                    session, user, programme, memberships.parse_programme_role(role_text)
+                    session,
+                    user,
+                    programme,
+                    memberships.parse_programme_role(role_text),
+                    audit=AuditActor(None, "command line"),
                 )
                 message = f"{user.email} in {_describe(programme)}: {change.describe()}"
     except (user_service.UserError, memberships.MembershipError) as exc:
@@ -223,7 +230,9 @@ def remove_member_command(email: str, programme_reference: str) -> None:
     with db.session_scope() as session:
         user = _user(session, email)
         programme = _programme(session, programme_reference)
-        removed = memberships.remove_member(session, user, programme)
+        removed = memberships.remove_member(
+            session, user, programme, audit=AuditActor(None, "command line")
+        )
     if removed:
         click.echo(f"{user.email} removed from {_describe(programme)}")
     else:

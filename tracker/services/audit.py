@@ -40,6 +40,7 @@ KINDS: dict[str, Any] = {
     "user.reactivated": _l("Account reactivated"),
     "user.password_reset": _l("Password reset by an admin"),
     "programme.membership_changed": _l("Programme membership changed"),
+    "programme.organisation_changed": _l("Organisation taking part changed"),
     "token.created": _l("API token created"),
     "token.revoked": _l("API token revoked"),
     "organisation.created": _l("Organisation added"),

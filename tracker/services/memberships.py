@@ -19,9 +19,29 @@ from sqlmodel import Session, col, select
 
 from ..models import Action, Membership, Organisation, Participation, Programme, Role, User, utcnow
 from . import policy
+from .audit import AuditActor, record_audit
 
-# TODO(issue 16, h-harden): call record_audit(...) for every membership change here
-# once it has landed on main; it had not when this was written.
+
+def _journal(
+    session: Session,
+    audit: AuditActor | None,
+    kind: str,
+    programme: Programme,
+    label: str,
+    old: dict[str, object] | None,
+    new: dict[str, object] | None,
+) -> None:
+    """Every membership change goes into the audit trail (issue 16), whoever makes it."""
+    record_audit(
+        session,
+        audit,
+        kind,
+        subject_type="programme",
+        subject_id=programme.id,
+        subject_label=f"{programme.country} {programme.treaty.value}: {label}"[:300],
+        old=old,
+        new=new,
+    )
 
 
 class MembershipError(ValueError):
@@ -100,7 +120,13 @@ def _reschedule(session: Session, programme_id: int) -> None:
 
 
 def add_member(
-    session: Session, user: User, programme: Programme, role: Role, *, actor: policy.Who = None
+    session: Session,
+    user: User,
+    programme: Programme,
+    role: Role,
+    *,
+    actor: policy.Who = None,
+    audit: AuditActor | None = None,
 ) -> RoleChange:
     """Make ``user`` a member of ``programme`` with ``role``, or change their role there.
 
@@ -129,11 +155,20 @@ def add_member(
     session.flush()
     _reschedule(session, programme.id)
     policy.forget_access(session)
+    _journal(
+        session, audit, "programme.membership_changed", programme, user.email,
+        {"role": before.value} if before else None, {"role": role.value},
+    )  # fmt: skip
     return RoleChange(before, role)
 
 
 def remove_member(
-    session: Session, user: User, programme: Programme, *, actor: policy.Who = None
+    session: Session,
+    user: User,
+    programme: Programme,
+    *,
+    actor: policy.Who = None,
+    audit: AuditActor | None = None,
 ) -> bool:
     """End ``user``'s membership of ``programme``; False if there was none. History stays."""
     check_manager(actor, programme)
@@ -146,11 +181,16 @@ def remove_member(
         and not (policy.as_access(actor).admin)
     ):
         raise MembershipError(_("you cannot remove yourself from a programme"), "email")
+    role = found.role
     session.delete(found)
     session.flush()
     assert programme.id is not None
     _reschedule(session, programme.id)
     policy.forget_access(session)
+    _journal(
+        session, audit, "programme.membership_changed", programme, user.email,
+        {"role": role.value}, None,
+    )  # fmt: skip
     return True
 
 
@@ -174,7 +214,12 @@ def takes_part(session: Session, programme_id: int, organisation_id: int) -> boo
 
 
 def add_organisation(
-    session: Session, organisation: Organisation, programme: Programme, *, actor: policy.Who = None
+    session: Session,
+    organisation: Organisation,
+    programme: Programme,
+    *,
+    actor: policy.Who = None,
+    audit: AuditActor | None = None,
 ) -> bool:
     """Make ``organisation`` take part in ``programme``; False if it already did."""
     check_manager(actor, programme)
@@ -184,11 +229,20 @@ def add_organisation(
     session.add(Participation(programme_id=programme.id, organisation_id=organisation.id))
     session.flush()
     _reschedule(session, programme.id)
+    _journal(
+        session, audit, "programme.organisation_changed", programme, organisation.short_name,
+        None, {"takes_part": True},
+    )  # fmt: skip
     return True
 
 
 def remove_organisation(
-    session: Session, organisation: Organisation, programme: Programme, *, actor: policy.Who = None
+    session: Session,
+    organisation: Organisation,
+    programme: Programme,
+    *,
+    actor: policy.Who = None,
+    audit: AuditActor | None = None,
 ) -> bool:
     """The organisation no longer takes part; its open actions there become unassigned."""
     check_manager(actor, programme)
@@ -204,6 +258,10 @@ def remove_organisation(
     session.flush()
     assert programme.id is not None
     _reschedule(session, programme.id)
+    _journal(
+        session, audit, "programme.organisation_changed", programme, organisation.short_name,
+        {"takes_part": True}, None,
+    )  # fmt: skip
     return True
 
 

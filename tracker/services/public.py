@@ -28,6 +28,7 @@ from ..models import (
 )
 from . import policy
 from . import summary as summary_service
+from .audit import AuditActor, record_audit
 from .summary_cache import SummaryCache
 
 
@@ -60,7 +61,9 @@ def _unique_slug(session: Session, programme: Programme) -> str:
     return slug
 
 
-def publish_programme(session: Session, programme: Programme, *, actor: policy.Who) -> str:
+def publish_programme(
+    session: Session, programme: Programme, *, actor: policy.Who, audit: AuditActor | None = None
+) -> str:
     """Publish the programme's progress page; its slug is fixed at the first publication.
 
     Only its coordinators (and admins) publish. Returns the slug.
@@ -68,17 +71,34 @@ def publish_programme(session: Session, programme: Programme, *, actor: policy.W
     refused = policy.refusal(actor, policy.Do.manage, programme)
     if refused is not None:
         raise PublishError(refused.message)
-    # TODO(issue 16, h-harden): record_audit(...) once it has landed on main.
     if programme.public_slug is None:
         programme.public_slug = _unique_slug(session, programme)
     programme.published = True
     programme.published_at = utcnow()
     session.add(programme)
     session.flush()
+    _journal(session, audit, programme, published=True)
     return programme.public_slug
 
 
-def unpublish_programme(session: Session, programme: Programme, *, actor: policy.Who) -> None:
+def _journal(
+    session: Session, audit: AuditActor | None, programme: Programme, *, published: bool
+) -> None:
+    record_audit(
+        session,
+        audit,
+        "programme.published" if published else "programme.unpublished",
+        subject_type="programme",
+        subject_id=programme.id,
+        subject_label=f"{programme.country} {programme.treaty.value}",
+        old={"published": not published},
+        new={"published": published, "slug": programme.public_slug},
+    )
+
+
+def unpublish_programme(
+    session: Session, programme: Programme, *, actor: policy.Who, audit: AuditActor | None = None
+) -> None:
     """Take the page down (caches may keep it for ``PUBLIC_MAX_AGE`` seconds); the slug stays."""
     refused = policy.refusal(actor, policy.Do.manage, programme)
     if refused is not None:
@@ -87,6 +107,7 @@ def unpublish_programme(session: Session, programme: Programme, *, actor: policy
     programme.published_at = utcnow()
     session.add(programme)
     session.flush()
+    _journal(session, audit, programme, published=False)
 
 
 def list_published(session: Session) -> list[Programme]:

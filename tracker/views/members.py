@@ -11,7 +11,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext
 from werkzeug.wrappers import Response
 
-from ..auth import require
+from ..auth import audit_actor, require
 from ..db import get_session
 from ..models import Organisation, Programme, User
 from ..services import memberships
@@ -53,13 +53,13 @@ def _back(programme_id: int) -> Response:
     return redirect(url_for("members.index", programme_id=programme_id), code=303)
 
 
-@bp.get("/programmes/<int:programme_id>/members")
+@bp.get("/programmes/<id:programme_id>/members")
 def index(programme_id: int) -> tuple[str, int]:
     programme, _access = _programme(programme_id)
     return _render(programme)
 
 
-@bp.post("/programmes/<int:programme_id>/members")
+@bp.post("/programmes/<id:programme_id>/members")
 def add_member(programme_id: int) -> Response | tuple[str, int]:
     """Add a member by e-mail, or change their role; a mistake is 422 with what was typed."""
     programme, access = _programme(programme_id)
@@ -73,7 +73,9 @@ def add_member(programme_id: int) -> Response | tuple[str, int]:
                 gettext("There is no account with this e-mail address; an admin creates accounts."),
                 "email",
             )
-        change = memberships.add_member(session, user, programme, role, actor=access)
+        change = memberships.add_member(
+            session, user, programme, role, actor=access, audit=audit_actor()
+        )
     except memberships.MembershipError as exc:
         session.rollback()
         return _render(programme, form=form, errors={exc.field or "email": exc.message}, code=422)
@@ -82,7 +84,7 @@ def add_member(programme_id: int) -> Response | tuple[str, int]:
     return _back(programme_id)
 
 
-@bp.post("/programmes/<int:programme_id>/members/<int:user_id>/remove")
+@bp.post("/programmes/<id:programme_id>/members/<id:user_id>/remove")
 def remove_member(programme_id: int, user_id: int) -> Response | tuple[str, int]:
     """End a membership; their open actions here show as unassigned until reassigned."""
     programme, access = _programme(programme_id)
@@ -91,7 +93,7 @@ def remove_member(programme_id: int, user_id: int) -> Response | tuple[str, int]
     if user is None:
         abort(404)
     try:
-        memberships.remove_member(session, user, programme, actor=access)
+        memberships.remove_member(session, user, programme, actor=access, audit=audit_actor())
     except memberships.MembershipError as exc:
         session.rollback()
         return _render(programme, errors={"members": exc.message}, code=422)
@@ -100,7 +102,7 @@ def remove_member(programme_id: int, user_id: int) -> Response | tuple[str, int]
     return _back(programme_id)
 
 
-@bp.post("/programmes/<int:programme_id>/organisations")
+@bp.post("/programmes/<id:programme_id>/organisations")
 def add_organisation(programme_id: int) -> Response | tuple[str, int]:
     programme, access = _programme(programme_id)
     session = get_session()
@@ -110,20 +112,24 @@ def add_organisation(programme_id: int) -> Response | tuple[str, int]:
         errors = {"organisation_id": gettext("Choose an organisation from the list.")}
         form = {"email": "", "role": "owner", "organisation_id": raw}
         return _render(programme, form=form, errors=errors, code=422)
-    memberships.add_organisation(session, organisation, programme, actor=access)
+    memberships.add_organisation(
+        session, organisation, programme, actor=access, audit=audit_actor()
+    )
     session.commit()
     flash(gettext("%(name)s takes part.", name=organisation.short_name), "info")
     return _back(programme_id)
 
 
-@bp.post("/programmes/<int:programme_id>/organisations/<int:organisation_id>/remove")
+@bp.post("/programmes/<id:programme_id>/organisations/<id:organisation_id>/remove")
 def remove_organisation(programme_id: int, organisation_id: int) -> Response:
     programme, access = _programme(programme_id)
     session = get_session()
     organisation = session.get(Organisation, organisation_id)
     if organisation is None:
         abort(404)
-    memberships.remove_organisation(session, organisation, programme, actor=access)
+    memberships.remove_organisation(
+        session, organisation, programme, actor=access, audit=audit_actor()
+    )
     session.commit()
     flash(gettext("%(name)s no longer takes part.", name=organisation.short_name), "info")
     return _back(programme_id)

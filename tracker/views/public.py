@@ -18,7 +18,7 @@ from flask_babel import force_locale, gettext
 from werkzeug.wrappers import Response
 
 from .. import charts
-from ..auth import require
+from ..auth import audit_actor, require
 from ..db import get_session
 from ..models import Programme, Status
 from ..services import programmes as programme_service
@@ -87,7 +87,7 @@ def page(name: str) -> Response:
     return _render("public/page.html", p=progress, burnup_svg=burnup, statuses=list(Status))
 
 
-@bp.post("/programmes/<int:programme_id>/publish")
+@bp.post("/programmes/<id:programme_id>/publish")
 def publish(programme_id: int) -> Response:
     """Publish the programme's progress page (its coordinators and admins)."""
     session = get_session()
@@ -96,7 +96,7 @@ def publish(programme_id: int) -> Response:
         abort(404)
     access = require(Do.manage, programme)
     if request.form.get("publish") == "0":
-        public_service.unpublish_programme(session, programme, actor=access)
+        public_service.unpublish_programme(session, programme, actor=access, audit=audit_actor())
         flash(
             gettext(
                 "The public page is unpublished. Caches may still show it for up to five minutes."
@@ -104,7 +104,9 @@ def publish(programme_id: int) -> Response:
             "info",
         )
     else:
-        slug = public_service.publish_programme(session, programme, actor=access)
+        slug = public_service.publish_programme(
+            session, programme, actor=access, audit=audit_actor()
+        )
         flash(gettext("Published at %(url)s.", url=url_for("public.page", name=slug)), "info")
     session.commit()
     return redirect(url_for("programmes.detail", programme_id=programme_id), code=303)

@@ -1,7 +1,7 @@
 """programme spaces: memberships, taking part, the public page (issue 11)
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-01
 
 Roles other than admin become per programme. So that nothing anyone can do today
@@ -17,8 +17,8 @@ from alembic import op
 
 import tracker.models
 
-revision: str = "0012"
-down_revision: str | None = "0011"
+revision: str = "0013"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
