@@ -26,9 +26,19 @@ MANAGER_TABLE = {
 }
 
 
-def _user(role: Role, user_id: int = 1, organisation_id: int | None = 10) -> User:
-    return User(
-        id=user_id, email="x@example.org", name="X", role=role, organisation_id=organisation_id
+def _user(role: Role, user_id: int = 1, organisation_id: int | None = 10) -> policy.Access:
+    """A person holding ``role`` in programme 1, the actions' programme (admins: everywhere).
+
+    Issue 11: roles other than admin are held per programme, so the pure rules are asked
+    with an ``Access`` rather than a bare account.
+    """
+    admin = role == Role.admin
+    return policy.Access(
+        user_id=user_id,
+        admin=admin,
+        organisation_id=organisation_id,
+        roles=() if admin else ((1, role),),
+        may_create_programmes=admin,
     )
 
 
@@ -90,7 +100,7 @@ def test_owner_updates_own_or_organisation_action(owner_user_id, owner_org, expe
 
 def test_inactive_user_may_do_nothing() -> None:
     """A deactivated account is refused even as a coordinator."""
-    coordinator = _user(Role.coordinator)
+    coordinator = User(id=1, email="x@example.org", name="X", role=Role.coordinator)
     coordinator.active = False
     assert not policy.can_update(coordinator, _action(Status.not_started))
     assert not policy.can_assign(coordinator)
@@ -107,6 +117,16 @@ def test_coordinator_only_rights(role: Role, expected: bool) -> None:
     assert policy.can_manage_deadlines(user) is expected
     assert policy.can_import(user) is expected
     assert policy.can_view(user)
+
+
+def test_outside_the_programme_everything_is_hidden() -> None:
+    """A coordinator of another programme may not even read the action: a hidden refusal."""
+    elsewhere = policy.Access(1, False, 10, ((2, Role.coordinator),))
+    action = _action(Status.not_started, owner_user_id=1)
+    refused = policy.refusal(elsewhere, policy.Do.read, action)
+    assert refused is not None and refused.hidden
+    assert policy.allowed_transitions(elsewhere, action) == set()
+    assert not policy.can_assign(elsewhere, action)
 
 
 def test_transition_refusal_explains_managers_only_move() -> None:
