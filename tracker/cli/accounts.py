@@ -129,7 +129,7 @@ def create_user_command(
                 created = [f"created admin {user.email}"]
             else:
                 held = memberships.list_memberships(session, user)
-                created = [f"created {user.email}"] + [
+                created = [f"created {user.role.value} {user.email}"] + [
                     f"  {held_role.value} in {_describe(programme)}"
                     for programme, held_role in held
                 ]
