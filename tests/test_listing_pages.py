@@ -8,6 +8,7 @@ from sqlmodel import Session
 
 from tests.factories import make_action, make_programme
 from tracker.models import Action, Status
+from tracker.services import policy
 from tracker.services.listing import ActionFilter, count_actions, list_actions
 
 STATUS_RANK = {status: rank for rank, status in enumerate(Status)}
@@ -53,10 +54,12 @@ def test_pages_follow_due_order_across_ties_and_undated(session: Session) -> Non
     ]
     session.commit()
 
-    ids, totals = _walk(session, ActionFilter(), size=5)
+    ids, totals = _walk(session, ActionFilter(reader=policy.EVERYTHING), size=5)
     assert ids == _due_order(actions)
     assert totals == {len(actions)}
-    open_only = ActionFilter(statuses=(Status.not_started, Status.in_progress, Status.blocked))
+    open_only = ActionFilter(
+        reader=policy.EVERYTHING, statuses=(Status.not_started, Status.in_progress, Status.blocked)
+    )
     ids, totals = _walk(session, open_only, size=4)
     assert ids == _due_order([a for a in actions if a.status in open_only.statuses])
     assert totals == {len(ids)}
@@ -68,8 +71,15 @@ def test_count_follows_filters_on_recommendation_and_report(session: Session) ->
     make_action(session, programme, text="Survey the northern border")
     make_action(session, programme, text="Publish the workplan")
     session.commit()
-    survey = ActionFilter(text="survey")
+    survey = ActionFilter(reader=policy.EVERYTHING, text="survey")
     assert count_actions(session, survey) == 1 == len(list_actions(session, survey).rows)
-    edition = ActionFilter(edition="Clearing the Mines 2023", text="WORKPLAN")
+    edition = ActionFilter(
+        reader=policy.EVERYTHING, edition="Clearing the Mines 2023", text="WORKPLAN"
+    )
     assert count_actions(session, edition) == 1 == list_actions(session, edition).total
-    assert count_actions(session, ActionFilter(edition="Landmine Monitor 2023")) == 0
+    assert (
+        count_actions(
+            session, ActionFilter(reader=policy.EVERYTHING, edition="Landmine Monitor 2023")
+        )
+        == 0
+    )
