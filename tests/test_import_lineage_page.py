@@ -24,7 +24,15 @@ def coordinator(app: Flask, make_user) -> FlaskClient:
     client = app.test_client()
     user = make_user(role="coordinator")
     client.post("/auth/login", data={"email": user.email, "password": DEFAULT_PASSWORD})
+    client.email = user.email  # type: ignore[attr-defined]
     return client
+
+
+def _load_demo(runner: FlaskCliRunner, coordinator: FlaskClient) -> None:
+    """The demo, with the signed-in coordinator made a coordinator of Cambodia (issue 11)."""
+    assert runner.invoke(args=["load-demo"]).exit_code == 0
+    added = runner.invoke(args=["add-member", coordinator.email, "1", "coordinator"])  # type: ignore[attr-defined]
+    assert added.exit_code == 0, added.output
 
 
 def _count(session: Session, model: Any) -> int:
@@ -42,7 +50,7 @@ def test_preview_shows_each_proposal_beside_the_earlier_text(
     runner: FlaskCliRunner, coordinator: FlaskClient, dump_database
 ) -> None:
     """Kinds, marked wording changes, what happens to each action; nothing stored."""
-    runner.invoke(args=["load-demo"])
+    _load_demo(runner, coordinator)
     before = dump_database()
     page = _preview(coordinator)
     assert "Compared with Clearing the Mines 2023" in page
@@ -67,7 +75,7 @@ def test_confirm_stores_the_choices_in_one_go(
     runner: FlaskCliRunner, coordinator: FlaskClient, session: Session
 ) -> None:
     """Confirm with a changed proposal and a reopen: links, one new action less, journalled."""
-    runner.invoke(args=["load-demo"])
+    _load_demo(runner, coordinator)
     fields = confirm_fields(_preview(coordinator))
     fields |= {"continues-5": "new", "reopen-3": "1", "reopen_comment-3": "More QA needed."}
     fields.pop("split-5")
@@ -86,7 +94,7 @@ def test_update_shows_what_a_changed_proposal_drops(
     runner: FlaskCliRunner, coordinator: FlaskClient, dump_database
 ) -> None:
     """ "Update the proposal": a row made new leaves its earlier one dropped, with choices."""
-    runner.invoke(args=["load-demo"])
+    _load_demo(runner, coordinator)
     fields = confirm_fields(_preview(coordinator))
     before = dump_database()
     response = coordinator.post(
@@ -103,7 +111,7 @@ def test_a_stale_preview_shows_the_new_proposal_and_stores_nothing(
     runner: FlaskCliRunner, coordinator: FlaskClient, session: Session, make_user
 ) -> None:
     """An action the preview names changed before Confirm: 409, the new proposal, nothing stored."""
-    runner.invoke(args=["load-demo"])
+    _load_demo(runner, coordinator)
     fields = confirm_fields(_preview(coordinator))
     from tracker.services.workflow import ActionChange, update_action
 
@@ -133,7 +141,7 @@ def test_a_choice_that_does_not_fit_is_a_marked_field(
     runner: FlaskCliRunner, coordinator: FlaskClient, dump_database, change, field
 ) -> None:
     """Two rows continuing one without split, or an unknown earlier one: 422, field marked."""
-    runner.invoke(args=["load-demo"])
+    _load_demo(runner, coordinator)
     fields = confirm_fields(_preview(coordinator))
     before = dump_database()
     response = coordinator.post("/import/confirm", data=fields | change)
@@ -154,6 +162,7 @@ def test_closing_a_dropped_action_from_the_preview(
 ) -> None:
     """Close as implemented with a comment: the workflow's status change, after the drop event."""
     runner.invoke(args=["import-profile", str(PROFILES / "cambodia-2023-apmbc.txt")])
+    runner.invoke(args=["add-member", coordinator.email, "1", "coordinator"])  # type: ignore[attr-defined]
     fields = confirm_fields(_preview(coordinator))
     fields |= {"drop-3": "implemented", "drop_comment-3": "Budget law adopted."}
     response = coordinator.post("/import/confirm", data=fields)
@@ -176,6 +185,7 @@ def test_a_cut_off_last_recommendation_needs_an_explicit_choice(
 
     full = "Norland should fund survey of the northern border by the end of 2025."
     runner.invoke(args=["import-profile", str(_norland(tmp_path, 2023, full))])
+    runner.invoke(args=["add-member", coordinator.email, "1", "coordinator"])  # type: ignore[attr-defined]
     cut = _norland(tmp_path, 2024, "Norland should fund survey of the northern border by the")
     page = coordinator.post("/import", data={"text": cut.read_text()}).get_data(as_text=True)
     assert "seems cut off mid-sentence" in page
