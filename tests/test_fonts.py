@@ -33,4 +33,4 @@ def test_khmer_text_uses_the_vendored_font(client: FlaskClient) -> None:
     assert re.search(r'--pico-font-family-sans-serif:[^;]*"Noto Sans Khmer"', css)
     assert "unicode-range: U+1780-17FF" in css
     page = client.get("/auth/login").get_data(as_text=True)
-    assert 'href="/static/fonts.css"' in page
+    assert 'href="/static/fonts.css?v=' in page

@@ -218,7 +218,7 @@ def update(action_id: int) -> Response | tuple[str, int]:
     return redirect(url_for("actions.detail", action_id=action_id, _anchor="history"), code=303)
 
 
-@bp.post("/<int:action_id>/detach/<int:recommendation_id>")
+@bp.post("/<id:action_id>/detach/<id:recommendation_id>")
 @login_required
 def detach(action_id: int, recommendation_id: int) -> Response:
     """A coordinator undoes a wrong link: the text gets an action of its own (303 to it)."""
