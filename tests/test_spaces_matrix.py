@@ -24,7 +24,12 @@ from tracker.services import programmes as programme_service
 # Arguments that name something inside one programme: with the other programme's
 # value the answer must be 404, the same as for something that does not exist.
 PROGRAMME_SCOPED = {"programme_id", "action_id", "meeting_id", "change_id", "report_id"}
-SKIP = {"static", "auth.logout", "profile.sign_out_everywhere"}  # these end the session
+SKIP = {
+    "static",
+    "auth.logout",
+    "profile.sign_out_everywhere",
+    "profile.end_session",
+}  # these end the session
 # Answers 503 by design while no scheduler runs (the suite runs none).
 EXPECTED_503 = {"main.healthz_scheduler"}
 
@@ -44,6 +49,7 @@ def _ids(session: Session, world: Two, programme: str) -> dict[str, Any]:
     return {
         "programme_id": target.id,
         "action_id": action.id,
+        "recommendation_id": action.recommendation_id,
         "meeting_id": meeting.id,
         "change_id": change.id,
         "report_id": report.id if report is not None else 0,

@@ -169,6 +169,7 @@ def save_translation(action_id: int) -> Response | tuple[str, int]:
     action = session.get(Action, action_id)
     if action is None:
         abort(404)
+    require(policy.Do.read, action)  # outside the action's programme: 404, as every page
     typed = {name: request.form.get(name, "") for name in ("language", "title", "text")}
     try:
         translations.save_translation(session, action, _user(), **typed)
@@ -222,10 +223,13 @@ def update(action_id: int) -> Response | tuple[str, int]:
 @login_required
 def detach(action_id: int, recommendation_id: int) -> Response:
     """A coordinator undoes a wrong link: the text gets an action of its own (303 to it)."""
-    user = _user()
-    if not policy.can_assign(user):
-        abort(403, description=gettext("Only a coordinator can detach a recommendation."))
     session = get_session()
+    action = session.get(Action, action_id)
+    if action is None:
+        abort(404)
+    user = require(policy.Do.read, action)  # outside the action's programme: 404
+    if not policy.can_assign(user, action):
+        abort(403, description=gettext("Only a coordinator can detach a recommendation."))
     try:
         new = lineage_store.detach_recommendation(session, action_id, recommendation_id, user)
     except lineage_store.DetachRefused as refused:
