@@ -40,8 +40,8 @@ def test_a_service_importing_a_view_breaks_the_layers(tmp_path: Path) -> None:
         tmp_path / "tracker",
         ignore=shutil.ignore_patterns("static", "data", "__pycache__", "versions"),
     )
-    policy = tmp_path / "tracker" / "services" / "policy.py"
-    policy.write_text(policy.read_text("utf-8") + "\nfrom ..views import actions  # upward\n")
+    policy = tmp_path / "tracker" / "services" / "policy" / "__init__.py"
+    policy.write_text(policy.read_text("utf-8") + "\nfrom ...views import actions  # upward\n")
     result = _lint_imports(tmp_path)
     assert result.returncode != 0
     assert "tracker.services is not allowed to import tracker.views" in result.stdout

@@ -101,8 +101,9 @@ def test_a_session_of_admin_work_is_listed_change_by_change(
     entries = _entries(session)[before:]
     kinds = [entry.kind for entry in entries]
     assert kinds == [
-        "organisation.created", "organisation.changed", "user.created", "user.role_changed",
-        "user.organisation_changed", "user.password_reset", "user.deactivated",
+        "organisation.created", "organisation.changed", "user.created",
+        "programme.membership_changed",  # the new account's role in the existing programme
+        "user.role_changed", "user.organisation_changed", "user.password_reset", "user.deactivated",
         "user.reactivated", "token.created", "token.revoked", "deadline.recorded",
         "deadline.decided",
     ]  # fmt: skip

@@ -265,11 +265,13 @@ def remove_organisation(
     return True
 
 
-def grant_in_every_programme(session: Session, user: User, role: Role) -> list[Programme]:
+def grant_in_every_programme(
+    session: Session, user: User, role: Role, *, audit: AuditActor | None = None
+) -> list[Programme]:
     """``role`` in every programme that exists now (``create-user --role R``, as before)."""
     programmes = list(session.exec(select(Programme).order_by(col(Programme.id))))
     for programme in programmes:
-        add_member(session, user, programme, role)
+        add_member(session, user, programme, role, audit=audit)
     return programmes
 
 

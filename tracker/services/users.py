@@ -275,9 +275,9 @@ def create_user(
 
     if programmes is not None:
         for programme, programme_role in programmes:
-            memberships.add_member(session, user, programme, programme_role)
+            memberships.add_member(session, user, programme, programme_role, audit=audit)
     elif role != Role.admin:
-        memberships.grant_in_every_programme(session, user, role)
+        memberships.grant_in_every_programme(session, user, role, audit=audit)
     return user
 
 

@@ -227,7 +227,8 @@ def detach(action_id: int, recommendation_id: int) -> Response:
     action = session.get(Action, action_id)
     if action is None:
         abort(404)
-    user = require(policy.Do.read, action)  # outside the action's programme: 404
+    require(policy.Do.read, action)  # outside the action's programme: 404
+    user = _user()
     if not policy.can_assign(user, action):
         abort(403, description=gettext("Only a coordinator can detach a recommendation."))
     try:
