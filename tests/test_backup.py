@@ -164,11 +164,17 @@ def test_backup_under_a_writer_restores_every_acknowledged_update_and_no_mail_tw
             run_tick(get_engine(restored_app), last + dt.timedelta(hours=hours), settings)
     again = {str(m["Message-ID"]) for m in smtp_server.messages[already:]}
     assert again & sent_before == set()
-    with Session(create_db_engine(scratch_database)) as copy:
-        sent_after = copy.exec(
-            select(OutboxMessage).where(OutboxMessage.status == MessageStatus.sent)
-        ).all()
-        assert all(m.attempts <= 1 for m in sent_after if m.message_id in sent_in_copy)
+    checked = create_db_engine(scratch_database)
+    try:
+        with Session(checked) as copy:
+            sent_after = copy.exec(
+                select(OutboxMessage).where(OutboxMessage.status == MessageStatus.sent)
+            ).all()
+    finally:
+        # An engine left to the garbage collector closes its PostgreSQL connection in
+        # psycopg's __del__, whose ResourceWarning fails whichever test runs then.
+        checked.dispose()
+    assert all(m.attempts <= 1 for m in sent_after if m.message_id in sent_in_copy)
 
 
 def test_check_backup_refuses_what_is_not_a_backup(runner: FlaskCliRunner, tmp_path: Path) -> None:

@@ -35,8 +35,11 @@ def run_migrations_online() -> None:
     from tracker.db import create_db_engine
 
     engine = create_db_engine(config.get_main_option("sqlalchemy.url") or "")
-    with engine.connect() as conn:
-        _run(conn)
+    try:
+        with engine.connect() as conn:
+            _run(conn)
+    finally:
+        engine.dispose()
 
 
 if context.is_offline_mode():
