@@ -1,0 +1,92 @@
+"""What a person asks to change, and the checks of each typed value before any rule."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from flask_babel import gettext
+
+from ...models import Status
+from .errors import InvalidChange
+
+MAX_TEXT = 10_000
+MAX_URL = 1_000
+
+
+@dataclass(frozen=True)
+class Owner:
+    """A new owner: a user, an organisation, or neither (unassigned)."""
+
+    user_id: int | None = None
+    organisation_id: int | None = None
+
+
+UNASSIGNED = Owner()
+
+
+@dataclass(frozen=True)
+class ActionChange:
+    """What a person asks to change. Fields left at their default change nothing.
+
+    - ``status``: the new status (a ``Status`` or its value); the current status with
+      a comment records a comment.
+    - ``comment``, ``evidence_url``: go with the status change or the comment.
+    - ``owner``: ``None`` keeps the owner, ``Owner(user_id=...)``,
+      ``Owner(organisation_id=...)`` or ``UNASSIGNED`` changes it (coordinators).
+    - ``due_on``: pin the due date to this day (coordinators).
+    - ``unpin``: follow the programme's treaty deadline again (coordinators).
+    - ``reason``: why the owner or due date changed; required for those changes.
+    """
+
+    status: Status | str | None = None
+    comment: str = ""
+    evidence_url: str = ""
+    owner: Owner | None = None
+    due_on: dt.date | None = None
+    unpin: bool = False
+    reason: str = ""
+
+
+def parse_status(value: Status | str) -> Status:
+    """A status from its value (what forms and the API send), refused at ``status``."""
+    try:
+        return Status(value)
+    except ValueError:
+        raise InvalidChange(gettext("Unknown status %(value)r.", value=value), "status") from None
+
+
+def clean_text(value: str | None, field_name: str) -> str:
+    text = (value or "").strip()
+    if len(text) > MAX_TEXT:
+        raise InvalidChange(
+            gettext(
+                "This text is %(length)s characters long; the limit is %(limit)s.",
+                length=f"{len(text):,}",
+                limit=f"{MAX_TEXT:,}",
+            ),
+            field_name,
+        )
+    return text
+
+
+def clean_url(value: str | None) -> str:
+    url = (value or "").strip()
+    if not url:
+        return ""
+    message = gettext("The evidence link must be a web address starting with http:// or https://.")
+    if len(url) > MAX_URL:
+        raise InvalidChange(
+            gettext("The evidence link is longer than %(limit)s characters.", limit=MAX_URL),
+            "evidence_url",
+        )
+    if any(c.isspace() or ord(c) < 32 for c in url):
+        raise InvalidChange(message, "evidence_url")
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        raise InvalidChange(message, "evidence_url") from None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise InvalidChange(message, "evidence_url")
+    return url
