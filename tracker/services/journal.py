@@ -63,9 +63,9 @@ def record_event(
     """Journal one thing that happened to an action; the caller flushes and commits.
 
     ``at`` is required: the events of one save share one instant, which is how a stale
-    save finds what changed since (``workflow.errors.stale_version``). ``actor`` is None for what the
-    system did (an import, a deadline moved by no one signed in); ``meeting`` (or its
-    id) names the meeting where the decision was taken.
+    save finds what changed since (``workflow.errors.stale_version``). ``actor`` is None
+    for what the system did (an import, a deadline moved by no one signed in);
+    ``meeting`` (or its id) names the meeting where the decision was taken.
     """
     event = ActionEvent(
         action_id=action_id,

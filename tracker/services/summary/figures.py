@@ -1,0 +1,126 @@
+"""The headline figures: counts by status, overdue, due soon and unassigned, in SQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, col
+
+from ...models import OPEN_STATUSES, Action, Status
+from .. import policy
+
+SOON_DAYS = (30, 90)
+
+_OPEN = [s.value for s in OPEN_STATUSES]
+
+
+@dataclass
+class Figures:
+    """How far implementation has got, at one glance."""
+
+    total: int = 0
+    by_status: dict[Status, int] = field(default_factory=lambda: dict.fromkeys(Status, 0))
+    overdue: int = 0
+    due_within_30: int = 0
+    due_within_90: int = 0
+    unassigned: int = 0
+
+    @property
+    def applicable(self) -> int:
+        return self.total - self.by_status[Status.not_applicable]
+
+    @property
+    def implemented(self) -> int:
+        return self.by_status[Status.implemented]
+
+    @property
+    def open(self) -> int:
+        return sum(self.by_status[s] for s in OPEN_STATUSES)
+
+    @property
+    def percent_implemented(self) -> float | None:
+        """implemented / (all - not applicable); None while nothing applies."""
+        if self.applicable <= 0:
+            return None
+        return 100.0 * self.implemented / self.applicable
+
+
+def status_counts() -> list[sa.ColumnElement[int]]:
+    return [
+        sa.func.sum(sa.case((col(Action.status) == s, 1), else_=0)).label(s.value) for s in Status
+    ]
+
+
+def open_and(*conditions: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
+    return sa.func.sum(sa.case((sa.and_(col(Action.status).in_(_OPEN), *conditions), 1), else_=0))
+
+
+def _per_programme_day(today_of: dict[int, dt.date], days: int = 0) -> sa.ColumnElement[Any]:
+    """SQL: each action's programme-local today (plus ``days``), from ``today_of``.
+
+    The world's zones span about two calendar days at any instant, so this is a
+    ``CASE`` over at most three lists of programme ids (a literal when all agree).
+    """
+    ids_of: dict[dt.date, list[int]] = {}
+    for programme_id, today in today_of.items():
+        ids_of.setdefault(today + dt.timedelta(days=days), []).append(programme_id)
+    days_seen = sorted(ids_of)
+    if len(days_seen) == 1:
+        return sa.literal(days_seen[0], sa.Date)
+    return sa.case(
+        *(
+            (col(Action.programme_id).in_(ids_of[day]), sa.literal(day, sa.Date))
+            for day in days_seen[:-1]
+        ),
+        else_=sa.literal(days_seen[-1], sa.Date),
+    )
+
+
+def count_figures_by_programme(
+    session: Session, today_of: dict[int, dt.date]
+) -> dict[int, Figures]:
+    """``count_figures`` of many programmes in one statement grouped by programme.
+
+    ``today_of`` maps each programme to its local today; a programme without actions
+    gets empty figures.
+    """
+    if not today_of:
+        return {}
+    today = _per_programme_day(today_of)
+    soon30, soon90 = (_per_programme_day(today_of, d) for d in SOON_DAYS)
+    due_on = col(Action.due_on)
+    rows = session.execute(
+        sa.select(
+            col(Action.programme_id),
+            sa.func.count(),
+            *status_counts(),
+            open_and(due_on < today),
+            open_and(due_on >= today, due_on <= soon30),
+            open_and(due_on >= today, due_on <= soon90),
+            # Same rule as the list's "unassigned": no owner who can act on it.
+            open_and(sa.not_(policy.effectively_assigned())),
+        )
+        .where(col(Action.programme_id).in_(list(today_of)))
+        .group_by(col(Action.programme_id))
+    ).all()
+    figures = {programme_id: Figures() for programme_id in today_of}
+    for row in rows:
+        values = [int(v or 0) for v in row[1:]]
+        total, statuses, rest = values[0], values[1 : 1 + len(Status)], values[1 + len(Status) :]
+        figures[row[0]] = Figures(
+            total=total,
+            by_status=dict(zip(Status, statuses, strict=True)),
+            overdue=rest[0],
+            due_within_30=rest[1],
+            due_within_90=rest[2],
+            unassigned=rest[3],
+        )
+    return figures
+
+
+def count_figures(session: Session, programme_id: int, today: dt.date) -> Figures:
+    """Counts by status, overdue, due soon and unassigned, in one grouped query."""
+    return count_figures_by_programme(session, {programme_id: today})[programme_id]
