@@ -14,6 +14,8 @@ from flask_babel import gettext, lazy_gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from .logging import redacted_path
+
 log = logging.getLogger(__name__)
 
 # What each status means to a person, and what to do about it.
@@ -115,7 +117,12 @@ def handle_csrf_error(_error: CSRFError) -> Response:
 def handle_server_error(error: InternalServerError) -> Response:
     original = getattr(error, "original_exception", None)
     if original is not None:
-        log.error("unhandled error on %s %s", request.method, request.path, exc_info=original)
+        log.error(
+            "unhandled error on %s %s",
+            request.method,
+            redacted_path(request.path),
+            exc_info=original,
+        )
     return error_response(500)
 
 

@@ -28,6 +28,14 @@ _SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 # Attributes every LogRecord has; anything else came in through ``extra=``.
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
 _CONTEXT = ("request_id", "user_id", "action_id")
+# Addresses whose last part is a credential (issue 18): the one-tap reminder link, the
+# password-reset link and the calendar feed. Logs, and whoever reads them, get the shape
+# of the address, never the secret.
+_SECRET_PATHS = (
+    (re.compile(r"^/r/[^/]+"), "/r/<redacted>"),
+    (re.compile(r"^/auth/reset/[^/]+"), "/auth/reset/<redacted>"),
+    (re.compile(r"^/calendar/[^/]+\.ics$"), "/calendar/<redacted>.ics"),
+)
 
 request_log = logging.getLogger(f"{LOGGER}.request")
 
@@ -83,6 +91,14 @@ class _StderrHandler(logging.StreamHandler):
         pass
 
 
+def redacted_path(path: str) -> str:
+    """``path`` with the secret of a link-as-credential address replaced by ``<redacted>``."""
+    for pattern, replacement in _SECRET_PATHS:
+        if pattern.match(path):
+            return pattern.sub(replacement, path, count=1)
+    return path
+
+
 def current_context() -> dict[str, Any]:
     """The ids that identify what the current request is about."""
     context: dict[str, Any] = {"request_id": g.get("request_id")}
@@ -134,7 +150,7 @@ def _finish_request(response: Response) -> Response:
         "request",
         extra={
             "method": request.method,
-            "path": request.path,
+            "path": redacted_path(request.path),
             "status": response.status_code,
             "duration_ms": duration_ms,
             "remote_addr": request.remote_addr,

@@ -16,6 +16,8 @@ from flask_babel import gettext
 from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
 
+from ..logging import redacted_path
+
 log = logging.getLogger(__name__)
 
 PROBLEM_MIMETYPE = "application/problem+json"
@@ -198,7 +200,7 @@ def handle_http_error(error: HTTPException) -> Response:
     status = error.code or 500
     slug = _BY_STATUS.get(status)
     if slug is None:
-        log.info("HTTP %s on %s %s", status, request.method, request.path)
+        log.info("HTTP %s on %s %s", status, request.method, redacted_path(request.path))
         body = {"type": "about:blank", "title": error.name, "status": status}
         body["detail"] = gettext("The request could not be completed.")
         return Response(json.dumps(body), status=status, mimetype=PROBLEM_MIMETYPE)
@@ -212,7 +214,9 @@ def handle_http_error(error: HTTPException) -> Response:
 
 def handle_unexpected(error: Exception) -> Response:
     """Last resort: log it and answer a problem, never an HTML page or a traceback."""
-    log.error("unhandled error on %s %s", request.method, request.path, exc_info=error)
+    log.error(
+        "unhandled error on %s %s", request.method, redacted_path(request.path), exc_info=error
+    )
     body = {
         "type": "about:blank",
         "title": "Server error",
