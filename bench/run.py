@@ -102,8 +102,13 @@ def _arrange(engine: Any) -> dict[str, Any]:
     from tracker.services import users as user_service
 
     with engine.begin() as conn:
+        # The head office's coordinator: a coordinator of every programme (seed/members.py).
         user_id, email = conn.execute(
-            sa.text("SELECT id, email FROM \"user\" WHERE role = 'coordinator' ORDER BY id LIMIT 1")
+            sa.text(
+                'SELECT u.id, u.email FROM "user" u JOIN membership m ON m.user_id = u.id '
+                "WHERE m.role = 'coordinator' GROUP BY u.id, u.email "
+                "ORDER BY count(*) DESC, u.id LIMIT 1"
+            )
         ).one()
         conn.execute(
             sa.text(

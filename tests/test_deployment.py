@@ -110,14 +110,8 @@ def test_two_workers_and_parallel_ticks_lose_and_duplicate_nothing(
     """Updates via two workers: applied once or 409; ticks in parallel: each mail sent once."""
     engine = _empty(pg_database)
     with session_scope(engine=engine) as session:
+        # The generator makes the first coordinator a coordinator of every programme.
         synthetic.seed_synthetic(session, synthetic.SyntheticPlan(2, 40, 3, seed=5, today=TODAY))
-        # The generator makes no memberships yet (issue 11): open its programmes to every
-        # account, as an upgraded database is, so the coordinator may act in both.
-        from tracker.models import Programme
-        from tracker.services import memberships
-
-        for programme in session.exec(sa.select(Programme)).scalars():
-            memberships.open_programme_to_everyone(session, programme)
     with engine.begin() as conn:
         coordinator = conn.execute(
             sa.text("SELECT id, email FROM \"user\" WHERE role = 'coordinator' ORDER BY id")

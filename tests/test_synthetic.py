@@ -167,3 +167,51 @@ def test_every_generated_status_move_is_an_allowed_transition(
     ).all()
     assert moves
     assert {(source, target) for source, target in moves} <= set(TRANSITIONS)
+
+
+def test_generated_programmes_have_members_like_a_deployment(
+    runner: FlaskCliRunner, session: Session
+) -> None:
+    """Each programme has coordinators, its owners, viewers and its bodies; the first
+    coordinator coordinates every programme and so reads every action."""
+    from tracker.models import Membership, Participation, Role
+    from tracker.services import listing, policy
+
+    assert runner.invoke(args=SEED_ARGS).exit_code == 0
+    programmes = {p.id for p in session.exec(select(Programme))}
+    head = session.exec(
+        select(User).where(User.role == Role.coordinator).order_by(col(User.id))
+    ).first()
+    assert head is not None
+    roles: dict[int, dict[int, Role]] = defaultdict(dict)
+    for member in session.exec(select(Membership)):
+        roles[member.programme_id][member.user_id] = member.role
+    assert set(roles) == programmes
+    for programme_id, members in roles.items():
+        assert members[head.id] == Role.coordinator
+        held = list(members.values())
+        assert held.count(Role.coordinator) >= 2
+        assert held.count(Role.viewer) == 2
+        owners = session.exec(
+            select(Action.owner_user_id).where(
+                Action.programme_id == programme_id, col(Action.owner_user_id).is_not(None)
+            )
+        ).all()
+        assert owners and all(members.get(owner) == Role.owner for owner in owners)
+        taking_part = set(
+            session.exec(
+                select(Participation.organisation_id).where(
+                    Participation.programme_id == programme_id
+                )
+            )
+        )
+        owning = session.exec(
+            select(Action.owner_organisation_id).where(
+                Action.programme_id == programme_id,
+                col(Action.owner_organisation_id).is_not(None),
+            )
+        ).all()
+        assert len(taking_part) == 3 and set(owning) <= taking_part
+    access = policy.access_for(session, head)
+    everything = listing.list_actions(session, listing.ActionFilter.from_args({}, reader=access))
+    assert everything.total == 60

@@ -46,11 +46,13 @@ class SyntheticResult:
     recommendations: int = 0
     actions: int = 0
     events: int = 0
+    memberships: int = 0
 
     def summary(self) -> str:
         return (
             f"{self.programmes} programmes, {self.reports} reports, {self.actions} actions, "
-            f"{self.events} events, {self.users} users, {self.organisations} new organisations"
+            f"{self.events} events, {self.users} users, {self.memberships} memberships, "
+            f"{self.organisations} new organisations"
         )
 
 
@@ -65,6 +67,7 @@ class ProgrammeSpec:
     coordinator_id: int = 0
     authority_id: int = 0
     owners: list[tuple[int, int | None]] = field(default_factory=list)  # (user id, org id)
+    bodies: list[int] = field(default_factory=list)  # organisations working in it
 
 
 def current_deadline(spec: ProgrammeSpec) -> dt.date:

@@ -37,6 +37,7 @@ from ..models import (
     User,
 )
 from .history import make_history
+from .members import write_memberships
 from .plan import (
     ProgrammeSpec,
     SyntheticError,
@@ -144,6 +145,7 @@ def seed_synthetic(
     operator_ids = _ensure_operators(session, writer, result)
     _write_programmes(writer, specs, plan, result)
     _write_people(rng, writer, specs, plan, operator_ids, result)
+    write_memberships(writer.connection, specs, plan, result)
     for index, spec in enumerate(specs):
         _write_actions(rng, writer, spec, plan, plan.actions_in(index), result)
     # Planner statistics for what was just written: without them SQLite picks poor plans
@@ -240,8 +242,9 @@ def _write_people(
         domain = f"{_slug(spec.country)}-{spec.treaty.value.lower()}.example.org"
         count = max(3, min(20, plan.actions_in(index) // 50))
         bodies = [spec.authority_id, *rng.sample(operator_ids, k=2)]
-        # Coordinators see every programme (roles are not scoped to one), so there is
-        # one for each group of PROGRAMMES_PER_COORDINATOR, as in a regional office.
+        spec.bodies = bodies
+        # One regional coordinator for each group of PROGRAMMES_PER_COORDINATOR; the
+        # memberships (members.py) make them coordinators of their group's programmes.
         first_number = 0 if index % PROGRAMMES_PER_COORDINATOR == 0 else 1
         for number in range(first_number, count + 1):
             first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
