@@ -55,6 +55,7 @@ TICK_TIME = dt.time(12, 17)
 ROWS: list[tuple[str, str]] = [
     ("seed_s", "seed-synthetic (s)"),
     ("summary_all", "summary, all programmes (ms)"),
+    ("summary_all_cold", "summary, all programmes, cold cache (ms)"),
     ("summary_one", "summary, one programme (ms)"),
     ("list_default", "actions list, page 1 (ms)"),
     ("list_owner_overdue", "actions list, owner+overdue (ms)"),
@@ -68,11 +69,40 @@ ROWS: list[tuple[str, str]] = [
     ("rps_healthz", "wrk /healthz (req/s)"),
     ("rps_summary", "wrk summary, all (req/s)"),
     ("rps_list", "wrk actions list (req/s)"),
+    ("rps_profile", "wrk /profile (req/s)"),
+    ("rps_list_mix", "wrk list mix (req/s)"),
+    ("rps_action_mix", "wrk action page mix (req/s)"),
+    ("p50_profile", "wrk /profile median latency (ms)"),
+    ("p50_list_mix", "wrk list mix median latency (ms)"),
+    ("p50_action_mix", "wrk action mix median latency (ms)"),
+    ("list_mix_vs_profile", "list mix / /profile req/s"),
+    ("action_mix_vs_profile", "action mix / /profile req/s"),
     ("worker_hwm", "gunicorn worker peak RSS (MiB)"),
     ("csv_rows", "  rows in that CSV"),
     ("reminders_due", "  reminders in that tick"),
     ("history_events", "  events on that action"),
+    ("mix_events", "  events on the mix's shortest history"),
 ]
+# Rows whose ratio (largest size over smallest) the ratio columns show.
+RATIO_ROWS = {
+    "summary_all", "summary_all_cold", "summary_one", "list_default", "list_owner_overdue",
+    "action_page", "status_update", "csv_export", "tick_due", "tick_nothing", "rss_serving",
+    "rss_process", "rps_healthz", "rps_summary", "rps_list", "rps_profile", "rps_list_mix",
+    "rps_action_mix", "p50_profile", "p50_list_mix", "p50_action_mix", "worker_hwm",
+}  # fmt: skip
+MIX_OWNERS = 20
+MIX_ACTIONS = 20
+LIST_PAGES = 5
+# wrk's script for a URL mix: each request takes the next path of the list in turn.
+WRK_MIX_LUA = """
+local paths = {}
+for line in io.lines(os.getenv("BENCH_WRK_PATHS")) do paths[#paths + 1] = line end
+local next_path = 0
+request = function()
+  next_path = next_path % #paths + 1
+  return wrk.format("GET", paths[next_path])
+end
+"""
 
 
 # --------------------------------------------------------------------------------------
@@ -138,6 +168,25 @@ def _arrange(engine: Any) -> dict[str, Any]:
                 "ORDER BY id DESC LIMIT 1"
             )
         ).scalar()
+        # The URL mixes: the owners with most actions, and the longest histories.
+        mix_owners = (
+            conn.execute(
+                sa.text(
+                    "SELECT owner_user_id FROM action WHERE owner_user_id IS NOT NULL "
+                    "GROUP BY owner_user_id ORDER BY count(*) DESC, owner_user_id LIMIT :n"
+                ),
+                {"n": MIX_OWNERS},
+            )
+            .scalars()
+            .all()
+        )
+        long_actions = conn.execute(
+            sa.text(
+                "SELECT action_id, count(*) FROM action_event GROUP BY action_id "
+                "ORDER BY count(*) DESC, action_id LIMIT :n"
+            ),
+            {"n": MIX_ACTIONS},
+        ).all()
     return {
         "email": email,
         "programme_id": programme_id,
@@ -145,6 +194,11 @@ def _arrange(engine: Any) -> dict[str, Any]:
         "history_events": events,
         "owner": owner,
         "update_action": update_action,
+        "list_mix": [f"/actions?owner={o}" for o in mix_owners]
+        + [f"/actions?page={n}" for n in range(1, LIST_PAGES + 1)]
+        + [f"/actions?owner={o}&overdue=1" for o in mix_owners],
+        "action_mix": [f"/actions/{a}" for a, _ in long_actions],
+        "mix_events": min(n for _, n in long_actions),
     }
 
 
@@ -246,6 +300,19 @@ def run_pages(url: str, repeat: int) -> dict[str, Any]:
     for key, (feature, path) in pages.items():
         result[key] = _median_ms(page(path), repeat) if feature in features else NOT_BUILT
     result["history_events"] = picked["history_events"]
+    if "summary_all" in features:
+        warm = page("/")
+
+        def cold() -> None:
+            # The first view after any change: the summary cache holds nothing.
+            cache = app.extensions.get("tracker_summary_cache")
+            if cache is not None:
+                cache.clear()
+            warm()
+
+        result["summary_all_cold"] = _median_ms(cold, repeat)
+    else:
+        result["summary_all_cold"] = NOT_BUILT
 
     if "csv_export" in features:
         args, rows = _csv_filter(engine)
@@ -457,7 +524,7 @@ def prepare_database(backend: str, size: int, args: argparse.Namespace) -> tuple
         for leftover in path.parent.glob(f"{path.name}*"):
             leftover.unlink()
     else:
-        name = f"tracker_bench_{size}"
+        name = f"{args.pg_prefix}{size}"
         url = sa.engine.make_url(args.pg_url).set(database=name).render_as_string(False)
         admin = create_db_engine(args.pg_url, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
@@ -570,21 +637,48 @@ def _wait_idle(base: str) -> None:
 
 
 def _wrk(url: str, cookie: str, seconds: int, runs: int = 3) -> float | str:
-    rates = []
+    return _wrk_run(url, cookie, seconds, runs)[0]
+
+
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def _wrk_run(
+    url: str, cookie: str, seconds: int, runs: int = 3, paths: list[str] | None = None
+) -> tuple[float | str, float | str]:
+    """Requests per second and median latency (ms), medians of ``runs`` runs of wrk.
+
+    With ``paths``, each request takes the next of them in turn (a Lua script); any
+    answer other than 2xx or 3xx spoils the row ("errors: N").
+    """
+    rates, medians = [], []
     base = url.split("/", 3)
+    extra: list[str] = []
+    env = dict(os.environ)
+    if paths:
+        script = RESULTS / "logs" / "mix.lua"
+        listing = RESULTS / "logs" / f"mix-{os.getpid()}-{abs(hash(tuple(paths)))}.txt"
+        script.parent.mkdir(parents=True, exist_ok=True)
+        script.write_text(WRK_MIX_LUA)
+        listing.write_text("\n".join(paths) + "\n")
+        extra = ["-s", str(script)]
+        env["BENCH_WRK_PATHS"] = str(listing)
     for _ in range(runs):
         _wait_idle("/".join(base[:3]))
         out = subprocess.run(
-            ["wrk", "-t1", "-c4", f"-d{seconds}s", "--timeout", "60s", "-H", f"Cookie: {cookie}",
-             url],
-            capture_output=True,
-            text=True,
-            check=True,
+            ["wrk", "-t1", "-c4", f"-d{seconds}s", "--timeout", "60s", "--latency",
+             "-H", f"Cookie: {cookie}", *extra, url],
+            capture_output=True, text=True, check=True, env=env,
         ).stdout  # fmt: skip
         if "Non-2xx or 3xx responses" in out:
-            return f"errors: {out.split('Non-2xx or 3xx responses:')[1].split()[0]}"
+            error = f"errors: {out.split('Non-2xx or 3xx responses:')[1].split()[0]}"
+            return error, error
         rates.append(float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)))  # type: ignore[union-attr]
-    return round(statistics.median(rates), 1)
+        median = re.search(r"^\s+50%\s+([\d.]+)(us|ms|s)\s*$", out, re.MULTILINE)
+        if median:
+            medians.append(float(median.group(1)) * _UNITS[median.group(2)])
+    latency: float | str = round(statistics.median(medians), 1) if medians else "n/a"
+    return round(statistics.median(rates), 1), latency
 
 
 def _children(pid: int) -> list[int]:
@@ -599,11 +693,18 @@ def _hwm_mib(pid: int) -> float:
     return 0.0
 
 
-def run_load(url: str, email: str, args: argparse.Namespace, features: set[str]) -> dict[str, Any]:
-    """gunicorn -w 2 with the deploy config, and wrk against three endpoints."""
+LOAD_KEYS = (
+    "rps_healthz", "rps_summary", "rps_list", "rps_profile", "rps_list_mix", "rps_action_mix",
+    "p50_profile", "p50_list_mix", "p50_action_mix", "worker_hwm",
+)  # fmt: skip
+
+
+def run_load(
+    url: str, picked: dict[str, Any], args: argparse.Namespace, features: set[str]
+) -> dict[str, Any]:
+    """gunicorn -w 2 with the deploy config, and wrk against single pages and URL mixes."""
     if shutil.which("wrk") is None:
-        message = "n/a (no wrk: apt-get install wrk)"
-        return dict.fromkeys(("rps_healthz", "rps_summary", "rps_list", "worker_hwm"), message)
+        return dict.fromkeys(LOAD_KEYS, "n/a (no wrk: apt-get install wrk)")
     port = _free_port()
     log = (RESULTS / "logs" / "gunicorn.log").open("a")
     server = subprocess.Popen(
@@ -619,7 +720,7 @@ def run_load(url: str, email: str, args: argparse.Namespace, features: set[str])
                 break
             except OSError:
                 time.sleep(0.1)
-        cookie = _signed_in_cookie(base, email)
+        cookie = _signed_in_cookie(base, picked["email"])
         result: dict[str, Any] = {
             "rps_healthz": _wrk(f"{base}/healthz", cookie, args.load_seconds),
             "rps_summary": _wrk(f"{base}/", cookie, args.load_seconds)
@@ -629,6 +730,20 @@ def run_load(url: str, email: str, args: argparse.Namespace, features: set[str])
             if "list" in features
             else NOT_BUILT,
         }
+        result["rps_profile"], result["p50_profile"] = _wrk_run(
+            f"{base}/profile", cookie, args.load_seconds
+        )
+        for key, feature in (("list_mix", "list"), ("action_mix", "action_page")):
+            if feature in features:
+                result[f"rps_{key}"], result[f"p50_{key}"] = _wrk_run(
+                    f"{base}/", cookie, args.load_seconds, paths=picked[key]
+                )
+                ratio = _ratio(result[f"rps_{key}"], result["rps_profile"])
+                result[f"{key}_vs_profile"] = f"{ratio:.3f}" if ratio is not None else "n/a"
+            else:
+                result[f"rps_{key}"] = result[f"p50_{key}"] = NOT_BUILT
+                result[f"{key}_vs_profile"] = NOT_BUILT
+        result["mix_events"] = picked["mix_events"]
         result["worker_hwm"] = max((_hwm_mib(p) for p in _children(server.pid)), default=0.0)
         return result
     finally:
@@ -652,7 +767,30 @@ def _format(value: Any) -> str:
     return str(value) if value is not None else "—"
 
 
+def _with_ratio_columns(results: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Beside each backend's sizes, a column of largest over smallest for the timed rows."""
+    shown: dict[str, dict[str, Any]] = {}
+    for backend in ("sqlite", "postgresql"):
+        columns = [c for c in results if c.startswith(f"{backend} ")]
+        shown |= {c: results[c] for c in columns}
+        sizes = sorted(int(c.split()[1].replace(",", "")) for c in columns)
+        if len(sizes) < 2:
+            continue
+        small, large = (results[f"{backend} {s:,}"] for s in (sizes[0], sizes[-1]))
+        ratios: dict[str, Any] = {}
+        for key in RATIO_ROWS:
+            ratio = _ratio(large.get(key), small.get(key))
+            ratios[key] = f"{ratio:.2f}x" if ratio is not None else ""
+        shown[f"{backend} {_short(sizes[-1])}/{_short(sizes[0])}"] = ratios
+    return shown | {c: results[c] for c in results if c not in shown}
+
+
+def _short(size: int) -> str:
+    return f"{size // 1000}k" if size % 1000 == 0 else str(size)
+
+
 def render_table(results: dict[str, dict[str, Any]]) -> str:
+    results = _with_ratio_columns(results)
     columns = list(results)
     width = max(len(label) for _, label in ROWS) + 2
     cells = {c: [_format(results[c].get(key)) for key, _ in ROWS] for c in columns}
@@ -682,6 +820,16 @@ def render_targets(results: dict[str, dict[str, Any]]) -> str:
         label = f"{backend} {sizes[-1]:,} vs {sizes[0]:,}"
         checks = [
             ("summary all", _ratio(large.get("summary_all"), small.get("summary_all")), "<= 3"),
+            ("summary all, cold cache",
+             _ratio(large.get("summary_all_cold"), small.get("summary_all_cold")), "<= 3"),
+            ("list mix / profile req/s",
+             _ratio(large.get("rps_list_mix"), large.get("rps_profile")), ">= 0.25"),
+            ("action mix / profile req/s",
+             _ratio(large.get("rps_action_mix"), large.get("rps_profile")), ">= 0.25"),
+            ("list mix median latency",
+             _ratio(large.get("p50_list_mix"), small.get("p50_list_mix")), "<= 1.5"),
+            ("action mix median latency",
+             _ratio(large.get("p50_action_mix"), small.get("p50_action_mix")), "<= 1.5"),
             ("summary one", _ratio(large.get("summary_one"), small.get("summary_one")), "<= 3"),
             ("list page 1", _ratio(large.get("list_default"), small.get("list_default")), "<= 3"),
             ("worker peak RSS", _ratio(large.get("worker_hwm"), small.get("worker_hwm")), "<= 1.5"),
@@ -721,6 +869,11 @@ def main() -> None:
         default=os.environ.get(
             "TRACKER_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
         ),
+    )
+    parser.add_argument(
+        "--pg-prefix",
+        default="tracker_bench_",
+        help="PostgreSQL databases are named PREFIX<size> (default tracker_bench_).",
     )
     parser.add_argument("--tick-repeat", type=int, default=3)
     parser.add_argument("--tick-timeout", type=float, default=1200, help="Seconds (default 1200).")
@@ -764,8 +917,7 @@ def main() -> None:
                 result |= ticks
             if "load" in phases and not args.no_load:
                 print(f"bench: {column}: gunicorn + wrk", file=sys.stderr, flush=True)
-                email = _email_of_bench_user(url)
-                result |= run_load(url, email, args, _app_features(url))
+                result |= run_load(url, _picked(url), args, _app_features(url))
             results[column] = result
             (RESULTS / f"{stamp}.json").write_text(json.dumps(results, indent=2))
     table = render_table(results)
@@ -780,15 +932,15 @@ def main() -> None:
     print(text)
 
 
-def _email_of_bench_user(url: str) -> str:
+def _picked(url: str) -> dict[str, Any]:
     """The coordinator the load run signs in as, with the bench password set (a load-only
-    run has not been through the pages phase, which sets it)."""
+    run has not been through the pages phase, which sets it), and the URL mixes."""
     from tracker.db import create_db_engine
 
     engine = create_db_engine(url)
-    email = _arrange(engine)["email"]
+    picked = _arrange(engine)
     engine.dispose()
-    return str(email)
+    return picked
 
 
 if __name__ == "__main__":
