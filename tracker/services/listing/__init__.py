@@ -1,0 +1,40 @@
+"""Finding actions: filters that live in the URL, sorted, counted and paged in SQL.
+
+``ActionFilter.from_args(request.args, reader=...)`` reads a bookmarked list's query
+string, for a reader who sees only the programmes they belong to (``policy.readable``);
+``list_actions(session, filter, page)`` answers one page with its total, never
+loading every row. The CSV/XLSX export reuses ``filtered_query``.
+
+By job: ``filters`` (the URL's filter), ``query`` (conditions, count, page),
+``choices`` (what the filter form and the owner field offer), ``detail`` (one
+action's page). The names stay importable from here.
+"""
+
+from __future__ import annotations
+
+from .choices import FilterChoices, OwnerChoices, OwnerOption, filter_choices, owner_choices
+from .detail import ActionDetail, action_detail, events_of, names_for
+from .filters import MAX_DAYS, MAX_TEXT_QUERY, PAGE_SIZE, SORTS, ActionFilter
+from .query import ActionRow, Page, count_actions, filtered_query, list_actions
+
+__all__ = [
+    "MAX_DAYS",
+    "MAX_TEXT_QUERY",
+    "PAGE_SIZE",
+    "SORTS",
+    "ActionDetail",
+    "ActionFilter",
+    "ActionRow",
+    "FilterChoices",
+    "OwnerChoices",
+    "OwnerOption",
+    "Page",
+    "action_detail",
+    "count_actions",
+    "events_of",
+    "filter_choices",
+    "filtered_query",
+    "list_actions",
+    "names_for",
+    "owner_choices",
+]

@@ -1,0 +1,281 @@
+"""The filtered list in SQL: conditions, order, the count and one page of rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from ...formatting import local_today
+from ...models import (
+    OPEN_STATUSES,
+    Action,
+    Organisation,
+    Programme,
+    Recommendation,
+    Report,
+    Status,
+    User,
+)
+from .. import editions as edition_service
+from .. import policy
+from .filters import PAGE_SIZE, ActionFilter
+
+
+@dataclass
+class ActionRow:
+    """One line of a list: the action and the names it shows."""
+
+    action: Action
+    programme: Programme
+    report: Report
+    owner_name: str | None
+    organisation_name: str | None
+    assigned: bool
+    today: dt.date
+    editions: int = 1  # how many editions carry it
+
+    @property
+    def overdue(self) -> bool:
+        return (
+            self.action.due_on is not None
+            and self.action.status in OPEN_STATUSES
+            and self.action.due_on < self.today
+        )
+
+
+@dataclass
+class Page:
+    rows: list[ActionRow]
+    total: int
+    number: int
+    size: int = PAGE_SIZE
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.size))
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.pages
+
+    @property
+    def first_index(self) -> int:
+        return (self.number - 1) * self.size + 1 if self.total else 0
+
+    @property
+    def last_index(self) -> int:
+        return min(self.number * self.size, self.total)
+
+
+def _programme_todays(session: Session) -> dict[int, dt.date]:
+    """Today in each programme's time zone: 'overdue' depends on where the programme is."""
+    return {
+        p.id: local_today(p.timezone) for p in session.exec(select(Programme)) if p.id is not None
+    }
+
+
+def _due_before(todays: dict[int, dt.date], days: int) -> sa.ColumnElement[bool]:
+    """due_on < (the programme's today + days), per programme."""
+    clauses = [
+        sa.and_(col(Action.programme_id) == pid, col(Action.due_on) < today + dt.timedelta(days))
+        for pid, today in todays.items()
+    ]
+    return sa.or_(sa.false(), *clauses)
+
+
+def _joined() -> sa.Select[Any]:
+    """SELECT of actions with their programme, report, owner and organisation names."""
+    owner = sa.orm.aliased(User, name="owner_user")
+    assigned = policy.effectively_assigned().label("assigned")
+    return (
+        sa.select(  # type: ignore[call-overload]
+            Action, Programme, Report, owner.name, Organisation.short_name, assigned
+        )
+        .join(Programme, col(Programme.id) == Action.programme_id)
+        .join(Recommendation, col(Recommendation.id) == Action.recommendation_id)
+        .join(Report, col(Report.id) == Recommendation.report_id)
+        .outerjoin(owner, owner.id == Action.owner_user_id)
+        .outerjoin(Organisation, col(Organisation.id) == Action.owner_organisation_id)
+    )
+
+
+def filtered_query(session: Session, flt: ActionFilter) -> sa.Select[Any]:
+    """SELECT of the matching actions with their programme, report, owner and organisation."""
+    return _joined().where(*_conditions(session, flt))
+
+
+def _from_action(flt: ActionFilter, *columns: Any) -> sa.Select[Any]:
+    """SELECT of ``columns`` from ``action``, joined only to what ``flt``'s conditions name.
+
+    Counting and ordering on ``action`` alone lets the database use its indexes on
+    ``action``; only text search and the edition filter need the recommendation or report.
+    """
+    query = sa.select(*columns).select_from(Action)
+    if flt.text or flt.edition:
+        query = query.join(Recommendation, col(Recommendation.id) == Action.recommendation_id)
+    if flt.edition:
+        query = query.join(Report, col(Report.id) == Recommendation.report_id)
+    return query
+
+
+def _conditions(session: Session, flt: ActionFilter) -> list[sa.ColumnElement[bool]]:
+    """The WHERE clauses of ``flt``, on action (and on recommendation and report, see above)."""
+    conditions: list[sa.ColumnElement[bool]] = [policy.readable(flt.reader)]
+    if flt.statuses:
+        conditions.append(col(Action.status).in_(flt.statuses))
+    if flt.unassigned:
+        conditions.append(sa.not_(policy.effectively_assigned()))
+    elif flt.owner_user_id is not None:
+        conditions.append(col(Action.owner_user_id) == flt.owner_user_id)
+    if flt.organisation_id is not None:
+        conditions.append(col(Action.owner_organisation_id) == flt.organisation_id)
+    if flt.edition:
+        # In that edition: made from it, or carrying one of its recommendations on.
+        own = col(Report.edition) == flt.edition
+        conditions.append(sa.or_(own, edition_service.in_edition_named(flt.edition)))
+    if flt.min_editions is not None and flt.min_editions > 1:
+        conditions.append(edition_service.edition_count() >= flt.min_editions)
+    if flt.not_in_latest:
+        conditions.append(_not_in_latest(session, flt.programme_id))
+    if flt.programme_id is not None:
+        conditions.append(col(Action.programme_id) == flt.programme_id)
+    if flt.overdue or flt.due_within_days is not None:
+        todays = _programme_todays(session)
+        conditions.append(col(Action.status).in_(OPEN_STATUSES))
+        if flt.overdue:
+            conditions.append(_due_before(todays, 0))
+        if flt.due_within_days is not None:
+            conditions.append(_due_before(todays, flt.due_within_days + 1))
+    if flt.text:
+        pattern = "%" + _escape_like(flt.text) + "%"
+        conditions.append(
+            sa.or_(
+                col(Action.title).ilike(pattern, escape="\\"),
+                col(Recommendation.text).ilike(pattern, escape="\\"),
+            )
+        )
+    if flt.owned_by is not None:
+        conditions.append(policy.owned_by(flt.owned_by))
+    return conditions
+
+
+def _not_in_latest(session: Session, programme_id: int | None) -> sa.ColumnElement[bool]:
+    """The action carries no recommendation of its programme's latest edition."""
+    latest = edition_service.latest_editions(session, programme_id)
+    return sa.or_(
+        sa.false(),
+        *(
+            sa.and_(col(Action.programme_id) == pid, sa.not_(edition_service.in_edition(rid)))
+            for pid, rid in latest.items()
+        ),
+    )
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+_STATUS_ORDER = sa.case(
+    {status.value: number for number, status in enumerate(Status)}, value=col(Action.status)
+)
+
+
+def _ordering(sort: str) -> list[Any]:
+    due = col(Action.due_on).asc().nulls_last()
+    if sort == "status":
+        return [_STATUS_ORDER, due, col(Action.id)]
+    if sort == "changed":
+        return [col(Action.updated_at).desc(), col(Action.id).desc()]
+    return [due, _STATUS_ORDER, col(Action.id)]
+
+
+def count_actions(session: Session, flt: ActionFilter) -> int:
+    """How many actions match ``flt``: counted on ``action`` alone (see ``_from_action``)."""
+    return _count(session, flt, _conditions(session, flt))
+
+
+def _count(session: Session, flt: ActionFilter, conditions: list[sa.ColumnElement[bool]]) -> int:
+    query = _from_action(flt, sa.func.count()).where(*conditions)
+    return int(session.execute(query).scalar_one())
+
+
+def list_actions(
+    session: Session, flt: ActionFilter, page: int = 1, *, size: int = PAGE_SIZE
+) -> Page:
+    """One page of the filtered, sorted list and the total, both counted in SQL.
+
+    ``size`` is the page length (the API's ``per_page``; pages show ``PAGE_SIZE``).
+    The page's ids are chosen on ``action`` alone and only those rows are then joined
+    to the names they show, so the cost follows the page, not the table.
+    """
+    conditions = _conditions(session, flt)
+    total = _count(session, flt, conditions)
+    pages = max(1, math.ceil(total / size))
+    number = min(max(page, 1), pages)
+    offset = (number - 1) * size
+    if flt.sort == "due" and total > offset + size:
+        conditions.append(_due_no_later_than_page(session, flt, conditions, offset + size))
+    ids = session.execute(
+        _from_action(flt, col(Action.id))
+        .where(*conditions)
+        .order_by(*_ordering(flt.sort))
+        .limit(size)
+        .offset(offset)
+    ).scalars()
+    position = {action_id: index for index, action_id in enumerate(ids)}
+    result = sorted(
+        session.execute(_joined().where(col(Action.id).in_(position))).all(),
+        key=lambda row: position[row[0].id],
+    )
+    todays: dict[int, dt.date] = {}
+    rows = []
+    for action, programme, report, owner_name, organisation_name, assigned in result:
+        if programme.id not in todays:
+            todays[programme.id] = local_today(programme.timezone)
+        rows.append(
+            ActionRow(
+                action,
+                programme,
+                report,
+                owner_name,
+                organisation_name,
+                bool(assigned),
+                todays[programme.id],
+            )
+        )
+    counts = edition_service.edition_counts(session, [r.action.id for r in rows if r.action.id])
+    for row in rows:
+        row.editions = counts.get(row.action.id or 0, 1)
+    return Page(rows=rows, total=total, number=number, size=size)
+
+
+def _due_no_later_than_page(
+    session: Session, flt: ActionFilter, conditions: list[sa.ColumnElement[bool]], rows: int
+) -> sa.ColumnElement[bool]:
+    """A bound on due_on that keeps the first ``rows`` rows of the "due" order.
+
+    The order is ``due_on`` (empty last), status, id: no index serves the status step,
+    and SQLite cannot read ``NULLS LAST`` from one, so it would sort every match. The
+    due date of the ``rows``-th match comes from the index on ``(due_on, id)``; every
+    row up to there is due no later, so only those (and the rest of that date's ties)
+    are sorted. Without that many dated matches there is no bound.
+    """
+    last_due = session.execute(
+        _from_action(flt, col(Action.due_on))
+        .where(*conditions, col(Action.due_on).is_not(None))
+        .order_by(col(Action.due_on))
+        .limit(1)
+        .offset(rows - 1)
+    ).scalar()
+    if last_due is None:
+        return sa.true()
+    return col(Action.due_on) <= last_due
