@@ -226,7 +226,7 @@ DEFAULT_PASSWORD = "correct horse battery staple"
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     """Cheap scrypt in tests (N=2**12): the real cost is there for attackers, not the suite."""
-    monkeypatch.setattr("tracker.services.users.PASSWORD_HASH_METHOD", "scrypt:4096:8:1")
+    monkeypatch.setattr("tracker.services.passwords.PASSWORD_HASH_METHOD", "scrypt:4096:8:1")
 
 
 @pytest.fixture

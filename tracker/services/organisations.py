@@ -7,8 +7,8 @@ from flask_babel import gettext as _
 from sqlmodel import Session, col, select
 
 from ..models import Organisation, User
+from .account_checks import UserError, has_control_characters
 from .audit import AuditActor, changed_fields, record_audit
-from .users import UserError, has_control_characters
 
 
 def list_organisations(session: Session) -> list[tuple[Organisation, int]]:

@@ -14,7 +14,7 @@ from ..auth import sign_in, sign_out, signed_in_user
 from ..db import get_session
 from ..models import utcnow
 from ..navigation import home_url
-from ..services import security
+from ..services import passwords, security
 from ..services import users as user_service
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -27,7 +27,7 @@ _DUMMY_HASH: list[str] = []
 def _dummy_hash() -> str:
     if not _DUMMY_HASH:
         _DUMMY_HASH.append(
-            generate_password_hash("not a real password", method=user_service.PASSWORD_HASH_METHOD)
+            generate_password_hash("not a real password", method=passwords.PASSWORD_HASH_METHOD)
         )
     return _DUMMY_HASH[0]
 
@@ -61,7 +61,7 @@ def login() -> ResponseReturnValue:
     if throttle is not None:
         return _throttled(email, throttle)
 
-    password = request.form.get("password", "")[: user_service.MAX_PASSWORD_LENGTH]
+    password = request.form.get("password", "")[: passwords.MAX_PASSWORD_LENGTH]
     user = user_service.find_user_by_email(session, email) if email.strip() else None
     if user is None or not user.password_hash:
         check_password_hash(_dummy_hash(), password)
