@@ -1,0 +1,76 @@
+"""A programme's summary: the headline figures, owners, overdue actions, burn-up and scores."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import (
+    BaseModel,
+    Field,
+)
+
+from ...models import Status
+
+
+class StatusCount(BaseModel):
+    status: Status
+    count: int
+
+
+class FiguresOut(BaseModel):
+    total: int
+    applicable: int = Field(description="All actions but those not applicable.")
+    open: int
+    implemented: int
+    percent_implemented: float | None = Field(
+        description="implemented / applicable, in percent; null while nothing applies."
+    )
+    by_status: list[StatusCount]
+    overdue: int
+    due_within_30: int
+    due_within_90: int
+    unassigned: int
+
+
+class OwnerFigures(BaseModel):
+    user_id: int | None
+    organisation_id: int | None
+    name: str | None
+    open: int
+    implemented: int
+    total: int
+    overdue: int
+
+
+class OverdueOut(BaseModel):
+    id: int
+    title: str
+    due_on: dt.date
+    status: Status
+    owner_name: str | None
+
+
+class BurnupOut(BaseModel):
+    day: dt.date
+    scope: int
+    implemented: int
+
+
+class ScoreOut(BaseModel):
+    report_id: int
+    edition: str | None
+    year: int | None
+    stated: float | None
+    computed: float | None
+    band: str | None
+
+
+class SummaryOut(BaseModel):
+    programme_id: int
+    today: dt.date = Field(description="Today in the programme's time zone.")
+    current_deadline: dt.date | None
+    figures: FiguresOut
+    owners: list[OwnerFigures]
+    overdue: list[OverdueOut] = Field(description="The longest overdue open actions.")
+    burnup: list[BurnupOut]
+    scores: list[ScoreOut]
