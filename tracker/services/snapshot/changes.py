@@ -1,28 +1,19 @@
-"""The state of a programme's actions "as of" a past moment, rebuilt from the journal.
-
-Each action's status, owner and due date at an instant is the value carried by its
-latest event of the matching kind before that instant (the ``created`` event holds
-the initial values). The database finds those events through the (action_id, at) index, so a
-snapshot, and the comparison of two snapshots, stay SQL queries (index lookups per
-action, lists with a LIMIT) whatever the size of the programme.
-"""
+"""What changed between two days: status moves, newly overdue, re-dated, reassigned and
+new actions, compared in SQL from the snapshots at the ends of the two days."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlmodel import Session, col
 
-from ..models import (
-    OPEN_STATUSES,
+from ...models import (
     Action,
     ActionEvent,
     DeadlineChange,
-    EventKind,
     Organisation,
     Programme,
     Recommendation,
@@ -30,164 +21,9 @@ from ..models import (
     Status,
     User,
 )
+from .state import _OPEN, as_date, end_of_day, state_columns, status_value
 
 LIST_LIMIT = 200
-_OPEN = [s.value for s in OPEN_STATUSES]
-
-
-def end_of_day(programme: Programme, day: dt.date) -> dt.datetime:
-    """The first instant after ``day`` in the programme's time zone, in UTC."""
-    local = dt.datetime.combine(
-        day + dt.timedelta(days=1), dt.time(0), ZoneInfo(programme.timezone)
-    )
-    return local.astimezone(dt.UTC)
-
-
-def _latest(
-    before: dt.datetime,
-    condition: sa.ColumnElement[bool],
-    column: Any,
-    action_id: Any = None,
-    *,
-    after: dt.datetime | None = None,
-) -> sa.ScalarSelect[Any]:
-    """The value ``column`` of the action's newest event matching ``condition`` before ``before``.
-
-    A correlated lookup on the (action_id, at) index: a few index reads per action,
-    where a window over the whole journal would sort a million events. ``action_id`` is
-    the outer query's action id (``action.id`` by default).
-    """
-    where = [
-        col(ActionEvent.action_id) == (col(Action.id) if action_id is None else action_id),
-        col(ActionEvent.at) < before,
-        condition,
-    ]
-    if after is not None:
-        where.append(col(ActionEvent.at) >= after)
-    return (
-        sa.select(column)
-        .where(*where)
-        .order_by(col(ActionEvent.at).desc(), col(ActionEvent.id).desc())
-        .limit(1)
-        .correlate_except(ActionEvent)
-        .scalar_subquery()
-    )
-
-
-def _state_columns(before: dt.datetime, action_id: Any = None) -> list[Any]:
-    """Status, owner user, owner organisation and due date at ``before``, as lookups."""
-    has_status = col(ActionEvent.status_to).is_not(None)
-    owner_kinds = col(ActionEvent.kind).in_([EventKind.created, EventKind.owner_changed])
-    due_kinds = col(ActionEvent.kind).in_([EventKind.created, EventKind.due_date_changed])
-    return [
-        _latest(before, has_status, col(ActionEvent.status_to), action_id),
-        _latest(before, owner_kinds, col(ActionEvent.owner_user_to), action_id),
-        _latest(before, owner_kinds, col(ActionEvent.owner_organisation_to), action_id),
-        _latest(before, due_kinds, col(ActionEvent.due_to), action_id),
-    ]
-
-
-def state_query(programme_id: int, before: dt.datetime, prefix: str = "s") -> Any:
-    """A CTE: action_id, status, owner_user_id, owner_organisation_id, due_on at ``before``.
-
-    Only actions that existed then (had their ``created`` event) appear.
-    """
-    status, owner_user, owner_organisation, due_on = _state_columns(before)
-    rows = (
-        sa.select(
-            col(Action.id).label("action_id"),
-            status.label("status"),
-            owner_user.label("owner_user_id"),
-            owner_organisation.label("owner_organisation_id"),
-            due_on.label("due_on"),
-        )
-        .where(col(Action.programme_id) == programme_id)
-        .subquery(f"{prefix}_rows")
-    )
-    # Materialised: each lookup runs once per action, where an inlined subquery would
-    # repeat it for every expression of the outer query that names the column.
-    return sa.select(rows).where(rows.c.status.is_not(None)).cte(prefix).prefix_with("MATERIALIZED")
-
-
-@dataclass
-class ActionState:
-    action_id: int
-    title: str
-    status: Status
-    owner_user_id: int | None
-    owner_organisation_id: int | None
-    owner_name: str | None
-    due_on: dt.date | None
-
-
-@dataclass
-class Snapshot:
-    """The programme as it stood at ``before`` (the end of ``day``)."""
-
-    day: dt.date
-    before: dt.datetime
-    total: int
-    by_status: dict[Status, int]
-    overdue: int
-    actions: list[ActionState]
-
-    @property
-    def percent_implemented(self) -> float | None:
-        applicable = self.total - self.by_status[Status.not_applicable]
-        if applicable <= 0:
-            return None
-        return 100.0 * self.by_status[Status.implemented] / applicable
-
-
-def _status_value(value: Any) -> Status:
-    return value if isinstance(value, Status) else Status(value)
-
-
-def take_snapshot(
-    session: Session, programme: Programme, day: dt.date, *, limit: int = LIST_LIMIT
-) -> Snapshot:
-    """Counts as of the end of ``day`` and the first ``limit`` actions by id, as they were."""
-    assert programme.id is not None
-    before = end_of_day(programme, day)
-    state = state_query(programme.id, before)
-    overdue_case = sa.and_(state.c.status.in_(_OPEN), state.c.due_on < day)
-
-    def total(condition: sa.ColumnElement[bool]) -> Any:
-        # Over every action, before the LIMIT: the counts and the first rows in one pass.
-        return sa.func.sum(sa.case((condition, 1), else_=0)).over()
-
-    rows = session.execute(
-        sa.select(
-            state.c.action_id,
-            col(Action.title),
-            state.c.status,
-            state.c.owner_user_id,
-            state.c.owner_organisation_id,
-            sa.func.coalesce(User.name, col(Organisation.short_name)),
-            state.c.due_on,
-            total(overdue_case),
-            *(total(state.c.status == s.value) for s in Status),
-        )
-        .join(Action, col(Action.id) == state.c.action_id)
-        .outerjoin(User, col(User.id) == state.c.owner_user_id)
-        .outerjoin(Organisation, col(Organisation.id) == state.c.owner_organisation_id)
-        .order_by(state.c.action_id)
-        .limit(limit)
-    ).all()
-    overdue = int(rows[0][7] or 0) if rows else 0
-    by_status = dict.fromkeys(Status, 0)
-    if rows:
-        by_status = {s: int(v or 0) for s, v in zip(Status, rows[0][8:], strict=True)}
-    actions = [
-        ActionState(r[0], r[1], _status_value(r[2]), r[3], r[4], r[5], _as_date(r[6])) for r in rows
-    ]
-    return Snapshot(day, before, sum(by_status.values()), by_status, overdue, actions)
-
-
-def _as_date(value: Any) -> dt.date | None:
-    if value is None or isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value))
 
 
 @dataclass
@@ -266,7 +102,7 @@ def changes_between(
     now_rows = (
         sa.select(
             col(Action.id).label("action_id"),
-            *(c.label(n) for c, n in zip(_state_columns(day_end), names, strict=True)),
+            *(c.label(n) for c, n in zip(state_columns(day_end), names, strict=True)),
             moved.label("moved"),
         )
         .where(col(Action.programme_id) == programme.id)
@@ -280,7 +116,7 @@ def changes_between(
         .cte("cur")
         .prefix_with("MATERIALIZED")
     )
-    then = _state_columns(since_end, cur.c.action_id)
+    then = state_columns(since_end, cur.c.action_id)
     pair = (
         sa.select(
             cur,
@@ -360,13 +196,13 @@ def changes_between(
             title=r[1],
             edition=r[2],
             new=bool(r[3]),
-            status_from=_status_value(r[4]) if r[4] is not None else None,
-            status_to=_status_value(r[5]),
+            status_from=status_value(r[4]) if r[4] is not None else None,
+            status_to=status_value(r[5]),
             owner_from=r[6],
             owner_to=r[7],
             owner_changed=bool(r[8]),
-            due_from=_as_date(r[9]),
-            due_to=_as_date(r[10]),
+            due_from=as_date(r[9]),
+            due_to=as_date(r[10]),
             became_overdue=bool(r[11]),
         )
         for r in rows
