@@ -10,6 +10,7 @@ import datetime as dt
 import itertools
 from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import Session
 
 from tracker.models import (
@@ -102,3 +103,14 @@ def make_action(
     session.add(action)
     session.flush()
     return action
+
+
+def insert_row(conn: sa.Connection, table: str, **values: object) -> int:
+    """A row written with plain SQL, for a database at an older revision (upgrade tests)."""
+    columns = ", ".join(f'"{k}"' for k in values)
+    marks = ", ".join(f":{k}" for k in values)
+    row = conn.execute(
+        sa.text(f'INSERT INTO "{table}" ({columns}) VALUES ({marks}) RETURNING id'),
+        values,
+    )
+    return int(row.scalar_one())

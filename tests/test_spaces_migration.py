@@ -2,56 +2,15 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from tests.conftest import PG_URL
+from tests.factories import insert_row
 from tracker import migrate
-from tracker.db import create_db_engine
 from tracker.models import Action, Programme, Role, Status, User, utcnow
 from tracker.services import policy
 
 BEFORE = "0012"  # the newest revision before programme spaces
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sa.Engine]:
-    """An empty database of its own (not the suite's migrated template)."""
-    if request.param == "sqlite":
-        engine = create_db_engine(f"sqlite:///{tmp_path / 'old.sqlite'}")
-        yield engine
-        engine.dispose()
-        return
-    if not PG_URL:
-        pytest.skip("PostgreSQL: TRACKER_TEST_DATABASE_URL is not set")
-    name = f"tracker_upgrade_{uuid.uuid4().hex[:8]}"
-    admin = create_db_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    url = sa.engine.make_url(admin.url).set(database=name).render_as_string(hide_password=False)
-    engine = create_db_engine(url)
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
-
-
-def _insert(conn: sa.Connection, table: str, **values: object) -> int:
-    columns = ", ".join(f'"{k}"' for k in values)
-    marks = ", ".join(f":{k}" for k in values)
-    row = conn.execute(
-        sa.text(f'INSERT INTO "{table}" ({columns}) VALUES ({marks}) RETURNING id'),
-        values,
-    )
-    return int(row.scalar_one())
 
 
 def _arrange_old_database(engine: sa.Engine) -> dict[str, int]:
@@ -59,31 +18,31 @@ def _arrange_old_database(engine: sa.Engine) -> dict[str, int]:
     now = utcnow().replace(tzinfo=None)
     ids: dict[str, int] = {}
     with engine.begin() as conn:
-        ids["org"] = _insert(
+        ids["org"] = insert_row(
             conn, "organisation", name="Authority", short_name="NMAA", created_at=now
         )
         for role in ("admin", "coordinator", "owner", "viewer"):
-            ids[role] = _insert(
+            ids[role] = insert_row(
                 conn, "user", email=f"{role}@example.org", name=role.title(), role=role,
                 organisation_id=ids["org"] if role == "owner" else None, active=True,
                 must_change_password=False, session_version=1, is_demo=False, created_at=now,
             )  # fmt: skip
         for number, country in enumerate(("Northland", "Southland"), start=1):
-            programme = _insert(
+            programme = insert_row(
                 conn, "programme", country=country, treaty="APMBC", article="5",
                 timezone="UTC", remind_before_days="30", remind_overdue_every_days=7,
                 escalate_overdue_days=14, escalate_idle_days=60, countdown_days="30",
                 created_at=now,
             )  # fmt: skip
             ids[f"programme{number}"] = programme
-            report = _insert(
+            report = insert_row(
                 conn, "report", programme_id=programme, publisher="Mine Action Review",
                 checksum=f"{number:064d}", warnings="", imported_at=now,
             )  # fmt: skip
-            recommendation = _insert(
+            recommendation = insert_row(
                 conn, "recommendation", report_id=report, position=1, text="Survey."
             )
-            ids[f"action{number}"] = _insert(
+            ids[f"action{number}"] = insert_row(
                 conn, "action", programme_id=programme, recommendation_id=recommendation,
                 title="Survey", owner_organisation_id=ids["org"], status="not_started",
                 follows_deadline=True, version=1, created_at=now, updated_at=now,

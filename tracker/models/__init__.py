@@ -20,6 +20,7 @@ from .base import (
     Status,
     Treaty,
     UTCDateTime,
+    Verification,
     utcnow,
 )
 from .meetings import AgendaItem, Meeting, MeetingAttendee
@@ -99,5 +100,6 @@ __all__ = [
     "Treaty",
     "UTCDateTime",
     "User",
+    "Verification",
     "utcnow",
 ]

@@ -105,6 +105,22 @@ class EventKind(enum.StrEnum):
     merged = "merged"
     dropped = "dropped"
     detached = "detached"
+    # Verified completion (issue 14): a verifier checked an action reported implemented,
+    # or sent it back to in progress with a comment.
+    verified = "verified"
+    sent_back = "sent_back"
+
+
+class Verification(enum.StrEnum):
+    """Whether an action's reported completion is checked (issue 14).
+
+    ``awaiting``: reported implemented where the programme requires verification;
+    ``verified``: checked by a coordinator or a verifier; ``not_required`` otherwise.
+    """
+
+    not_required = "not_required"
+    awaiting = "awaiting"
+    verified = "verified"
 
 
 class LineageKind(enum.Enum):

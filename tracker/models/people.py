@@ -66,6 +66,9 @@ class Membership(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     # Moved on every role change, so caches keyed on the data generation see it.
     changed_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # Issue 14: a verifier checks what the programme's owners report implemented (for
+    # Cambodia, CMAA's quality assurance), besides the role held here.
+    verifies: bool = False
 
 
 class Participation(SQLModel, table=True):

@@ -16,6 +16,7 @@ from .base import (
     Status,
     Treaty,
     UTCDateTime,
+    Verification,
     _enum,
     utcnow,
 )
@@ -49,6 +50,9 @@ class Programme(SQLModel, table=True):
     # publication and never changed, so shared links keep working.
     public_slug: str | None = Field(default=None, max_length=120)
     published: bool = False
+    # Issue 14: "implemented" counts as done once a coordinator or a verifier checked it.
+    # On for new programmes; the upgrade leaves it off for those that existed before.
+    requires_verification: bool = True
     published_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
@@ -153,6 +157,10 @@ class Action(SQLModel, table=True):
     # NULL means "compute again". Every change of the action sets it back to NULL by
     # calling services.journal.reschedule_reminders (no listener: bulk UPDATEs skip them).
     next_reminder_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    # Issue 14: whether its reported completion is checked (see ``Verification``).
+    verification: Verification = Field(
+        default=Verification.not_required, sa_type=_enum(Verification)
+    )
 
 
 # Scale issue 7: the actions list's default order starts with (due_on, id); with this
@@ -181,6 +189,13 @@ class ActionEvent(SQLModel, table=True):
     actor_id: int | None = Field(default=None, foreign_key="user.id")
     status_from: Status | None = Field(default=None, sa_type=_enum(Status, name="status_from"))
     status_to: Status | None = Field(default=None, sa_type=_enum(Status, name="status_to"))
+    # Issue 14: the verification state before and after (status and verification events).
+    verification_from: Verification | None = Field(
+        default=None, sa_type=_enum(Verification, name="verification_from")
+    )
+    verification_to: Verification | None = Field(
+        default=None, sa_type=_enum(Verification, name="verification_to")
+    )
     owner_user_from: int | None = Field(default=None, foreign_key="user.id")
     owner_user_to: int | None = Field(default=None, foreign_key="user.id")
     owner_organisation_from: int | None = Field(default=None, foreign_key="organisation.id")

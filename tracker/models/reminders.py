@@ -35,6 +35,7 @@ class LineKind(enum.StrEnum):
     escalation = "escalation"
     countdown = "countdown"
     token_expiry = "token_expiry"  # noqa: S105  (issue 16: a token of the recipient expires)
+    verification = "verification"  # issue 14: an action awaits the recipient's verification
 
 
 class LineState(enum.StrEnum):

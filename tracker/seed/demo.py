@@ -168,6 +168,11 @@ def load_demo_story(session: Session) -> bool:
         users[email] = user
     session.flush()
     coordinator = users["coordinator@cmaa.example"]
+    # Issue 14: "implemented" counts once checked; CMAA quality assurance verifies.
+    from ..services import verifiers
+
+    programme.requires_verification = True
+    verifiers.set_verifier(session, users["qa@cmaa.example"], programme, True)
     actions = list(
         session.exec(
             select(Action).where(Action.programme_id == programme.id).order_by(col(Action.id))
@@ -259,11 +264,16 @@ def load_demo_story(session: Session) -> bool:
     step(3, users["budget@mef.example"], "2024-04-23", status="implemented",
            comment="Mine action budget line adopted in the 2024 budget law.",
            evidence_url="https://example.org/demo/cambodia-budget-law-2024")  # fmt: skip
+    step(3, users["qa@cmaa.example"], "2024-05-07", verdict="verify",
+           comment="QA checked the budget law: the mine action line is there (demo).")  # fmt: skip
     step(1, coordinator, "2024-06-03", status="in_progress",
            comment="Drafting a clearance policy for the Thai border areas.")  # fmt: skip
     step(4, users["qa@cmaa.example"], "2024-07-15", comment="First new QA team deployed (demo).")
     step(4, users["qa@cmaa.example"], "2024-09-24", status="implemented",
            comment="Two QA teams now monitor RCAF, NPMEC and NGO operators.")  # fmt: skip
+    # QA's own action: a coordinator verifies it, as QA does not verify what it reports.
+    step(4, coordinator, "2024-10-08", verdict="verify",
+           comment="Both teams' first monitoring reports seen (demo).")  # fmt: skip
     step(1, coordinator, "2024-11-19", status="blocked",
            comment="Awaiting the joint boundary commission.")  # fmt: skip
     step(5, users["im@cmaa.example"], "2025-02-11",

@@ -56,6 +56,7 @@ def create_action(
         at=now,
         actor=actor,
         status_to=action.status,
+        verification_to=action.verification,
         due_to=due_on,
         follows_deadline_to=True,
     )

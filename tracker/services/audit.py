@@ -41,6 +41,8 @@ KINDS: dict[str, Any] = {
     "user.password_reset": _l("Password reset by an admin"),
     "programme.membership_changed": _l("Programme membership changed"),
     "programme.organisation_changed": _l("Organisation taking part changed"),
+    "programme.verifier_changed": _l("Verifier named or removed"),
+    "programme.verification_changed": _l("Verification required or not"),
     "token.created": _l("API token created"),
     "token.revoked": _l("API token revoked"),
     "organisation.created": _l("Organisation added"),

@@ -20,7 +20,7 @@ from typing import TypedDict, Unpack
 import sqlalchemy as sa
 from sqlmodel import Session, col
 
-from ..models import Action, ActionEvent, EventKind, Meeting, Status, User
+from ..models import Action, ActionEvent, EventKind, Meeting, Status, User, Verification
 
 # How many ids go into one ``IN (...)``: well under every backend's parameter limit.
 CHUNK = 500
@@ -31,6 +31,8 @@ class EventValues(TypedDict, total=False):
 
     status_from: Status | None
     status_to: Status | None
+    verification_from: Verification | None
+    verification_to: Verification | None
     owner_user_from: int | None
     owner_user_to: int | None
     owner_organisation_from: int | None

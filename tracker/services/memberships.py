@@ -292,17 +292,21 @@ class MemberRow:
     user: User
     role: Role
     organisation: Organisation | None
+    verifies: bool = False  # issue 14: named a verifier of the programme
 
 
 def list_members(session: Session, programme: Programme) -> list[MemberRow]:
     rows = session.exec(
-        select(User, Membership.role, Organisation)
+        select(User, Membership.role, Organisation, Membership.verifies)
         .join(Membership, col(Membership.user_id) == User.id)
         .outerjoin(Organisation, col(Organisation.id) == User.organisation_id)
         .where(Membership.programme_id == programme.id)
         .order_by(sa.func.lower(User.name))
     ).all()
-    return [MemberRow(user, Role(role), organisation) for user, role, organisation in rows]
+    return [
+        MemberRow(user, Role(role), organisation, bool(verifies))
+        for user, role, organisation, verifies in rows
+    ]
 
 
 def list_taking_part(session: Session, programme: Programme) -> list[Organisation]:

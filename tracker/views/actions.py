@@ -34,6 +34,7 @@ bp = Blueprint("actions", __name__, url_prefix="/actions")
 
 FORM_FIELDS = (
     "version", "status", "comment", "evidence_url", "owner", "due_mode", "due_on", "reason",
+    "verdict",
 )  # fmt: skip
 
 
@@ -90,6 +91,7 @@ def _default_form(detail: listing.ActionDetail) -> dict[str, str]:
         "due_mode": "keep",
         "due_on": action.due_on.isoformat() if action.due_on else "",
         "reason": "",
+        "verdict": "",
     }
 
 
@@ -116,6 +118,7 @@ def _render_detail(
         detail=detail,
         action=action,
         can_update=policy.can_update(user, action),
+        verdicts=policy.verdicts_open(user, action),
         update_refusal=policy.update_refusal(user, action),
         status_options=[s for s in Status if s in allowed or s == action.status],
         can_assign=manager,

@@ -18,7 +18,14 @@ from typing import Any
 from flask_babel import gettext
 from werkzeug.routing import BaseConverter, ValidationError
 
-from ..services.workflow import UNASSIGNED, ActionChange, InvalidChange, Owner, parse_status
+from ..services.workflow import (
+    UNASSIGNED,
+    ActionChange,
+    InvalidChange,
+    Owner,
+    parse_status,
+    parse_verdict,
+)
 
 # Ids are 32-bit integer columns: a larger number names no row (and PostgreSQL would
 # refuse to compare it), so it is "no such row", answered before the database is asked.
@@ -114,7 +121,8 @@ def change_from_form(form: Mapping[str, str]) -> tuple[ActionChange, int]:
 
     Fields: ``version``, ``status``, ``comment``, ``evidence_url``, and for
     coordinators ``owner`` (see ``parse_owner``), ``due_mode`` (``keep``,
-    ``follow`` or ``pin``), ``due_on`` and ``reason``.
+    ``follow`` or ``pin``), ``due_on`` and ``reason``; for verifiers ``verdict``
+    (``verify``, ``send_back`` or empty).
     """
     version_text = (form.get("version") or "").strip()
     if not (version_text.isascii() and version_text.isdigit()) or len(version_text) > 12:
@@ -134,5 +142,6 @@ def change_from_form(form: Mapping[str, str]) -> tuple[ActionChange, int]:
         due_on=due_on if due_mode == "pin" else None,
         unpin=due_mode == "follow",
         reason=form.get("reason") or "",
+        verdict=parse_verdict(form.get("verdict")),
     )
     return change, int(version_text)

@@ -8,7 +8,9 @@ A refusal comes with a plain reason (``update_refusal``) so that a person who ma
 not do something is told why, never shown a 500 or a silent no-op.
 
 The status-transition table is explicit (``TRANSITIONS``): each allowed move, who
-may make it, and what it needs. Saving the current status again is not a
+may make it, and what it needs (``evidence_refusal``: what reporting an action
+implemented needs). Verified completion (issue 14): ``Do.verify`` says who may verify an
+action reported implemented, or send it back. Saving the current status again is not a
 transition; with a comment it records a comment event.
 """
 
@@ -20,7 +22,15 @@ from dataclasses import dataclass
 from flask_babel import gettext
 
 from ...labels import label
-from ...models import CLOSED_STATUSES, OPEN_STATUSES, Action, Role, Status, User
+from ...models import (
+    CLOSED_STATUSES,
+    OPEN_STATUSES,
+    Action,
+    Role,
+    Status,
+    User,
+    Verification,
+)
 from .access import (
     ACTING_ROLES,
     EVERYTHING,
@@ -128,6 +138,7 @@ class Do(enum.StrEnum):
     assign = "assign"  # change an action's owner or due date
     manage = "manage"  # deadlines, meetings and decisions, imports into it, preview, publish
     manage_members = "manage_members"  # add and remove its members and organisations
+    verify = "verify"  # verify an action reported implemented, or send it back
     create_programme = "create_programme"  # no target: a new programme
 
 
@@ -160,6 +171,9 @@ def refusal(who: Who, do: Do, target: Target = None) -> Refusal | None:
         return Refusal(gettext("There is nothing at this address."), hidden=True)
     if do == Do.read or role == Role.admin:
         return None
+    if do == Do.verify:
+        message = _verify_refusal(access, role, target)
+        return Refusal(message) if message else None
     if do == Do.update and isinstance(target, Action):
         message = _update_refusal(access, role, target)
         return Refusal(message) if message else None
@@ -194,6 +208,26 @@ def _update_refusal(access: Access, role: Role, action: Action) -> str | None:
         "Only the action's owner, the owning organisation or a coordinator can change it; "
         "this action is not yours or your organisation's."
     )
+
+
+def _verify_refusal(access: Access, role: Role, target: Target) -> str | None:
+    """Coordinators verify; so do the verifiers a programme names (``Membership.verifies``,
+    for instance the national authority's quality assurance), except what they own."""
+    if role == Role.coordinator:
+        return None
+    if role == Role.viewer:
+        return _viewer_refusal()
+    if programme_id_of(target) not in access.verifier_in:
+        return gettext(
+            "Only a coordinator or a verifier of this programme can verify an action "
+            "or send it back."
+        )
+    if isinstance(target, Action) and owns(access, target):
+        return gettext(
+            "This action is yours or your organisation's: another verifier or a "
+            "coordinator verifies it."
+        )
+    return None
 
 
 # --------------------------------------------------------------------------- the workflow's rules
@@ -301,6 +335,40 @@ def transition_refusal(who: Who, action: Action, target: Status) -> str | None:
         source=label(action.status),
         target=label(target),
     )
+
+
+def verdicts_open(who: Who, action: Action) -> list[str]:
+    """The verification decisions ``who`` can take on ``action`` now: ``verify`` and
+    ``send_back`` while it awaits verification; ``verify`` alone for a verifier who may
+    report it implemented (verified in the same step)."""
+    if not may(who, Do.verify, action):
+        return []
+    if action.verification == Verification.awaiting:
+        return ["verify", "send_back"]
+    if action.status != Status.implemented and Status.implemented in allowed_transitions(
+        who, action
+    ):
+        return ["verify"]
+    return []
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What a report of "implemented" brings: a link, files (once an action has files),
+    and the comment that goes with it."""
+
+    link: str = ""
+    comment: str = ""
+    files: int = 0
+
+
+def evidence_refusal(evidence: Evidence) -> str | None:
+    """Reporting an action implemented needs evidence (a link, or a file once files
+    exist) or a comment saying why there is none. The one place of this rule: the
+    workflow asks it for every move that ``Needs.comment_or_evidence``."""
+    if evidence.link or evidence.files or evidence.comment:
+        return None
+    return gettext("Describe the evidence in a comment or give a link to it.")
 
 
 def can_own(user: User, programme: Target = None) -> bool:

@@ -31,6 +31,8 @@ class Access:
     organisation_id: int | None
     roles: tuple[tuple[int, Role], ...]
     may_create_programmes: bool = False
+    # Issue 14: the programmes where the person's membership names them a verifier.
+    verifier_in: frozenset[int] = frozenset()
 
     def role_in(self, programme_id: int | None) -> Role | None:
         """The person's role in the programme (admin everywhere), or None outside it."""
@@ -74,19 +76,22 @@ def access_for(session: Session, user: User | None) -> Access:
     if found is not None and found[0] == stamp:
         return found[1]
     roles: tuple[tuple[int, Role], ...] = ()
+    verifier_in: frozenset[int] = frozenset()
     if user.role != Role.admin:
         rows = session.execute(
-            sa.select(col(Membership.programme_id), col(Membership.role))
+            sa.select(col(Membership.programme_id), col(Membership.role), col(Membership.verifies))
             .where(col(Membership.user_id) == user.id)
             .order_by(col(Membership.programme_id))
         ).all()
-        roles = tuple((pid, Role(role)) for pid, role in rows)
+        roles = tuple((pid, Role(role)) for pid, role, _verifies in rows)
+        verifier_in = frozenset(pid for pid, _role, verifies in rows if verifies)
     access = Access(
         user_id=user.id,
         admin=user.role == Role.admin,
         organisation_id=user.organisation_id,
         roles=roles,
         may_create_programmes=user.role == Role.admin or user.may_create_programmes,
+        verifier_in=verifier_in,
     )
     cached[user.id] = (stamp, access)
     return access

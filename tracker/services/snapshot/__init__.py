@@ -14,9 +14,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col
 
-from ...models import Action, Organisation, Programme, Status, User
+from ...models import Action, ActionEvent, Organisation, Programme, Status, User, Verification
+from ..summary.figures import Progress
 from .changes import LIST_LIMIT, ActionMove, ChangesSince, changes_between
-from .state import _OPEN, as_date, end_of_day, state_columns, status_value
+from .state import _OPEN, as_date, end_of_day, latest, state_columns, status_value
 
 __all__ = [
     "LIST_LIMIT",
@@ -32,11 +33,15 @@ __all__ = [
 
 
 def state_query(programme_id: int, before: dt.datetime, prefix: str = "s") -> Any:
-    """A CTE: action_id, status, owner_user_id, owner_organisation_id, due_on at ``before``.
+    """A CTE: action_id, status, owner_user_id, owner_organisation_id, due_on and
+    verification at ``before``.
 
-    Only actions that existed then (had their ``created`` event) appear.
+    Only actions that existed then (had their ``created`` event) appear. Events from
+    before verification existed (issue 14) carry none: an action implemented then counts
+    as verified, as the upgrade made it, any other as needing none.
     """
     status, owner_user, owner_organisation, due_on = state_columns(before)
+    has_verification = col(ActionEvent.verification_to).is_not(None)
     rows = (
         sa.select(
             col(Action.id).label("action_id"),
@@ -44,13 +49,26 @@ def state_query(programme_id: int, before: dt.datetime, prefix: str = "s") -> An
             owner_user.label("owner_user_id"),
             owner_organisation.label("owner_organisation_id"),
             due_on.label("due_on"),
+            latest(before, has_verification, col(ActionEvent.verification_to)).label("seen"),
         )
         .where(col(Action.programme_id) == programme_id)
         .subquery(f"{prefix}_rows")
     )
+    before_verification = sa.case(
+        (rows.c.status == Status.implemented.value, Verification.verified.value),
+        else_=Verification.not_required.value,
+    )
     # Materialised: each lookup runs once per action, where an inlined subquery would
     # repeat it for every expression of the outer query that names the column.
-    return sa.select(rows).where(rows.c.status.is_not(None)).cte(prefix).prefix_with("MATERIALIZED")
+    return (
+        sa.select(
+            *(c for c in rows.c if c.name != "seen"),
+            sa.func.coalesce(rows.c.seen, before_verification).label("verification"),
+        )
+        .where(rows.c.status.is_not(None))
+        .cte(prefix)
+        .prefix_with("MATERIALIZED")
+    )
 
 
 @dataclass
@@ -65,7 +83,7 @@ class ActionState:
 
 
 @dataclass
-class Snapshot:
+class Snapshot(Progress):
     """The programme as it stood at ``before`` (the end of ``day``)."""
 
     day: dt.date
@@ -74,13 +92,10 @@ class Snapshot:
     by_status: dict[Status, int]
     overdue: int
     actions: list[ActionState]
-
-    @property
-    def percent_implemented(self) -> float | None:
-        applicable = self.total - self.by_status[Status.not_applicable]
-        if applicable <= 0:
-            return None
-        return 100.0 * self.by_status[Status.implemented] / applicable
+    # Issue 14: implemented and verified; reported implemented, awaiting verification.
+    verified: int = 0
+    awaiting: int = 0
+    requires_verification: bool = False
 
 
 def take_snapshot(
@@ -91,6 +106,7 @@ def take_snapshot(
     before = end_of_day(programme, day)
     state = state_query(programme.id, before)
     overdue_case = sa.and_(state.c.status.in_(_OPEN), state.c.due_on < day)
+    implemented = state.c.status == Status.implemented.value
 
     def total(condition: sa.ColumnElement[bool]) -> Any:
         # Over every action, before the LIMIT: the counts and the first rows in one pass.
@@ -107,6 +123,10 @@ def take_snapshot(
             state.c.due_on,
             total(overdue_case),
             *(total(state.c.status == s.value) for s in Status),
+            *(
+                total(sa.and_(implemented, state.c.verification == v.value))
+                for v in (Verification.verified, Verification.awaiting)
+            ),
         )
         .join(Action, col(Action.id) == state.c.action_id)
         .outerjoin(User, col(User.id) == state.c.owner_user_id)
@@ -116,9 +136,22 @@ def take_snapshot(
     ).all()
     overdue = int(rows[0][7] or 0) if rows else 0
     by_status = dict.fromkeys(Status, 0)
+    verified = awaiting = 0
     if rows:
-        by_status = {s: int(v or 0) for s, v in zip(Status, rows[0][8:], strict=True)}
+        counts = rows[0][8 : 8 + len(Status)]
+        by_status = {s: int(v or 0) for s, v in zip(Status, counts, strict=True)}
+        verified, awaiting = (int(v or 0) for v in rows[0][8 + len(Status) :])
     actions = [
         ActionState(r[0], r[1], status_value(r[2]), r[3], r[4], r[5], as_date(r[6])) for r in rows
     ]
-    return Snapshot(day, before, sum(by_status.values()), by_status, overdue, actions)
+    return Snapshot(
+        day,
+        before,
+        sum(by_status.values()),
+        by_status,
+        overdue,
+        actions,
+        verified=verified,
+        awaiting=awaiting,
+        requires_verification=programme.requires_verification,
+    )

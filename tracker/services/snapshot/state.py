@@ -16,6 +16,7 @@ from ...models import (
     EventKind,
     Programme,
     Status,
+    Verification,
 )
 
 _OPEN = [s.value for s in OPEN_STATUSES]
@@ -74,11 +75,15 @@ def state_columns(before: dt.datetime, action_id: Any = None) -> list[Any]:
 
 
 def state_query(programme_id: int, before: dt.datetime, prefix: str = "s") -> Any:
-    """A CTE: action_id, status, owner_user_id, owner_organisation_id, due_on at ``before``.
+    """A CTE: action_id, status, owner_user_id, owner_organisation_id, due_on and
+    verification at ``before``.
 
-    Only actions that existed then (had their ``created`` event) appear.
+    Only actions that existed then (had their ``created`` event) appear. Events from
+    before verification existed (issue 14) carry none: an action implemented then counts
+    as verified, as the upgrade made it, any other as needing none.
     """
     status, owner_user, owner_organisation, due_on = state_columns(before)
+    has_verification = col(ActionEvent.verification_to).is_not(None)
     rows = (
         sa.select(
             col(Action.id).label("action_id"),
@@ -86,13 +91,26 @@ def state_query(programme_id: int, before: dt.datetime, prefix: str = "s") -> An
             owner_user.label("owner_user_id"),
             owner_organisation.label("owner_organisation_id"),
             due_on.label("due_on"),
+            latest(before, has_verification, col(ActionEvent.verification_to)).label("seen"),
         )
         .where(col(Action.programme_id) == programme_id)
         .subquery(f"{prefix}_rows")
     )
+    before_verification = sa.case(
+        (rows.c.status == Status.implemented.value, Verification.verified.value),
+        else_=Verification.not_required.value,
+    )
     # Materialised: each lookup runs once per action, where an inlined subquery would
     # repeat it for every expression of the outer query that names the column.
-    return sa.select(rows).where(rows.c.status.is_not(None)).cte(prefix).prefix_with("MATERIALIZED")
+    return (
+        sa.select(
+            *(c for c in rows.c if c.name != "seen"),
+            sa.func.coalesce(rows.c.seen, before_verification).label("verification"),
+        )
+        .where(rows.c.status.is_not(None))
+        .cte(prefix)
+        .prefix_with("MATERIALIZED")
+    )
 
 
 def status_value(value: Any) -> Status:

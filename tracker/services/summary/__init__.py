@@ -138,7 +138,12 @@ def summarise_programme(
         return _compute_programme(session, programme, today)
 
     computed = (
-        cache.get_or_compute(session, ("programme", programme.id, today, offset), compute)
+        cache.get_or_compute(
+            # The setting is in the key: switching verification on or off writes no event.
+            session,
+            ("programme", programme.id, today, offset, programme.requires_verification),
+            compute,
+        )
         if cache is not None
         else compute()
     )
@@ -190,7 +195,15 @@ def summarise_programmes(
         return count_figures_by_programme(session, today_of)
 
     figures = (
-        cache.get_or_compute(session, ("all", tuple(sorted(today_of.items()))), compute)
+        cache.get_or_compute(
+            session,
+            (
+                "all",
+                tuple(sorted(today_of.items())),
+                tuple(p.id for p in programmes if p.requires_verification),
+            ),
+            compute,
+        )
         if cache is not None
         else compute()
     )

@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col
 
-from ...models import OPEN_STATUSES, Action, Status
+from ...models import OPEN_STATUSES, Action, Programme, Status, Verification
 from .. import policy
 
 SOON_DAYS = (30, 90)
@@ -17,16 +17,14 @@ SOON_DAYS = (30, 90)
 _OPEN = [s.value for s in OPEN_STATUSES]
 
 
-@dataclass
-class Figures:
-    """How far implementation has got, at one glance."""
+class Progress:
+    """How far implementation has got, from ``total``, ``by_status``, ``verified`` and
+    ``requires_verification`` (the summary's figures and a snapshot's alike)."""
 
-    total: int = 0
-    by_status: dict[Status, int] = field(default_factory=lambda: dict.fromkeys(Status, 0))
-    overdue: int = 0
-    due_within_30: int = 0
-    due_within_90: int = 0
-    unassigned: int = 0
+    total: int
+    by_status: dict[Status, int]
+    verified: int
+    requires_verification: bool
 
     @property
     def applicable(self) -> int:
@@ -37,15 +35,53 @@ class Figures:
         return self.by_status[Status.implemented]
 
     @property
+    def percent_implemented(self) -> float | None:
+        """implemented / (all - not applicable); None while nothing applies."""
+        return self._percent(self.implemented)
+
+    @property
+    def done(self) -> int:
+        """What progress counts: verified actions where verification is required, else
+        implemented ones."""
+        return self.verified if self.requires_verification else self.implemented
+
+    @property
+    def percent_done(self) -> float | None:
+        """done / (all - not applicable); None while nothing applies."""
+        return self._percent(self.done)
+
+    def _percent(self, count: int) -> float | None:
+        return 100.0 * count / self.applicable if self.applicable > 0 else None
+
+
+@dataclass
+class Figures(Progress):
+    """How far implementation has got, at one glance."""
+
+    total: int = 0
+    by_status: dict[Status, int] = field(default_factory=lambda: dict.fromkeys(Status, 0))
+    overdue: int = 0
+    due_within_30: int = 0
+    due_within_90: int = 0
+    unassigned: int = 0
+    # Issue 14: implemented and verified; reported implemented, awaiting verification;
+    # and whether the programme requires verification (then progress counts verified).
+    verified: int = 0
+    awaiting: int = 0
+    requires_verification: bool = False
+
+    @property
     def open(self) -> int:
         return sum(self.by_status[s] for s in OPEN_STATUSES)
 
-    @property
-    def percent_implemented(self) -> float | None:
-        """implemented / (all - not applicable); None while nothing applies."""
-        if self.applicable <= 0:
-            return None
-        return 100.0 * self.implemented / self.applicable
+
+def verification_counts() -> list[sa.ColumnElement[int]]:
+    """Implemented and verified; reported implemented, awaiting verification."""
+    implemented = col(Action.status) == Status.implemented
+    return [
+        sa.func.sum(sa.case((sa.and_(implemented, col(Action.verification) == v), 1), else_=0))
+        for v in (Verification.verified, Verification.awaiting)
+    ]
 
 
 def status_counts() -> list[sa.ColumnElement[int]]:
@@ -102,11 +138,22 @@ def count_figures_by_programme(
             open_and(due_on >= today, due_on <= soon90),
             # Same rule as the list's "unassigned": no owner who can act on it.
             open_and(sa.not_(policy.effectively_assigned())),
+            *verification_counts(),
         )
         .where(col(Action.programme_id).in_(list(today_of)))
         .group_by(col(Action.programme_id))
     ).all()
-    figures = {programme_id: Figures() for programme_id in today_of}
+    requires = dict(
+        session.execute(
+            sa.select(col(Programme.id), col(Programme.requires_verification)).where(
+                col(Programme.id).in_(list(today_of))
+            )
+        ).all()
+    )
+    figures = {
+        programme_id: Figures(requires_verification=bool(requires.get(programme_id)))
+        for programme_id in today_of
+    }
     for row in rows:
         values = [int(v or 0) for v in row[1:]]
         total, statuses, rest = values[0], values[1 : 1 + len(Status)], values[1 + len(Status) :]
@@ -117,6 +164,9 @@ def count_figures_by_programme(
             due_within_30=rest[1],
             due_within_90=rest[2],
             unassigned=rest[3],
+            verified=rest[4],
+            awaiting=rest[5],
+            requires_verification=bool(requires.get(row[0])),
         )
     return figures
 

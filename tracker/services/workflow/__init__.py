@@ -10,8 +10,9 @@ id = :id AND version = :seen``. When someone else saved in between, nothing is
 changed and ``StaleVersion`` tells the caller what changed since.
 
 One module per job: ``change`` (what is asked, and each typed value's checks),
-``plan`` (the rule of each field and the events it makes), ``errors`` (what a refused
-or stale change raises); this module saves.
+``plan`` (the rule of each field and the events it makes), ``verification`` (verify,
+send back: issue 14), ``errors`` (what a refused or stale change raises); this module
+saves, and ``bulk`` applies one change to many actions.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import sqlalchemy as sa
 from flask_babel import gettext
 from sqlmodel import Session, col
 
-from ...models import Action, Meeting, User, utcnow
+from ...models import Action, Meeting, Programme, Status, User, utcnow
 from .. import policy
 from ..journal import record_event, reschedule_reminders
 from .change import (
@@ -31,9 +32,11 @@ from .change import (
     UNASSIGNED,
     ActionChange,
     Owner,
+    Verdict,
     clean_text,
     clean_url,
     parse_status,
+    parse_verdict,
 )
 from .errors import (
     ActionNotFound,
@@ -44,6 +47,7 @@ from .errors import (
     stale_version,
 )
 from .plan import EVENT_ORDER, Plan, plan_due, plan_owner, plan_status
+from .verification import plan_send_back, plan_verify
 
 __all__ = [
     "MAX_TEXT",
@@ -55,8 +59,10 @@ __all__ = [
     "InvalidChange",
     "Owner",
     "StaleVersion",
+    "Verdict",
     "WorkflowError",
     "parse_status",
+    "parse_verdict",
     "update_action",
 ]
 
@@ -85,8 +91,10 @@ def update_action(
     if action is None or not policy.may(actor, policy.Do.read, action):
         # Outside the actor's programmes an action is as absent as one that never was.
         raise ActionNotFound(gettext("There is no action %(id)s.", id=action_id))
+    status = parse_status(change.status) if change.status is not None else action.status
+    verdict = parse_verdict(change.verdict)
     refusal = policy.update_refusal(actor, action)
-    if refusal:
+    if refusal and not _verdict_only(actor, action, status, verdict):
         raise Forbidden(refusal)
     if (change.owner is not None or change.due_on is not None or change.unpin) and not (
         policy.can_assign(actor, action)
@@ -98,14 +106,20 @@ def update_action(
         raise stale_version(session, action, seen_version)
 
     plan = Plan()
-    status = parse_status(change.status) if change.status is not None else action.status
     comment = clean_text(change.comment, "comment")
     reason = clean_text(change.reason, "reason")
     evidence = clean_url(change.evidence_url)
     # Rights first: a coordinator-only change is refused (403) before any input check.
     owner_changed = plan_owner(session, plan, actor, action, change.owner, reason)
     due_changed = plan_due(session, plan, actor, action, change, reason)
-    plan_status(plan, actor, action, status, comment, evidence)
+    if verdict == Verdict.send_back:
+        plan_send_back(plan, actor, action, status, comment, evidence)
+    elif verdict is None or status != action.status:
+        programme = session.get(Programme, action.programme_id)
+        requires = bool(programme and programme.requires_verification)
+        plan_status(plan, actor, action, status, comment, evidence, requires_verification=requires)
+    if verdict == Verdict.verify:
+        plan_verify(plan, actor, action, comment, evidence)
     plan.events.sort(key=lambda event: EVENT_ORDER.index(event[0]))
     if (owner_changed or due_changed) and not reason:
         raise InvalidChange(
@@ -131,3 +145,10 @@ def update_action(
     session.flush()
     session.refresh(action)
     return action
+
+
+def _verdict_only(actor: User, action: Action, status: Status, verdict: Verdict | None) -> bool:
+    """A verifier who may not otherwise change the action gives a verdict, nothing more."""
+    if verdict is None or not policy.may(actor, policy.Do.verify, action):
+        return False
+    return status == action.status or verdict == Verdict.send_back

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -26,6 +27,13 @@ class Owner:
 UNASSIGNED = Owner()
 
 
+class Verdict(enum.StrEnum):
+    """What a verifier decides about an action reported implemented (issue 14)."""
+
+    verify = "verify"  # checked: it counts as done
+    send_back = "send_back"  # not yet: back to in progress, with a comment saying why
+
+
 @dataclass(frozen=True)
 class ActionChange:
     """What a person asks to change. Fields left at their default change nothing.
@@ -38,6 +46,8 @@ class ActionChange:
     - ``due_on``: pin the due date to this day (coordinators).
     - ``unpin``: follow the programme's treaty deadline again (coordinators).
     - ``reason``: why the owner or due date changed; required for those changes.
+    - ``verdict``: ``Verdict.verify`` or ``send_back`` (coordinators and the
+      programme's verifiers); with ``status`` implemented, verify in the same step.
     """
 
     status: Status | str | None = None
@@ -47,6 +57,7 @@ class ActionChange:
     due_on: dt.date | None = None
     unpin: bool = False
     reason: str = ""
+    verdict: Verdict | str | None = None
 
 
 def parse_status(value: Status | str) -> Status:
@@ -55,6 +66,18 @@ def parse_status(value: Status | str) -> Status:
         return Status(value)
     except ValueError:
         raise InvalidChange(gettext("Unknown status %(value)r.", value=value), "status") from None
+
+
+def parse_verdict(value: Verdict | str | None) -> Verdict | None:
+    """A verdict from its value, or None for none; refused at ``verification``."""
+    if value is None or value == "":
+        return None
+    try:
+        return Verdict(value)
+    except ValueError:
+        raise InvalidChange(
+            gettext("Unknown verification decision %(value)r.", value=value), "verification"
+        ) from None
 
 
 def clean_text(value: str | None, field_name: str) -> str:

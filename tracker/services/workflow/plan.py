@@ -14,7 +14,7 @@ from flask_babel import gettext
 from sqlmodel import Session
 
 from ...labels import label
-from ...models import Action, EventKind, Programme, Status, User
+from ...models import Action, EventKind, Programme, Status, User, Verification
 from .. import memberships as membership_service
 from .. import policy
 from .. import programmes as programme_service
@@ -24,6 +24,8 @@ from .errors import Forbidden, InvalidChange
 
 EVENT_ORDER = [
     EventKind.status_changed,
+    EventKind.sent_back,
+    EventKind.verified,
     EventKind.comment,
     EventKind.owner_changed,
     EventKind.due_date_changed,
@@ -43,7 +45,12 @@ def plan_status(
     status: Status,
     comment: str,
     evidence: str,
+    *,
+    requires_verification: bool,
 ) -> None:
+    """A status move by the table's rules; it sets the verification state it implies:
+    reported implemented awaits verification where the programme requires it, any other
+    move needs none."""
     if status == action.status:
         if comment or evidence:
             plan.events.append(
@@ -65,17 +72,25 @@ def plan_status(
             else gettext("Write a comment saying why the action is reopened."),
             "comment",
         )
-    if move.needs == policy.Needs.comment_or_evidence and not (comment or evidence):
-        raise InvalidChange(
-            gettext("Describe the evidence in a comment or give a link to it."), "comment"
-        )
+    if move.needs == policy.Needs.comment_or_evidence:
+        missing = policy.evidence_refusal(policy.Evidence(link=evidence, comment=comment))
+        if missing:
+            raise InvalidChange(missing, "comment")
+    verification = (
+        Verification.awaiting
+        if status == Status.implemented and requires_verification
+        else Verification.not_required
+    )
     plan.values["status"] = status
+    plan.values["verification"] = verification
     plan.events.append(
         (
             EventKind.status_changed,
             {
                 "status_from": action.status,
                 "status_to": status,
+                "verification_from": action.verification,
+                "verification_to": verification,
                 "comment": comment or None,
                 "evidence_url": evidence or None,
             },
