@@ -187,3 +187,41 @@ def test_the_export_names_the_editions_of_each_action(
     editions = {int(r["Action"]): r["Editions carrying it"] for r in rows}
     assert editions == {1: "2023, 2024", 2: "2023, 2024", 3: "2023", 4: "2023, 2024",
                         5: "2023, 2024", 6: "2024", 7: "2024"}  # fmt: skip
+
+
+def _pdf_words(response_data: bytes) -> str:
+    import io
+
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(response_data))
+    return " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+
+
+def test_the_meeting_pack_shows_the_editions_as_of_its_day(
+    scenario: dict[str, object], session: Session, coordinator: FlaskClient
+) -> None:
+    """A meeting after the 2024 import files what that edition carried over, reworded and
+    dropped, and the criteria across editions; the March 2024 pack, printed again today,
+    still knows only the 2023 edition."""
+    from tracker.services import meetings as meeting_service
+
+    programme, march = scenario["programme"], scenario["march"]
+    assert isinstance(programme, Programme) and isinstance(march, Meeting)
+    later = meeting_service.record_meeting(
+        session, programme, held_on=dt.date.today(), title="Working group after the 2024 edition"
+    )
+    session.commit()
+
+    after = coordinator.get(f"/meetings/{later.id}/pack.pdf")
+    assert after.status_code == 200, after.get_data(as_text=True)[:300]
+    text = _pdf_words(after.data)
+    assert "The latest edition: Clearing the Mines 2024" in text
+    assert "Against Clearing the Mines 2023:" in text
+    for figure in ("2 carried over", "2 reworded", "1 split off", "1 new", "1 dropped"):
+        assert figure in text, figure
+    assert "Scorecard criteria across editions" in text
+
+    before = _pdf_words(coordinator.get(f"/meetings/{march.id}/pack.pdf").data)
+    assert "Clearing the Mines 2024" not in before
+    assert "The latest edition: Clearing the Mines 2023" in before

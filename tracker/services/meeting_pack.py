@@ -28,6 +28,7 @@ from ..models import (
     User,
 )
 from . import agenda as agenda_service
+from . import edition_summary
 from . import meetings as meeting_service
 from . import programmes as programme_service
 from . import snapshot as snapshot_service
@@ -79,6 +80,11 @@ class MeetingPack:
     owners: list[summary_service.OwnerRow]
     items: list[PackItem]
     attendees: list[str]
+    # What the editions imported by the end of the meeting day carried over and repeated
+    # (issue 10): the asks a review meeting should look at first.
+    editions: edition_summary.EditionCounts | None = None
+    repeated: list[edition_summary.RepeatedAction] = field(default_factory=list)
+    criterion_trends: list[edition_summary.CriterionTrend] = field(default_factory=list)
 
     @property
     def decisions(self) -> list[PackDecision]:
@@ -172,6 +178,7 @@ def build_meeting_pack(
         decided[-1].new_on if decided else programme_service.current_deadline(session, programme.id)
     )
     burnup = [p for p in summary_service.burnup_series(session, programme) if p.day <= day]
+    until = snapshot_service.end_of_day(programme, day)
 
     decisions = list_pack_decisions(session, meeting.id)
     by_action: dict[int, list[PackDecision]] = defaultdict(list)
@@ -217,4 +224,7 @@ def build_meeting_pack(
         owners=_owner_rows(snapshot),
         items=items,
         attendees=[a.name for a in agenda_service.list_attendees(session, meeting)],
+        editions=edition_summary.count_latest_edition(session, programme.id, before=until),
+        repeated=edition_summary.list_repeated(session, programme.id, before=until),
+        criterion_trends=edition_summary.list_criterion_trends(session, programme.id, before=until),
     )

@@ -53,6 +53,10 @@ def pack_pdf(meeting_id: int) -> Response | tuple[str, int]:
         bars_svg=meeting_documents.chart_for_pdf(
             charts.status_bars(pack.owners, chart_id="pack-owners")
         ),
+        criterion_charts=[
+            (trend, meeting_documents.chart_for_pdf(svg))
+            for trend, svg in charts.criterion_charts(pack.criterion_trends)
+        ],
         status_order=charts.STATUS_ORDER,
         static_base=meeting_documents.static_base_url(),
         printed_on=local_today(programme.timezone),
