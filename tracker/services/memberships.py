@@ -22,28 +22,6 @@ from . import policy
 from .audit import AuditActor, record_audit
 
 
-def _journal(
-    session: Session,
-    audit: AuditActor | None,
-    kind: str,
-    programme: Programme,
-    label: str,
-    old: dict[str, object] | None,
-    new: dict[str, object] | None,
-) -> None:
-    """Every membership change goes into the audit trail (issue 16), whoever makes it."""
-    record_audit(
-        session,
-        audit,
-        kind,
-        subject_type="programme",
-        subject_id=programme.id,
-        subject_label=f"{programme.country} {programme.treaty.value}: {label}"[:300],
-        old=old,
-        new=new,
-    )
-
-
 class MembershipError(ValueError):
     """A membership change that cannot be made; ``field`` names the form field."""
 
@@ -119,6 +97,44 @@ def _reschedule(session: Session, programme_id: int) -> None:
     )
 
 
+def _changed(
+    session: Session,
+    audit: AuditActor | None,
+    kind: str,
+    programme: Programme,
+    label: str,
+    old: dict[str, object] | None,
+    new: dict[str, object] | None,
+) -> None:
+    """What every change of who takes part owes: the planner looks at the programme's
+    actions again (their reminders' recipients may differ), and the change goes into the
+    audit trail (issue 16), whoever makes it."""
+    session.flush()
+    assert programme.id is not None
+    _reschedule(session, programme.id)
+    record_audit(
+        session,
+        audit,
+        kind,
+        subject_type="programme",
+        subject_id=programme.id,
+        subject_label=f"{programme.country} {programme.treaty.value}: {label}"[:300],
+        old=old,
+        new=new,
+    )
+
+
+def _participation(
+    session: Session, programme_id: int, organisation_id: int
+) -> Participation | None:
+    return session.exec(
+        select(Participation).where(
+            Participation.programme_id == programme_id,
+            Participation.organisation_id == organisation_id,
+        )
+    ).first()
+
+
 def add_member(
     session: Session,
     user: User,
@@ -152,10 +168,8 @@ def add_member(
         found.role = role
         found.changed_at = utcnow()
     session.add(found)
-    session.flush()
-    _reschedule(session, programme.id)
     policy.forget_access(session)
-    _journal(
+    _changed(
         session, audit, "programme.membership_changed", programme, user.email,
         {"role": before.value} if before else None, {"role": role.value},
     )  # fmt: skip
@@ -183,11 +197,8 @@ def remove_member(
         raise MembershipError(_("you cannot remove yourself from a programme"), "email")
     role = found.role
     session.delete(found)
-    session.flush()
-    assert programme.id is not None
-    _reschedule(session, programme.id)
     policy.forget_access(session)
-    _journal(
+    _changed(
         session, audit, "programme.membership_changed", programme, user.email,
         {"role": role.value}, None,
     )  # fmt: skip
@@ -204,13 +215,7 @@ def check_manager(actor: policy.Who, programme: Programme) -> None:
 
 
 def takes_part(session: Session, programme_id: int, organisation_id: int) -> bool:
-    found = session.exec(
-        select(Participation.id).where(
-            Participation.programme_id == programme_id,
-            Participation.organisation_id == organisation_id,
-        )
-    ).first()
-    return found is not None
+    return _participation(session, programme_id, organisation_id) is not None
 
 
 def add_organisation(
@@ -227,9 +232,7 @@ def add_organisation(
     if takes_part(session, programme.id, organisation.id):
         return False
     session.add(Participation(programme_id=programme.id, organisation_id=organisation.id))
-    session.flush()
-    _reschedule(session, programme.id)
-    _journal(
+    _changed(
         session, audit, "programme.organisation_changed", programme, organisation.short_name,
         None, {"takes_part": True},
     )  # fmt: skip
@@ -246,19 +249,12 @@ def remove_organisation(
 ) -> bool:
     """The organisation no longer takes part; its open actions there become unassigned."""
     check_manager(actor, programme)
-    found = session.exec(
-        select(Participation).where(
-            Participation.programme_id == programme.id,
-            Participation.organisation_id == organisation.id,
-        )
-    ).first()
+    assert programme.id is not None and organisation.id is not None
+    found = _participation(session, programme.id, organisation.id)
     if found is None:
         return False
     session.delete(found)
-    session.flush()
-    assert programme.id is not None
-    _reschedule(session, programme.id)
-    _journal(
+    _changed(
         session, audit, "programme.organisation_changed", programme, organisation.short_name,
         {"takes_part": True}, None,
     )  # fmt: skip
