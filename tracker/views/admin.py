@@ -7,7 +7,7 @@ cannot be left open by forgetting a decorator.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -19,16 +19,15 @@ from flask import (
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from flask_babel import gettext, lazy_gettext
 from pydantic import ValidationError
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, Session, SQLModel
 from werkzeug.wrappers import Response
 
 from ..auth import audit_actor, role_refusal, signed_in_user
-from ..db import get_engine, get_session, new_session
+from ..db import get_session
 from ..mail import MailSettings
 from ..models import Organisation, Role, User, utcnow
 from ..services import account_mail
@@ -37,6 +36,7 @@ from ..services import organisations as organisation_service
 from ..services import users as user_service
 from ..services.workflow import InvalidChange
 from .forms import MAX_ID, parse_date, parse_id
+from .streaming import streamed
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -51,6 +51,10 @@ class UserInput(SQLModel):
     organisation_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     active: bool = True
     language: str | None = Field(default=None, max_length=16)
+
+    def organisation(self, session: Session) -> Organisation | None:
+        """The organisation chosen, None for none (or, before the form's check, unknown)."""
+        return session.get(Organisation, self.organisation_id) if self.organisation_id else None
 
 
 FIELD_MESSAGES: dict[str, Any] = {
@@ -103,9 +107,7 @@ def _read_user_form(*, editing: bool) -> tuple[dict[str, Any], UserInput | None,
             field = str(problem["loc"][0])
             errors.setdefault(field, str(FIELD_MESSAGES.get(field) or gettext("Check this field.")))
         return form, None, errors
-    if parsed.organisation_id is not None and not get_session().get(
-        Organisation, parsed.organisation_id
-    ):
+    if parsed.organisation_id is not None and parsed.organisation(get_session()) is None:
         errors["organisation_id"] = str(FIELD_MESSAGES["organisation_id"])
         return form, None, errors
     return form, parsed, errors
@@ -159,9 +161,7 @@ def new_user() -> str | tuple[str, int]:
                 email=parsed.email,
                 name=parsed.name,
                 role=parsed.role,
-                organisation=session.get(Organisation, parsed.organisation_id)
-                if parsed.organisation_id
-                else None,
+                organisation=parsed.organisation(session),
                 language=parsed.language,
                 audit=audit_actor(),
             )
@@ -213,9 +213,7 @@ def edit_user(user_id: int) -> Response | str | tuple[str, int]:
                 email=parsed.email,
                 name=parsed.name,
                 role=parsed.role,
-                organisation=session.get(Organisation, parsed.organisation_id)
-                if parsed.organisation_id
-                else None,
+                organisation=parsed.organisation(session),
                 active=parsed.active,
                 audit=audit_actor(),
             )
@@ -379,18 +377,9 @@ def audit_csv() -> Response:
     audit_filter, _args, errors = _audit_filter()
     if errors:
         abort(400, description="; ".join(errors.values()))
-    engine = get_engine()
-
-    def produce() -> Iterator[str]:
-        session = new_session(engine)
-        try:
-            yield from audit_service.stream_audit_csv(session, audit_filter)
-        finally:
-            session.close()
-
     stamp = utcnow().strftime("%Y-%m-%d")
     return Response(
-        stream_with_context(produce()),
+        streamed(lambda session: audit_service.stream_audit_csv(session, audit_filter)),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="audit-{stamp}.csv"'},
     )

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from dataclasses import replace
-from typing import TypeVar
 from urllib.parse import urlsplit
 
 from flask import (
@@ -16,35 +14,20 @@ from flask import (
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from flask_babel import gettext
-from sqlmodel import Session
 from werkzeug.wrappers import Response as BaseResponse
 
 from ..auth import current_access, signed_in_user
-from ..db import get_engine, get_session, new_session
+from ..db import get_session
 from ..models import utcnow
 from ..services import calendar as calendar_service
 from ..services import exports as export_service
 from ..services.listing import ActionFilter
+from .streaming import streamed
 
 bp = Blueprint("exports", __name__)
-T = TypeVar("T")
-
-
-def _streamed(produce: Callable[[Session], Iterator[T]]) -> Iterator[T]:
-    """Run ``produce`` on a session of its own, closed when the stream ends or is dropped.
-
-    A streamed body outlives the view: it must not borrow the request's session,
-    whose transaction would stay open until the client has read everything.
-    """
-    session = new_session(get_engine())
-    try:
-        yield from produce(session)
-    finally:
-        session.close()
 
 
 def _filter() -> ActionFilter:
@@ -69,7 +52,7 @@ def _attachment(name: str) -> dict[str, str]:
 def actions_csv() -> Response:
     """The filtered list, one row per action, streamed as it is read."""
     flt = _filter()
-    body = stream_with_context(_streamed(lambda s: export_service.stream_csv(s, flt)))
+    body = streamed(lambda s: export_service.stream_csv(s, flt))
     return Response(
         body,
         mimetype="text/csv",
@@ -100,13 +83,13 @@ def calendar_feed(token: str) -> Response:
         abort(404)
     host, base_url = _host(), current_app.config["BASE_URL"]
     only_mine = request.args.get("mine") == "1"
-    body = _streamed(
+    body = streamed(
         lambda s: calendar_service.stream_feed(
             s, user, host=host, base_url=base_url, only_mine=only_mine
         )
     )
     return Response(
-        stream_with_context(body),
+        body,
         mimetype="text/calendar",
         headers={"Cache-Control": "private, max-age=900", "Referrer-Policy": "no-referrer"},
     )
