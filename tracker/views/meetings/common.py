@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 from werkzeug.wrappers import Response
 
 from ... import charts, meeting_documents
@@ -41,12 +41,24 @@ def load_meeting(meeting_id: int, do: Do = Do.read) -> tuple[Meeting, Programme]
     return meeting, load_programme(meeting.programme_id, do)
 
 
-def attendee_ids(field: str) -> list[int]:
+def _attendee_ids(field: str) -> list[int]:
     """The ids a multiple select sent; one that cannot name a row is refused."""
     ids = [parse_id(v) for v in request.form.getlist(field)]
     if any(i is None for i in ids):
         raise meeting_service.MeetingError(gettext("Choose the attendees from the list."), field)
     return [i for i in ids if i is not None]
+
+
+def set_attendees_from_form(session: Session, meeting: Meeting, *, guests: str) -> None:
+    """The meeting's list as the form's people and organisations selects and its guests
+    field give it (recording a meeting and changing its record both send them)."""
+    agenda_service.set_attendees(
+        session,
+        meeting,
+        user_ids=_attendee_ids("attendee_user"),
+        organisation_ids=_attendee_ids("attendee_organisation"),
+        guests=guests,
+    )
 
 
 def render_meeting(

@@ -19,7 +19,7 @@ from ...services import workflow
 from ...services.listing import owner_choices
 from ...services.policy import Do, is_manager
 from ..forms import parse_date, parse_id, parse_owner
-from .common import attendee_ids, bp, load_meeting, load_programme, render_meeting
+from .common import bp, load_meeting, load_programme, render_meeting, set_attendees_from_form
 
 
 def _render_list(programme: Programme, form: dict[str, Any], errors: dict[str, str]) -> str:
@@ -71,13 +71,7 @@ def create(programme_id: int) -> Response | tuple[str, int]:
             actor=signed_in_user(),
             today=today,
         )
-        agenda_service.set_attendees(
-            session,
-            meeting,
-            user_ids=attendee_ids("attendee_user"),
-            organisation_ids=attendee_ids("attendee_organisation"),
-            guests=form["attendees"],
-        )
+        set_attendees_from_form(session, meeting, guests=form["attendees"])
     except (meeting_service.MeetingError, workflow.InvalidChange) as exc:
         session.rollback()
         return _render_list(programme, form, {exc.field or "title": exc.message}), 422

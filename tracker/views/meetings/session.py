@@ -15,7 +15,7 @@ from ...services import meetings as meeting_service
 from ...services import workflow
 from ...services.policy import Do
 from ..forms import parse_date, parse_id, parse_owner
-from .common import attendee_ids, back_to_meeting, bp, load_meeting, render_meeting
+from .common import back_to_meeting, bp, load_meeting, render_meeting, set_attendees_from_form
 
 
 @bp.post("/meetings/<id:meeting_id>/record")
@@ -32,13 +32,7 @@ def update_record(meeting_id: int) -> Response | tuple[str, int]:
             held_on=parse_date(form["held_on"], "held_on"),
             notes=form["notes"],
         )
-        agenda_service.set_attendees(
-            session,
-            meeting,
-            user_ids=attendee_ids("attendee_user"),
-            organisation_ids=attendee_ids("attendee_organisation"),
-            guests=form["attendees"],
-        )
+        set_attendees_from_form(session, meeting, guests=form["attendees"])
     except (meeting_service.MeetingError, workflow.InvalidChange) as exc:
         session.rollback()
         errors = {exc.field or "title": exc.message}
