@@ -114,8 +114,11 @@ def downgrade() -> None:
         batch_op.create_check_constraint(
             batch_op.f("ck_action_event_eventkind"), sa.text(_in("kind", OLD_EVENT_KINDS))
         )
-        batch_op.drop_column("verification_to")
-        batch_op.drop_column("verification_from")
+        # Each column's own CHECK goes with it, or SQLite's rebuilt table names a
+        # column it no longer has.
+        for column in ("verification_to", "verification_from"):
+            batch_op.drop_constraint(batch_op.f(f"ck_action_event_{column}"), type_="check")
+            batch_op.drop_column(column)
     with op.batch_alter_table("membership", schema=None) as batch_op:
         batch_op.drop_column("verifies")
     op.drop_column("programme", "requires_verification")
