@@ -19,11 +19,14 @@ from tracker.models import (
     DeadlineKind,
     Organisation,
     Recommendation,
+    Role,
     User,
 )
 from tracker.services import actions as action_service
+from tracker.services import memberships as membership_service
 from tracker.services import programmes as programme_service
 from tracker.services import tokens as token_service
+from tracker.services import users as user_service
 
 PROBLEM = "application/problem+json"
 
@@ -225,6 +228,14 @@ def test_token_is_stored_hashed_and_records_its_use(
         "role": "viewer",
         "organisation_id": None,
         "scope": "read",
+        "programmes": [
+            {
+                "programme_id": world.programme_id,
+                "country": "Cambodia",
+                "treaty": "APMBC",
+                "role": "viewer",
+            }
+        ],
     }
     session.rollback()
     session.refresh(token)
@@ -619,3 +630,25 @@ def test_profile_token_forms_need_csrf(
     login(owner)
     app.config["WTF_CSRF_ENABLED"] = True
     assert client.post("/profile/tokens", data={"name": "x", "scope": "read"}).status_code == 400
+
+
+def test_me_lists_the_role_in_each_programme(
+    client: FlaskClient, session: Session, world: World
+) -> None:
+    """Roles are per programme: a coordinator of Cambodia who is a viewer in Lao PDR sees
+    both, and an admin (who acts everywhere) lists none."""
+    lao = make_programme(session, country="Lao PDR", open_to_everyone=False)
+    membership_service.add_member(session, world.coordinator, lao, Role.viewer)
+    session.commit()
+    me = client.get("/api/v1/me", headers=bearer(token_for(session, world.coordinator))).json
+    assert me["role"] == "coordinator"
+    assert [(p["country"], p["role"]) for p in me["programmes"]] == [
+        ("Cambodia", "coordinator"),
+        ("Lao PDR", "viewer"),
+    ]
+    admin = user_service.create_user(
+        session, email="admin@example.org", name="Admin", role=Role.admin, password=None
+    )
+    session.commit()
+    me = client.get("/api/v1/me", headers=bearer(token_for(session, admin))).json
+    assert (me["role"], me["programmes"]) == ("admin", [])

@@ -13,6 +13,7 @@ from flask_babel import gettext
 from ..db import get_session
 from ..models import Programme, Report, TokenScope, utcnow
 from ..services import catalogue, editions, listing, policy, workflow
+from ..services import memberships as memberships_service
 from ..services import programmes as programme_service
 from ..services import summary as summary_service
 from . import convert, schemas
@@ -46,17 +47,28 @@ def _programme(caller: Caller, programme_id: int) -> Programme:
     path="/me",
     operation_id="get_me",
     summary="The token's user",
-    description="Who the token acts as, and its scope: a quick way to check a token.",
+    description="Who the token acts as, its scope, and the programmes the person belongs to "
+    "with their role in each: a quick way to check a token.",
     tag="tokens",
     response=schemas.TokenInfo,
 )
 def get_me(caller: Caller) -> schemas.TokenInfo:
+    memberships = memberships_service.list_memberships(get_session(), caller.user)
     return schemas.TokenInfo(
         user_id=caller.user.id or 0,
         name=caller.user.name,
         role=caller.user.role.value,
         organisation_id=caller.user.organisation_id,
         scope=caller.token.scope,
+        programmes=[
+            schemas.ProgrammeRole(
+                programme_id=programme.id or 0,
+                country=programme.country,
+                treaty=programme.treaty.value,
+                role=role.value,
+            )
+            for programme, role in memberships
+        ],
     )
 
 

@@ -60,11 +60,28 @@ class Problem(BaseModel):
     )
 
 
+class ProgrammeRole(BaseModel):
+    """The role a person holds in one programme (issue 11: roles are per programme)."""
+
+    programme_id: int
+    country: str
+    treaty: str
+    role: str = Field(description="coordinator, owner or viewer in this programme.")
+
+
 class TokenInfo(BaseModel):
     """Who the token acts as: handy to check a token works."""
 
     user_id: int
     name: str
-    role: str
+    role: str = Field(
+        description="The account's role: admin acts in every programme; for anyone else "
+        "what they may do is the role of each programme in `programmes`."
+    )
     organisation_id: int | None
     scope: TokenScope
+    programmes: list[ProgrammeRole] = Field(
+        default_factory=list,
+        description="The programmes the person belongs to, with their role in each "
+        "(empty for an admin, who acts in all).",
+    )
