@@ -16,9 +16,18 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Sequence
-from functools import lru_cache
+from functools import cache, lru_cache
+from types import ModuleType
 
-from rapidfuzz import fuzz
+
+@cache
+def _fuzz() -> ModuleType:
+    """rapidfuzz's ``fuzz``, imported at the first comparison: pages and commands that
+    never compare texts start without it."""
+    from rapidfuzz import fuzz
+
+    return fuzz
+
 
 # --------------------------------------------------------------------------- normalising
 
@@ -161,7 +170,7 @@ def _token_likeness(a: str, b: str) -> float:
     common = next((k for k, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), shorter)
     if common >= 5 and common >= 0.75 * shorter:
         return 0.9  # "extend" / "extension", "prioritise" / "priority"
-    ratio = fuzz.ratio(a, b)
+    ratio = _fuzz().ratio(a, b)
     return ratio / 100 if ratio >= _FUZZY_TOKEN else 0.0
 
 
@@ -271,7 +280,7 @@ class Scorer:
         content_a = " ".join(sorted(t for t in ta if t not in generic))
         content_b = " ".join(sorted(t for t in tb if t not in generic))
         spelled = (
-            fuzz.token_set_ratio(content_a, content_b) / 100 if content_a and content_b else 0.0
+            _fuzz().token_set_ratio(content_a, content_b) / 100 if content_a and content_b else 0.0
         )
         return max(0.0, min(1.0, 0.55 * overlap + 0.2 * max(ca, cb) + 0.25 * spelled))
 

@@ -8,7 +8,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from ..models import SchedulerHeartbeat, utcnow
@@ -37,6 +36,10 @@ def record_heartbeat(
     session: Session, *, at: dt.datetime, result: dict[str, int], name: str = JOB_NAME
 ) -> None:
     """Upsert the job's heartbeat row; the caller commits."""
+    # The dialects' upserts, imported here: every page's frame imports this module, and
+    # the PostgreSQL dialect is a tenth of a command's start on a SQLite install.
+    from sqlalchemy.dialects import postgresql, sqlite
+
     table = SchedulerHeartbeat.__table__  # type: ignore[attr-defined]
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     summary = json.dumps(result, sort_keys=True)[:500]

@@ -11,14 +11,17 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from icalendar import Calendar, Event
 from sqlmodel import Session, col, select
 
 from ..models import OPEN_STATUSES, Action, Programme, User, utcnow
 from . import policy
 from . import programmes as programme_service
+
+if TYPE_CHECKING:
+    from icalendar import Calendar, Event
 
 PAGE = 2000
 TOKEN_BYTES = 32
@@ -52,6 +55,8 @@ def _sequence(updated_at: dt.datetime) -> int:
 
 
 def _day_event(uid: str, day: dt.date, summary: str, description: str, stamp: dt.datetime) -> Event:
+    from icalendar import Event
+
     event = Event()
     event.add("uid", uid)
     event.add("dtstamp", _stamp(stamp))
@@ -64,6 +69,9 @@ def _day_event(uid: str, day: dt.date, summary: str, description: str, stamp: dt
 
 
 def feed_calendar_header(name: str) -> Calendar:
+    # icalendar is imported by the feed alone: every command and worker starts without it.
+    from icalendar import Calendar
+
     calendar = Calendar()
     calendar.add("prodid", "-//tracker//Mine action recommendations//EN")
     calendar.add("version", "2.0")

@@ -14,20 +14,19 @@ import io
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from flask_babel import gettext
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 from sqlmodel import Session, col
 
 from ..labels import label
 from ..models import Action, ActionEvent, Organisation, Recommendation, User
 from . import editions
 from .listing import ActionFilter, filtered_query
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
 
 PAGE = 1000
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -263,6 +262,8 @@ def stream_csv(session: Session, flt: ActionFilter) -> Iterator[str]:
 
 
 def _xlsx_cell(sheet: Worksheet, value: Any) -> Any:
+    from openpyxl.cell import WriteOnlyCell
+
     if isinstance(value, str):
         cell = WriteOnlyCell(sheet, value=value)
         if is_formula_like(value):
@@ -279,6 +280,10 @@ def _xlsx_cell(sheet: Worksheet, value: Any) -> Any:
 
 def write_xlsx(session: Session, flt: ActionFilter) -> bytes:
     """The workbook, built in write-only mode (rows go to a temporary file, not memory)."""
+    # openpyxl (and Pillow under it) costs a third of a second to import: only here.
+    from openpyxl import Workbook
+    from openpyxl.utils import get_column_letter
+
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(gettext("Actions"))
     names = headers()
