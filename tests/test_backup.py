@@ -194,3 +194,42 @@ def test_backup_refuses_to_overwrite(runner: FlaskCliRunner, tmp_path: Path) -> 
     result = runner.invoke(args=["backup", str(existing)])
     assert result.exit_code == 2 and "exists already" in result.output
     assert existing.read_bytes() == b"an older backup"
+
+
+def test_an_evidence_file_survives_backup_and_restore(
+    session: Session,
+    runner: FlaskCliRunner,
+    scratch_database: str,
+    tmp_path: Path,
+    make_user: Any,
+    make_programme: Any,
+    make_action: Any,
+) -> None:
+    """Evidence files live in the database (issue 18): a backup carries them, check-backup
+    counts them, and the restored copy holds the same bytes, name, type and checksum."""
+    import hashlib
+
+    from tracker.models import EvidenceFile, Status
+    from tracker.services.uploads import Upload
+
+    coordinator = make_user(role="coordinator")
+    action = make_action(make_programme(), status=Status.in_progress)
+    pdf = b"%PDF-1.4\n% a signed handover certificate\n%%EOF\n"
+    change = workflow.ActionChange(comment="Signed", files=(Upload("handover.pdf", pdf),))
+    workflow.update_action(session, int(action.id), coordinator, action.version, change)
+    session.commit()
+
+    backup = tmp_path / "tracker.backup"
+    result = runner.invoke(args=["backup", str(backup)])
+    assert result.exit_code == 0, result.output
+    assert "evidence_file: 1" in _restore(backup, scratch_database, runner)
+    restored = create_db_engine(scratch_database)
+    try:
+        with Session(restored) as copy:
+            kept = copy.exec(select(EvidenceFile)).one()
+            assert (kept.name, kept.content_type, bytes(kept.content)) == (
+                "handover.pdf", "application/pdf", pdf,
+            )  # fmt: skip
+            assert kept.sha256 == hashlib.sha256(pdf).hexdigest() and kept.action_id == action.id
+    finally:
+        restored.dispose()

@@ -61,8 +61,19 @@ def _ids(session: Session, admin: User) -> dict[str, int]:
         return int(row) if row is not None else 1
 
     from tracker.models import Action, Organisation, Programme
+    from tracker.services import workflow
+    from tracker.services.uploads import Upload
+
+    # An evidence file (issue 18), so its download, thumbnail and withdrawal are swept.
+    action = session.get(Action, first(Action))
+    assert action is not None
+    change = workflow.ActionChange(comment="Scan", files=(Upload("scan.pdf", b"%PDF-1.4\n"),))
+    workflow.update_action(session, int(action.id or 0), admin, action.version, change)
+    session.commit()
+    from tracker.models import EvidenceFile
 
     return {
+        "file_id": first(EvidenceFile),
         "programme_id": first(Programme),
         "action_id": first(Action),
         "meeting_id": first(Meeting),

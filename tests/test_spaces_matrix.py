@@ -17,13 +17,26 @@ from sqlmodel import Session, SQLModel, select
 from tests.test_spaces import Two
 from tests.test_spaces import two as two
 from tracker.db import get_engine
-from tracker.models import DeadlineKind, Meeting, Report, Role, TokenScope, User
+from tracker.models import (
+    DeadlineKind,
+    EventKind,
+    EvidenceFile,
+    Meeting,
+    Report,
+    Role,
+    TokenScope,
+    User,
+    utcnow,
+)
 from tracker.services import memberships, tokens
 from tracker.services import programmes as programme_service
+from tracker.services.journal import record_event
 
 # Arguments that name something inside one programme: with the other programme's
 # value the answer must be 404, the same as for something that does not exist.
-PROGRAMME_SCOPED = {"programme_id", "action_id", "meeting_id", "change_id", "report_id"}
+PROGRAMME_SCOPED = {
+    "programme_id", "action_id", "meeting_id", "change_id", "report_id", "file_id",
+}  # fmt: skip
 SKIP = {
     "static",
     "auth.logout",
@@ -46,6 +59,7 @@ def _ids(session: Session, world: Two, programme: str) -> dict[str, Any]:
     ).change  # fmt: skip
     session.commit()
     report = session.exec(select(Report).where(Report.programme_id == target.id)).first()
+    evidence = _evidence_file(session, action.id)
     return {
         "programme_id": target.id,
         "action_id": action.id,
@@ -58,8 +72,22 @@ def _ids(session: Session, world: Two, programme: str) -> dict[str, Any]:
         "message_id": 1,
         "token_id": 1,
         "token": "not-a-token",
+        "file_id": evidence.id,
         "name": "no-such-programme",
     }
+
+
+def _evidence_file(session: Session, action_id: int) -> EvidenceFile:
+    """An evidence file on the action (issue 18), stored as an update stores one."""
+    event = record_event(session, action_id, EventKind.comment, at=utcnow(), comment="Scan")
+    session.flush()
+    evidence = EvidenceFile(
+        action_id=action_id, event_id=event.id, name="scan.pdf", content_type="application/pdf",
+        size=8, sha256="0" * 64, content=b"%PDF-1.4",
+    )  # fmt: skip
+    session.add(evidence)
+    session.commit()
+    return evidence
 
 
 def _rules(app: Flask) -> list[tuple[str, str, set[str], Any]]:

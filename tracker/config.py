@@ -39,7 +39,10 @@ DEFAULTS: dict[str, Any] = {
     # Server-side sign-ins (issue 16): idle time since last seen, and absolute lifetime.
     "SESSION_IDLE_HOURS": 12,
     "SESSION_LIFETIME_DAYS": 30,
-    "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
+    # Issue 18: evidence files, each at most UPLOAD_MAX_MB; the whole request (several
+    # files and the form) at most MAX_CONTENT_LENGTH bytes, answered 413 beyond.
+    "UPLOAD_MAX_MB": 10,
+    "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
     # Reverse proxies in front of the app that set each X-Forwarded-* header (0: trust none).
     "PROXY_FIX_X_FOR": 0,
     "PROXY_FIX_X_PROTO": 0,
@@ -61,6 +64,8 @@ _INTEGER = {
     "SCHEDULER_INTERVAL_MINUTES",
     "SESSION_IDLE_HOURS",
     "SESSION_LIFETIME_DAYS",
+    "UPLOAD_MAX_MB",
+    "MAX_CONTENT_LENGTH",
 } | {f"PROXY_FIX_X_{header}" for header in ("FOR", "PROTO", "HOST", "PORT", "PREFIX")}
 
 INSTANCE_CONFIG_TEMPLATE = '''"""Instance configuration, written on first run.

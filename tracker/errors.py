@@ -94,9 +94,26 @@ def _default_description(error: HTTPException) -> bool:
     return error.description == type(error).description
 
 
+def _too_large() -> str:
+    """What a 413 means here: the request's cap and the per-file limit, in MB."""
+    from flask import current_app
+
+    total = int(current_app.config.get("MAX_CONTENT_LENGTH") or 0) // (1024 * 1024)
+    each = int(current_app.config.get("UPLOAD_MAX_MB") or 0)
+    return gettext(
+        "What was sent is larger than %(total)s MB, the most the site accepts at once "
+        "(each file at most %(each)s MB). Nothing was saved: go back and attach fewer or "
+        "smaller files.",
+        total=total,
+        each=each,
+    )
+
+
 def handle_http_error(error: HTTPException) -> Response:
     code = error.code or 500
     detail = None if _default_description(error) or code >= 500 else error.description
+    if code == 413 and detail is None:
+        detail = _too_large()
     response = error_response(code, detail)
     for name, value in error.get_headers():  # Allow on 405, Retry-After on 429
         if name.lower() != "content-type":

@@ -110,9 +110,10 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(meetings.bp)
     app.register_blueprint(exports.bp)
 
-    from .views import actions, imports, programmes  # issue 3: action workflow
+    from .views import actions, evidence, imports, programmes  # issue 3: action workflow
 
     app.register_blueprint(actions.bp)
+    app.register_blueprint(evidence.bp)  # issue 18: evidence files
     app.register_blueprint(programmes.bp)
     app.register_blueprint(imports.bp)
 

@@ -5,7 +5,7 @@ workflow, the views own HTTP. Timestamps named ``*_at`` are UTC instants; dates
 named ``*_on`` are calendar days in the programme's time zone.
 
 One module per job (``base``: the naming convention, UTC timestamps and the shared
-enums; ``people``, ``programme``, ``meetings``, ``reminders``); every name is
+enums; ``people``, ``programme``, ``meetings``, ``reminders``, ``evidence``); every name is
 imported from here, ``from tracker.models import Action``, so a table can move
 between modules without its callers changing.
 """
@@ -23,6 +23,7 @@ from .base import (
     Verification,
     utcnow,
 )
+from .evidence import EvidenceFile, UsedReminderLink
 from .meetings import AgendaItem, Meeting, MeetingAttendee
 from .people import (
     AccountToken,
@@ -74,6 +75,7 @@ __all__ = [
     "DeadlineChange",
     "DeadlineKind",
     "EventKind",
+    "EvidenceFile",
     "LineKind",
     "LineState",
     "LineageKind",
@@ -99,6 +101,7 @@ __all__ = [
     "TokenScope",
     "Treaty",
     "UTCDateTime",
+    "UsedReminderLink",
     "User",
     "Verification",
     "utcnow",

@@ -109,6 +109,10 @@ class EventKind(enum.StrEnum):
     # or sent it back to in progress with a comment.
     verified = "verified"
     sent_back = "sent_back"
+    # Issue 18: an owner confirms from a reminder that an action in progress is on track;
+    # an evidence file attached by mistake is withdrawn (its uploader or a coordinator).
+    confirmed = "confirmed"
+    evidence_withdrawn = "evidence_withdrawn"
 
 
 class Verification(enum.StrEnum):

@@ -214,6 +214,9 @@ class ActionEvent(SQLModel, table=True):
     related_action_id: int | None = Field(default=None, foreign_key="action.id")
     text_from: str | None = Field(default=None, sa_type=sa.Text)
     text_to: str | None = Field(default=None, sa_type=sa.Text)
+    # Issue 18: where the change was made when not on the action's page ("reminder": a
+    # one-tap link from a reminder mail, the recipient acting without signing in).
+    via: str | None = Field(default=None, max_length=20)
 
 
 # --- summary issue 5: indexes for the latest changes and a meeting's decisions ---

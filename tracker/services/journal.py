@@ -60,6 +60,7 @@ def record_event(
     at: dt.datetime,
     actor: User | None = None,
     meeting: Meeting | int | None = None,
+    via: str | None = None,
     **values: Unpack[EventValues],
 ) -> ActionEvent:
     """Journal one thing that happened to an action; the caller flushes and commits.
@@ -67,7 +68,9 @@ def record_event(
     ``at`` is required: the events of one save share one instant, which is how a stale
     save finds what changed since (``workflow.errors.stale_version``). ``actor`` is None
     for what the system did (an import, a deadline moved by no one signed in);
-    ``meeting`` (or its id) names the meeting where the decision was taken.
+    ``meeting`` (or its id) names the meeting where the decision was taken; ``via`` where
+    the change was made when not on the action's page ("reminder": a reminder's one-tap
+    link, issue 18).
     """
     event = ActionEvent(
         action_id=action_id,
@@ -75,6 +78,7 @@ def record_event(
         at=at,
         actor_id=actor.id if actor is not None else None,
         meeting_id=meeting.id if isinstance(meeting, Meeting) else meeting,
+        via=via,
         **values,
     )
     session.add(event)

@@ -7,9 +7,19 @@ invalid one 422 with the form as typed, a stale one 409 with what changed since.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext
 from flask_login import login_required
 from werkzeug.wrappers import Response
@@ -20,7 +30,7 @@ from ..i18n import current_language
 from ..languages import display_name
 from ..models import Action, Status, User
 from ..services import editions as edition_service
-from ..services import lineage_store, listing, policy, translations
+from ..services import evidence, lineage_store, listing, policy, translations
 from ..services.workflow import (
     ActionNotFound,
     Forbidden,
@@ -28,7 +38,7 @@ from ..services.workflow import (
     StaleVersion,
     update_action,
 )
-from .forms import change_from_form
+from .forms import change_from_form, uploads_from_form
 
 bp = Blueprint("actions", __name__, url_prefix="/actions")
 
@@ -130,6 +140,10 @@ def _render_detail(
         editions=rows,
         recommended_in=", ".join(edition_service.edition_label(r.text.report) for r in rows[::-1]),
         event_diffs=edition_service.event_diffs(detail.events),
+        evidence_by_event=evidence.files_by_event(session, action_id),
+        may_withdraw_any=policy.is_manager(user, action),
+        viewer_id=user.user_id,
+        upload_max_mb=current_app.config["UPLOAD_MAX_MB"],
         edition_names=edition_service.report_labels(session, [e.report_id for e in detail.events]),
     )
     return html, code
@@ -201,7 +215,8 @@ def update(action_id: int) -> Response | tuple[str, int]:
     typed = {name: request.form.get(name, "") for name in FORM_FIELDS}
     try:
         change, seen_version = change_from_form(request.form)
-        update_action(session, action_id, _user(), seen_version, change)
+        files = uploads_from_form(request.files.getlist("evidence_files"))
+        update_action(session, action_id, _user(), seen_version, replace(change, files=files))
     except ActionNotFound:
         session.rollback()
         abort(404)

@@ -12,12 +12,15 @@ typed values only and never read a form.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
+from flask import current_app
 from flask_babel import gettext
+from werkzeug.datastructures import FileStorage
 from werkzeug.routing import BaseConverter, ValidationError
 
+from ..services.uploads import Upload
 from ..services.workflow import (
     UNASSIGNED,
     ActionChange,
@@ -145,3 +148,20 @@ def change_from_form(form: Mapping[str, str]) -> tuple[ActionChange, int]:
         verdict=parse_verdict(form.get("verdict")),
     )
     return change, int(version_text)
+
+
+def upload_limit() -> int:
+    """The largest evidence file, in bytes: ``TRACKER_UPLOAD_MAX_MB`` (10 by default)."""
+    return int(current_app.config["UPLOAD_MAX_MB"]) * 1024 * 1024
+
+
+def uploads_from_form(files: Iterable[FileStorage]) -> tuple[Upload, ...]:
+    """The files of a file field (the empty part a browser sends for none left out), each
+    read up to one byte past the limit, so that an oversized one is told apart unread."""
+    limit = upload_limit()
+    uploads = []
+    for storage in files:
+        if not storage or not storage.filename:
+            continue
+        uploads.append(Upload(storage.filename, storage.stream.read(limit + 1), limit))
+    return tuple(uploads)

@@ -368,7 +368,7 @@ def evidence_refusal(evidence: Evidence) -> str | None:
     workflow asks it for every move that ``Needs.comment_or_evidence``."""
     if evidence.link or evidence.files or evidence.comment:
         return None
-    return gettext("Describe the evidence in a comment or give a link to it.")
+    return gettext("Describe the evidence in a comment, give a link to it or attach a file.")
 
 
 def can_own(user: User, programme: Target = None) -> bool:

@@ -23,7 +23,8 @@ import sqlalchemy as sa
 from flask_babel import gettext
 from sqlmodel import Session, col
 
-from ...models import Action, Meeting, Programme, Status, User, utcnow
+from ...models import Action, EventKind, Meeting, Programme, Status, User, utcnow
+from .. import evidence as evidence_service
 from .. import policy
 from ..journal import record_event, reschedule_reminders
 from .change import (
@@ -33,6 +34,7 @@ from .change import (
     ActionChange,
     Owner,
     Verdict,
+    check_files,
     clean_text,
     clean_url,
     parse_status,
@@ -76,11 +78,13 @@ def update_action(
     *,
     meeting: Meeting | int | None = None,
     at: dt.datetime | None = None,
+    via: str | None = None,
 ) -> Action:
     """Apply ``change`` to the action as ``actor`` saw it at ``seen_version``; caller commits.
 
     ``meeting`` is the meeting (or its id) where the decision was taken; it goes on
-    each event, ``at`` the instant to record (default: now, UTC).
+    each event, ``at`` the instant to record (default: now, UTC), ``via`` where the
+    change was made when not on the action's page ("reminder": a one-tap link).
 
     Raises ``ActionNotFound``, ``Forbidden`` (may not do this), ``InvalidChange``
     (breaks a rule; ``.field`` names the field) or ``StaleVersion`` (someone saved
@@ -109,6 +113,7 @@ def update_action(
     comment = clean_text(change.comment, "comment")
     reason = clean_text(change.reason, "reason")
     evidence = clean_url(change.evidence_url)
+    files = check_files(change.files)
     # Rights first: a coordinator-only change is refused (403) before any input check.
     owner_changed = plan_owner(session, plan, actor, action, change.owner, reason)
     due_changed = plan_due(session, plan, actor, action, change, reason)
@@ -117,7 +122,10 @@ def update_action(
     elif verdict is None or status != action.status:
         programme = session.get(Programme, action.programme_id)
         requires = bool(programme and programme.requires_verification)
-        plan_status(plan, actor, action, status, comment, evidence, requires_verification=requires)
+        plan_status(
+            plan, actor, action, status, comment, evidence,
+            requires_verification=requires, files=len(files), confirm=change.confirm,
+        )  # fmt: skip
     if verdict == Verdict.verify:
         plan_verify(plan, actor, action, comment, evidence)
     plan.events.sort(key=lambda event: EVENT_ORDER.index(event[0]))
@@ -139,10 +147,18 @@ def update_action(
     )
     if result.rowcount == 0:  # type: ignore[attr-defined]
         raise stale_version(session, action, seen_version)
-    for kind, values in plan.events:
-        record_event(session, action_id, kind, at=now, actor=actor, meeting=meeting, **values)
+    events = [
+        record_event(
+            session, action_id, kind, at=now, actor=actor, meeting=meeting, via=via, **values
+        )
+        for kind, values in plan.events
+    ]
     reschedule_reminders(session, [action_id])
     session.flush()
+    if files:
+        # The files go with the update's status change, or its comment.
+        carrier = next(e for e in events if e.kind in _CARRIES_FILES)
+        evidence_service.store_files(session, carrier, files, actor, now)
     session.refresh(action)
     return action
 
@@ -152,3 +168,13 @@ def _verdict_only(actor: User, action: Action, status: Status, verdict: Verdict 
     if verdict is None or not policy.may(actor, policy.Do.verify, action):
         return False
     return status == action.status or verdict == Verdict.send_back
+
+
+# The events an update's files go with, the first one of the save that it makes.
+_CARRIES_FILES = (
+    EventKind.status_changed,
+    EventKind.confirmed,
+    EventKind.comment,
+    EventKind.verified,
+    EventKind.sent_back,
+)

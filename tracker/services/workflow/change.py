@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from flask_babel import gettext
 
 from ...models import Status
+from ..uploads import MAX_FILES_PER_UPDATE, CheckedFile, Upload, UploadRefused, check_upload
 from .errors import InvalidChange
 
 MAX_TEXT = 10_000
@@ -48,6 +49,10 @@ class ActionChange:
     - ``reason``: why the owner or due date changed; required for those changes.
     - ``verdict``: ``Verdict.verify`` or ``send_back`` (coordinators and the
       programme's verifiers); with ``status`` implemented, verify in the same step.
+    - ``files``: evidence files attached to the update (issue 18), checked by content;
+      they count as evidence for "implemented", and with no other change make a comment.
+    - ``confirm``: with the current status "in progress", record that it is on track
+      (a ``confirmed`` event: "On track" from a reminder, issue 18).
     """
 
     status: Status | str | None = None
@@ -58,6 +63,8 @@ class ActionChange:
     unpin: bool = False
     reason: str = ""
     verdict: Verdict | str | None = None
+    files: tuple[Upload, ...] = ()
+    confirm: bool = False
 
 
 def parse_status(value: Status | str) -> Status:
@@ -113,3 +120,16 @@ def clean_url(value: str | None) -> str:
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         raise InvalidChange(message, "evidence_url")
     return url
+
+
+def check_files(uploads: tuple[Upload, ...]) -> list[CheckedFile]:
+    """Each file checked by its content, refused at the ``evidence_files`` field."""
+    if len(uploads) > MAX_FILES_PER_UPDATE:
+        raise InvalidChange(
+            gettext("Attach at most %(count)s files to one update.", count=MAX_FILES_PER_UPDATE),
+            "evidence_files",
+        )
+    try:
+        return [check_upload(upload) for upload in uploads]
+    except UploadRefused as refused:
+        raise InvalidChange(str(refused), "evidence_files") from None

@@ -26,6 +26,7 @@ EVENT_ORDER = [
     EventKind.status_changed,
     EventKind.sent_back,
     EventKind.verified,
+    EventKind.confirmed,
     EventKind.comment,
     EventKind.owner_changed,
     EventKind.due_date_changed,
@@ -47,14 +48,23 @@ def plan_status(
     evidence: str,
     *,
     requires_verification: bool,
+    files: int = 0,
+    confirm: bool = False,
 ) -> None:
     """A status move by the table's rules; it sets the verification state it implies:
     reported implemented awaits verification where the programme requires it, any other
     move needs none."""
     if status == action.status:
-        if comment or evidence:
+        if confirm and action.status != Status.in_progress:
+            raise InvalidChange(
+                gettext("Only an action in progress can be confirmed as on track."), "status"
+            )
+        if confirm or comment or evidence or files:
             plan.events.append(
-                (EventKind.comment, {"comment": comment or None, "evidence_url": evidence or None})
+                (
+                    EventKind.confirmed if confirm else EventKind.comment,
+                    {"comment": comment or None, "evidence_url": evidence or None},
+                )
             )
         return
     refusal = policy.transition_refusal(actor, action, status)
@@ -73,7 +83,9 @@ def plan_status(
             "comment",
         )
     if move.needs == policy.Needs.comment_or_evidence:
-        missing = policy.evidence_refusal(policy.Evidence(link=evidence, comment=comment))
+        missing = policy.evidence_refusal(
+            policy.Evidence(link=evidence, comment=comment, files=files)
+        )
         if missing:
             raise InvalidChange(missing, "comment")
     verification = (
