@@ -19,6 +19,8 @@ from collections.abc import Sequence
 from functools import cache, lru_cache
 from types import ModuleType
 
+from ..typography import QUOTES_AND_DASHES
+
 
 @cache
 def _fuzz() -> ModuleType:
@@ -31,29 +33,15 @@ def _fuzz() -> ModuleType:
 
 # --------------------------------------------------------------------------- normalising
 
+# The importer's look-alikes, and what else editions differ by without rewording: grave
+# and acute accents used as apostrophes, guillemets, soft hyphens, zero-width spaces, BOMs.
 _QUOTES = str.maketrans(
     {
-        "\u2018": "'",
-        "\u2019": "'",
-        "\u201a": "'",
-        "\u201b": "'",
-        "\u2032": "'",
+        **QUOTES_AND_DASHES,
         "`": "'",
         "\u00b4": "'",
-        "\u201c": '"',
-        "\u201d": '"',
-        "\u201e": '"',
-        "\u201f": '"',
-        "\u2033": '"',
         "\u00ab": '"',
         "\u00bb": '"',
-        "\u2010": "-",
-        "\u2011": "-",
-        "\u2012": "-",
-        "\u2013": "-",
-        "\u2014": "-",
-        "\u2015": "-",
-        "\u2212": "-",
         "\u00ad": "",
         "\u200b": "",
         "\ufeff": "",
