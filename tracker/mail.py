@@ -12,6 +12,7 @@ same message overwrites the first instead of adding a copy.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 import smtplib
@@ -23,6 +24,10 @@ from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
 from pathlib import Path
 from typing import Any, Protocol
+
+from sqlmodel import Session
+
+from .models import MessageKind, OutboxMessage, User
 
 
 class MailError(RuntimeError):
@@ -87,6 +92,35 @@ def render_mail(template: str, **context: Any) -> tuple[str, str]:
         render_template(f"email/{template}.txt", **context),
         render_template(f"email/{template}.html", **context),
     )
+
+
+def queue_mail(
+    session: Session,
+    user: User,
+    *,
+    kind: MessageKind,
+    message_id: str,
+    subject: str,
+    text: str,
+    html: str,
+    now: dt.datetime,
+) -> OutboxMessage:
+    """Put one mail whose body is ready now (account mail, a token's expiry) in the outbox
+    for ``user``; the outbox sends it after the caller's commit."""
+    message = OutboxMessage(
+        message_id=message_id,
+        kind=kind,
+        recipient_user_id=user.id,
+        recipient_email=user.email,
+        subject=subject,
+        body_text=text,
+        body_html=html,
+        next_attempt_at=now,
+        planned_at=now,
+    )
+    session.add(message)
+    session.flush()
+    return message
 
 
 def build_message(

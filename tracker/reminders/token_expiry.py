@@ -22,7 +22,6 @@ from ..models import (
     LineKind,
     LineState,
     MessageKind,
-    OutboxMessage,
     ReminderLine,
     User,
 )
@@ -91,19 +90,16 @@ def plan_token_expiry(session: Session, now: dt.datetime, settings: mail.MailSet
             days=days,
             link=f"{settings.base_url}/profile/tokens",
         )
-        message = OutboxMessage(
-            message_id=mail.make_message_id(key, settings.domain),
+        message = mail.queue_mail(
+            session,
+            user,
             kind=MessageKind.token_expiry,
-            recipient_user_id=user.id,
-            recipient_email=user.email,
+            message_id=mail.make_message_id(key, settings.domain),
             subject=_subject(token, days)[:300],
-            body_text=text,
-            body_html=html,
-            next_attempt_at=now,
-            planned_at=now,
+            text=text,
+            html=html,
+            now=now,
         )
-        session.add(message)
-        session.flush()
         session.execute(
             sa.update(ReminderLine)
             .where(col(ReminderLine.id) == inserted)

@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from flask_babel.speaklater import LazyString
 from sqlmodel import Session, col, select
 
-from ..mail import MailSettings, make_message_id, render_mail
+from ..mail import MailSettings, make_message_id, queue_mail, render_mail
 from ..models import (
     AccountToken,
     MessageKind,
@@ -83,20 +83,16 @@ def _queue(
         text, html = render_mail(
             kind.value, user=user, link=link, valid_for=str(valid_for), base_url=settings.base_url
         )
-    message = OutboxMessage(
-        message_id=make_message_id(f"{kind.value}:{_digest(token)}", settings.domain),
+    return queue_mail(
+        session,
+        user,
         kind=kind,
-        recipient_user_id=user.id,
-        recipient_email=user.email,
+        message_id=make_message_id(f"{kind.value}:{_digest(token)}", settings.domain),
         subject=subject_text,
-        body_text=text,
-        body_html=html,
-        next_attempt_at=now,
-        planned_at=now,
+        text=text,
+        html=html,
+        now=now,
     )
-    session.add(message)
-    session.flush()
-    return message
 
 
 def send_invitation(
