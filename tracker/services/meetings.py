@@ -43,17 +43,8 @@ def record_meeting(
     today: dt.date | None = None,
 ) -> Meeting:
     """Store a meeting of ``programme``; the caller commits."""
-    title = " ".join((title or "").split())
-    if held_on is None:
-        raise MeetingError(gettext("Give the date of the meeting."), "held_on")
-    if held_on < EARLIEST or (today and held_on > today + dt.timedelta(days=366)):
-        raise MeetingError(gettext("That date is out of range."), "held_on")
-    if not title:
-        raise MeetingError(gettext("Give the meeting a title."), "title")
-    if len(title) > MAX_TITLE:
-        raise MeetingError(
-            gettext("The title is longer than %(limit)s characters.", limit=MAX_TITLE), "title"
-        )
+    latest = today + dt.timedelta(days=366) if today else None
+    title, held_on = _checked_title_and_date(title, held_on, latest=latest)
     for name, value in (("attendees", attendees), ("notes", notes)):
         check_text(value, name)
     meeting = Meeting(
@@ -68,6 +59,25 @@ def record_meeting(
     session.add(meeting)
     session.flush()
     return meeting
+
+
+def _checked_title_and_date(
+    title: str, held_on: dt.date | None, *, latest: dt.date | None
+) -> tuple[str, dt.date]:
+    """The title on one line and the date, refused (in this order) when the date is
+    missing, before ``EARLIEST`` or after ``latest``, or the title empty or too long."""
+    title = " ".join((title or "").split())
+    if held_on is None:
+        raise MeetingError(gettext("Give the date of the meeting."), "held_on")
+    if held_on < EARLIEST or (latest is not None and held_on > latest):
+        raise MeetingError(gettext("That date is out of range."), "held_on")
+    if not title:
+        raise MeetingError(gettext("Give the meeting a title."), "title")
+    if len(title) > MAX_TITLE:
+        raise MeetingError(
+            gettext("The title is longer than %(limit)s characters.", limit=MAX_TITLE), "title"
+        )
+    return title, held_on
 
 
 def check_text(value: str | None, name: str) -> None:
@@ -94,17 +104,7 @@ def update_record(
     session: Session, meeting: Meeting, *, title: str, held_on: dt.date | None, notes: str
 ) -> Meeting:
     """Change a meeting's title, date (planned meetings move) and notes; the caller commits."""
-    title = " ".join((title or "").split())
-    if held_on is None:
-        raise MeetingError(gettext("Give the date of the meeting."), "held_on")
-    if held_on < EARLIEST:
-        raise MeetingError(gettext("That date is out of range."), "held_on")
-    if not title:
-        raise MeetingError(gettext("Give the meeting a title."), "title")
-    if len(title) > MAX_TITLE:
-        raise MeetingError(
-            gettext("The title is longer than %(limit)s characters.", limit=MAX_TITLE), "title"
-        )
+    title, held_on = _checked_title_and_date(title, held_on, latest=None)
     check_text(notes, "notes")
     meeting.title, meeting.held_on, meeting.notes = title, held_on, (notes or "").strip()
     session.add(meeting)
