@@ -130,6 +130,15 @@ def signed_in_user() -> User | None:
     return None
 
 
+def required_user() -> User:
+    """The User row of the person making this request; 401 if nobody is signed in (the
+    sign-in guard normally answers first)."""
+    user = signed_in_user()
+    if user is None:
+        abort(401)
+    return user
+
+
 def current_access() -> policy.Access:
     """What the signed-in person may reach (``services.policy``), read once per request."""
     return policy.access_for(get_session(), signed_in_user())

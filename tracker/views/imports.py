@@ -16,7 +16,7 @@ from flask_login import login_required
 from sqlmodel import select
 from werkzeug.wrappers import Response
 
-from ..auth import signed_in_user
+from ..auth import required_user
 from ..db import get_session
 from ..importer import ParsedProfile, ProfileError, parse_profile
 from ..models import Report, Treaty, User
@@ -30,9 +30,7 @@ MAX_PROFILE_BYTES = 2 * 1024 * 1024
 
 
 def _require_import_rights() -> User:
-    user = signed_in_user()
-    if user is None:
-        abort(401)
+    user = required_user()
     if not policy.can_import(user):
         abort(403, description=gettext("Only a coordinator or an admin can import profiles."))
     return user

@@ -8,10 +8,10 @@ from flask_babel import gettext
 from sqlmodel import col, select
 from werkzeug.wrappers import Response
 
-from ..auth import current_access, role_refusal, roles_required, signed_in_user
+from ..auth import current_access, required_user, role_refusal, roles_required
 from ..db import get_session
 from ..mail import MailSettings
-from ..models import MessageStatus, OutboxMessage, Role, User, utcnow
+from ..models import MessageStatus, OutboxMessage, Role, utcnow
 from ..reminders import delivery, planner
 from ..reminders import settings as settings_service
 from ..reminders.heartbeat import configured_interval, scheduler_heartbeat
@@ -27,18 +27,9 @@ bp = Blueprint("notifications", __name__)
 PREVIEW_DAYS = 30
 
 
-def _user() -> User:
-    user = signed_in_user()
-    if user is None:
-        abort(401)
-    return user
-
-
 @bp.route("/settings/notifications", methods=["GET", "POST"])
 def settings() -> Response | str | tuple[str, int]:
-    user = signed_in_user()
-    if user is None:
-        abort(401)
+    user = required_user()
     session = get_session()
     today = local_date(utcnow(), "UTC")
     form = {"until": request.form.get("until", ""), "reason": request.form.get("reason", "")}
@@ -169,7 +160,7 @@ def preview() -> str:
     """What reminders will go out in the coming days, for the programmes one coordinates."""
     access = current_access()
     if not is_manager(access):
-        abort(403, description=role_refusal(_user(), (Role.coordinator, Role.admin)))
+        abort(403, description=role_refusal(required_user(), (Role.coordinator, Role.admin)))
     session = get_session()
     upcoming = planner.upcoming_reminders(
         session, utcnow(), days=PREVIEW_DAYS, programme_ids=access.managed_ids

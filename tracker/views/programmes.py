@@ -14,7 +14,7 @@ from flask_babel import gettext
 from flask_login import login_required
 from werkzeug.wrappers import Response
 
-from ..auth import audit_actor, current_access, require, signed_in_user
+from ..auth import audit_actor, current_access, require, required_user
 from ..db import get_session
 from ..formatting import local_today
 from ..models import DeadlineChange, DeadlineKind, Programme, User
@@ -28,13 +28,6 @@ bp = Blueprint("programmes", __name__)
 
 MAX_NOTE = 4000
 MAX_SHORT = 300
-
-
-def _user() -> User:
-    user = signed_in_user()
-    if user is None:
-        abort(401)
-    return user
 
 
 def _programme(programme_id: int, do: policy.Do = policy.Do.read) -> Programme:
@@ -105,7 +98,7 @@ def deadline(programme_id: int) -> tuple[str, int]:
 
 
 def _require_deadline_rights(programme: Programme) -> User:
-    user = _user()
+    user = required_user()
     if not policy.can_manage_deadlines(current_access(), programme):
         abort(403, description=gettext("Only a coordinator or an admin can record deadlines."))
     return user
