@@ -10,7 +10,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from ..importer import parse_profile
-from ..models import DeadlineKind, Organisation, Treaty
+from ..models import DeadlineKind, Organisation, Programme, Role, Treaty, User
 from ..services import imports as import_service
 from ..services import memberships
 from ..services import programmes as programme_service
@@ -124,6 +124,29 @@ EXTENSION_DECIDED = dt.datetime(2025, 12, 5, 9, 0, tzinfo=dt.UTC)
 DEMO_NOTE = "Demo data: invented for illustration."
 
 
+def create_demo_user(
+    session: Session,
+    email: str,
+    name: str,
+    role: Role,
+    organisation: Organisation | None,
+    programme: Programme,
+) -> User:
+    """A demo account (marked ``is_demo``, no password) with ``role`` in ``programme`` only."""
+    from ..services import users as user_service
+
+    user = user_service.create_user(
+        session,
+        email=email,
+        name=name,
+        role=role,
+        organisation=organisation,
+        programmes=[(programme, role)],
+    )
+    user.is_demo = True
+    return user
+
+
 def _at(day: str, hour: int = 3) -> dt.datetime:
     """A demo instant: ``hour`` UTC on ``day`` (03:00 UTC is 10:00 in Phnom Penh)."""
     return dt.datetime.combine(dt.date.fromisoformat(day), dt.time(hour), dt.UTC)
@@ -139,7 +162,7 @@ def load_demo_story(session: Session) -> bool:
     import sqlalchemy as sa
     from sqlmodel import col
 
-    from ..models import Action, ActionEvent, DeadlineChange, EventKind, Programme, Role, User
+    from ..models import Action, ActionEvent, DeadlineChange, EventKind
     from ..services import meetings as meeting_service
     from ..services import users as user_service
     from ..services.journal import record_event, reschedule_reminders
@@ -155,15 +178,9 @@ def load_demo_story(session: Session) -> bool:
     organisations = {o.short_name: o for o in session.exec(select(Organisation))}
     users: dict[str, User] = {}
     for email, role, short_name, name in DEMO_ACCOUNTS:
-        user = user_service.create_user(
-            session,
-            email=email,
-            name=name,
-            role=Role(role),
-            organisation=organisations.get(short_name) if short_name else None,
-            programmes=[(programme, Role(role))],  # Cambodia only, not the Norland demo
-        )
-        user.is_demo = True
+        organisation = organisations.get(short_name) if short_name else None
+        # Cambodia only, not the Norland demo.
+        user = create_demo_user(session, email, name, Role(role), organisation, programme)
         user.created_at = IMPORTED_AT
         users[email] = user
     session.flush()
@@ -235,30 +252,31 @@ def load_demo_story(session: Session) -> bool:
     step(3, coordinator, "2023-10-18", 4, due_on=dt.date(2024, 3, 31), reason=pin)
     step(4, coordinator, "2023-10-18", 4, due_on=dt.date(2024, 6, 30), reason=pin)
 
-    meeting_service.record_meeting(
-        session, programme, held_on=dt.date(2023, 12, 12),
-        title="Mine action technical working group, Q4 2023 (demo)",
-        attendees="CMAA planning and coordination\nCMAA quality assurance\nMEF budget department\n"
-        "Donor representative",
-        notes=f"{DEMO_NOTE} First review after the import; owners confirmed.",
-        actor=coordinator,
-    ).created_at = _at("2023-12-12", 9)  # fmt: skip
+    def meet(day: str, quarter: str, attendees: str, notes: str) -> Any:
+        """A working group meeting of the story, recorded by the coordinator at 09:00 UTC."""
+        meeting = meeting_service.record_meeting(
+            session, programme, held_on=dt.date.fromisoformat(day),
+            title=f"Mine action technical working group, {quarter} (demo)",
+            attendees=attendees, notes=f"{DEMO_NOTE} {notes}", actor=coordinator,
+        )  # fmt: skip
+        meeting.created_at = _at(day, 9)
+        return meeting
+
+    meet("2023-12-12", "Q4 2023",
+         "CMAA planning and coordination\nCMAA quality assurance\nMEF budget department\n"
+         "Donor representative",
+         "First review after the import; owners confirmed.")  # fmt: skip
     step(3, users["budget@mef.example"], "2024-01-09", status="in_progress",
            comment="Budget line drafted for 2024.")  # fmt: skip
     step(4, users["qa@cmaa.example"], "2024-01-22", status="in_progress",
            comment="QA expansion plan drafted: two new monitoring teams.")  # fmt: skip
     step(5, users["im@cmaa.example"], "2024-02-05", status="in_progress",
            comment="Reconciliation with operator data started (RCAF, NPMEC).")  # fmt: skip
-    march = meeting_service.record_meeting(
-        session, programme, held_on=dt.date(2024, 3, 14),
-        title="Mine action technical working group, Q1 2024 (demo)",
-        attendees="CMAA planning and coordination\nCMAA quality assurance\nCMAA information "
-        "management\nMFAIC border affairs\nMEF budget department\nDonor representative",
-        notes=f"{DEMO_NOTE} QA recruitment is slower than planned; the group agrees to move "
-        "action 4 to 30 September 2024.",
-        actor=coordinator,
-    )  # fmt: skip
-    march.created_at = _at("2024-03-14", 9)
+    march = meet("2024-03-14", "Q1 2024",
+                 "CMAA planning and coordination\nCMAA quality assurance\nCMAA information "
+                 "management\nMFAIC border affairs\nMEF budget department\nDonor representative",
+                 "QA recruitment is slower than planned; the group agrees to move action 4 to "
+                 "30 September 2024.")  # fmt: skip
     step(4, coordinator, "2024-03-14", 8, meeting=march, due_on=dt.date(2024, 9, 30),
            reason="Agreed by the working group: QA recruitment takes longer.")  # fmt: skip
     step(3, users["budget@mef.example"], "2024-04-23", status="implemented",
@@ -280,15 +298,11 @@ def load_demo_story(session: Session) -> bool:
            comment="Discrepancies with operator data down to 4% of records (demo).")  # fmt: skip
     step(2, users["liaison@mfaic.example"], "2025-05-06", status="in_progress",
            comment="Border areas listed for discussion with Thailand.")  # fmt: skip
-    meeting_service.record_meeting(
-        session, programme, held_on=dt.date(2025, 9, 18),
-        title="Mine action technical working group, Q3 2025 (demo)",
-        attendees="CMAA planning and coordination\nCMAA information management\n"
-        "MFAIC border affairs\nDonor representative",
-        notes=f"{DEMO_NOTE} Extension request before the Twenty-Second Meeting of the "
-        "States Parties; action 1 still blocked.",
-        actor=coordinator,
-    ).created_at = _at("2025-09-18", 9)  # fmt: skip
+    meet("2025-09-18", "Q3 2025",
+         "CMAA planning and coordination\nCMAA information management\n"
+         "MFAIC border affairs\nDonor representative",
+         "Extension request before the Twenty-Second Meeting of the States Parties; action 1 "
+         "still blocked.")  # fmt: skip
 
     # Dec 2025: the extension to 31 Dec 2030 moves the actions that follow the deadline.
     extension = session.exec(

@@ -16,8 +16,8 @@ from ..importer import parse_profile
 from ..models import Action, Organisation, Programme, Role, Treaty, User
 from ..services import imports as import_service
 from ..services import memberships
-from ..services import users as user_service
 from ..services.workflow import ActionChange, Owner, update_action
+from .demo import create_demo_user
 
 NORLAND_PROFILE = "norland-demo-apmbc.txt"
 NORLAND_ORGANISATIONS = [
@@ -53,16 +53,7 @@ def load_norland(session: Session) -> bool:
         organisations[short_name] = organisation
     users: dict[str, User] = {}
     for email, role, short_name, name in NORLAND_ACCOUNTS:
-        user = user_service.create_user(
-            session,
-            email=email,
-            name=name,
-            role=role,
-            organisation=organisations[short_name],
-            programmes=[(programme, role)],
-        )
-        user.is_demo = True
-        session.add(user)
+        user = create_demo_user(session, email, name, role, organisations[short_name], programme)
         users[email] = user
     session.flush()
     coordinator = users["coordinator@norland.example"]
