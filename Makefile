@@ -33,7 +33,7 @@ translations: | $(VENV)/.installed
 	$(BIN)/pybabel -q compile -d tracker/translations
 
 extract-messages: setup-dev
-	$(BIN)/pybabel -q extract -F babel.cfg -k lazy_gettext -k _l --sort-by-file \
+	PYTHONPATH=. $(BIN)/pybabel -q extract -F babel.cfg -k lazy_gettext -k _l --sort-by-file \
 		--no-wrap -o tracker/translations/messages.pot .
 	$(BIN)/pybabel -q update -i tracker/translations/messages.pot -d tracker/translations \
 		--no-wrap --ignore-obsolete --no-fuzzy-matching

@@ -9,10 +9,18 @@ from __future__ import annotations
 from flask import Flask
 
 
+def load_operations() -> None:
+    """Import every module that declares operations: each registers its routes on the
+    blueprint and its operations in the OpenAPI document (the app and the messages'
+    extractor both need all of them)."""
+    from . import docs, views  # noqa: F401
+
+
 def init_app(app: Flask) -> None:
     from ..extensions import csrf
-    from . import docs, views  # noqa: F401  (their routes register themselves on bp)
     from .blueprint import bp
+
+    load_operations()
 
     csrf.exempt(bp)
     app.register_blueprint(bp)

@@ -1,7 +1,9 @@
 """The API's description, as JSON for machines and as a page for people.
 
 Both are public. The page is rendered by our own template from the same OpenAPI
-document, so it needs no third-party viewer (and no inline script or style).
+document, so it needs no third-party viewer (and no inline script or style). The document
+stays English for machines; the page shows its prose in the reader's language, the
+messages being extracted from the document itself (``catalogue.py``).
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Response, json, render_template, url_for
+from flask_babel import gettext
+from markupsafe import Markup, escape
 
 from .blueprint import bp
 from .errors import PROBLEMS
@@ -29,42 +33,55 @@ class Row:
     """One parameter or field on the page: name, type in words, and what it is for."""
 
     name: str
-    type: str
+    type: Markup
     required: bool
     description: str
     links: list[str] = field(default_factory=list)
+
+
+def _t(text: str) -> str:
+    """The reader's translation of a text of the document (no placeholders are filled)."""
+    return gettext(text) if text else ""
 
 
 def _ref_name(ref: str) -> str:
     return ref.rsplit("/", 1)[-1]
 
 
-def describe(schema: dict[str, Any], links: list[str] | None = None) -> str:
-    """A schema in a few words: ``list of Status``, ``string (date) or null``, ``integer 1..``."""
+def _words(translated: str, **values: Markup | str) -> Markup:
+    """A translated phrase around code: the phrase escaped, the values kept as given
+    (``translated`` is ``gettext(...)`` without values, so its placeholders remain)."""
+    return escape(translated) % values
+
+
+def describe(schema: dict[str, Any], links: list[str] | None = None) -> Markup:
+    """A schema in a few words: ``list of Status``, ``string (date) or null``, ``integer 1..``;
+    names and values as code, the words around them in the reader's language."""
     links = links if links is not None else []
     if "$ref" in schema:
         name = _ref_name(schema["$ref"])
         links.append(name)
-        return name
+        return Markup("<code>%s</code>") % name
     if "anyOf" in schema:
-        return " or ".join(describe(member, links) for member in schema["anyOf"])
+        return escape(gettext(" or ")).join(describe(m, links) for m in schema["anyOf"])
     if "const" in schema:
-        return json.dumps(schema["const"])
+        return Markup("<code>%s</code>") % json.dumps(schema["const"])
     if "enum" in schema:
-        return "one of " + ", ".join(str(v) for v in schema["enum"])
+        values = Markup(", ").join(Markup("<code>%s</code>") % v for v in schema["enum"])
+        return _words(gettext("one of %(values)s"), values=values)
     kind = schema.get("type", "any")
     if kind == "array":
-        return "list of " + describe(schema.get("items", {}), links)
-    text = str(kind)
+        return _words(gettext("list of %(items)s"), items=describe(schema.get("items", {}), links))
+    text = Markup("<code>%s</code>") % kind
     if "format" in schema:
-        text += f" ({schema['format']})"
-    limits = []
+        text += Markup(" (<code>%s</code>)") % schema["format"]
+    limits: list[Markup | str] = []
     if "minimum" in schema or "maximum" in schema:
         limits.append(f"{schema.get('minimum', '')}..{schema.get('maximum', '')}")
     if "maxLength" in schema:
-        limits.append(f"at most {schema['maxLength']} characters")
+        limits.append(gettext("at most %(n)s characters", n=schema["maxLength"]))
     if limits:
-        text += ", " + ", ".join(limits)
+        text += Markup(", ") + Markup(", ").join(limits)
     return text
 
 
@@ -74,7 +91,13 @@ def _fields(schema: dict[str, Any]) -> list[Row]:
     for name, prop in schema.get("properties", {}).items():
         links: list[str] = []
         rows.append(
-            Row(name, describe(prop, links), name in required, prop.get("description", ""), links)
+            Row(
+                name,
+                describe(prop, links),
+                name in required,
+                _t(prop.get("description", "")),
+                links,
+            )
         )
     return rows
 
@@ -89,9 +112,9 @@ def _operations(document: dict[str, Any]) -> list[dict[str, Any]]:
                 parameters.append(
                     Row(
                         p["name"],
-                        f"{p['in']}: {describe(p['schema'], links)}",
+                        Markup("<code>%s</code>: ") % p["in"] + describe(p["schema"], links),
                         p["required"],
-                        p.get("description", ""),
+                        _t(p.get("description", "")),
                         links,
                     )
                 )
@@ -102,7 +125,7 @@ def _operations(document: dict[str, Any]) -> list[dict[str, Any]]:
                 responses.append(
                     {
                         "status": status,
-                        "description": response["description"],
+                        "description": _t(response["description"]),
                         "media": media,
                         "schema": _ref_name(content["schema"]["$ref"]),
                     }
@@ -112,8 +135,8 @@ def _operations(document: dict[str, Any]) -> list[dict[str, Any]]:
                     "id": op["operationId"],
                     "method": method.upper(),
                     "path": document["servers"][0]["url"] + path,
-                    "summary": op["summary"],
-                    "description": op["description"],
+                    "summary": _t(op["summary"]),
+                    "description": _t(op["description"]),
                     "tag": op["tags"][0],
                     "scope": op["x-scope"],
                     "parameters": parameters,
@@ -130,19 +153,19 @@ def docs_page() -> str:
     document = build_document()
     schemas = {
         name: {
-            "description": schema.get("description", ""),
+            "description": _t(schema.get("description", "")),
             "fields": _fields(schema),
             "values": schema.get("enum"),
         }
         for name, schema in sorted(document["components"]["schemas"].items())
     }
     problems = [
-        {"slug": slug, "status": status, "title": title, "meaning": meaning}
+        {"slug": slug, "status": status, "title": _t(title), "meaning": _t(meaning)}
         for slug, (status, title, meaning) in PROBLEMS.items()
     ]
     return render_template(
         "api/docs.html",
-        info=document["info"],
+        info=document["info"] | {"description": _t(document["info"]["description"])},
         operations=_operations(document),
         schemas=schemas,
         problems=problems,

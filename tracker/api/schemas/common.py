@@ -61,7 +61,7 @@ class Problem(BaseModel):
 
 
 class ProgrammeRole(BaseModel):
-    """The role a person holds in one programme (issue 11: roles are per programme)."""
+    """The role a person holds in one programme."""
 
     programme_id: int
     country: str
