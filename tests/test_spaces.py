@@ -165,6 +165,33 @@ def test_removed_member_leaves_history_and_their_actions_unassigned(
     assert not policy.can_update(two.north_owner, action)
 
 
+def test_owner_acting_only_in_another_programme_leaves_the_action_unassigned(
+    two: Two, session: Session
+) -> None:
+    """An owner (or organisation) who can act in another programme only does not count as
+    an active owner here: on the action, in the list and in the summary's figures."""
+    from tracker.services import listing
+    from tracker.services.summary import figures
+
+    assert memberships.remove_member(session, two.north_owner, two.north)
+    memberships.add_member(session, two.north_owner, two.south, Role.owner)
+    organisation_action = make_action(
+        session, two.north, owner_user_id=None, owner_organisation_id=two.south_org.id
+    )
+    memberships.add_organisation(session, two.south_org, two.north)
+    session.commit()
+    for action in (two.north_action, organisation_action):
+        assert not policy.effective_owner_active(session, action)
+    unassigned = listing.ActionFilter.from_args({"owner": "none"}, reader=policy.EVERYTHING)
+    found = {row.action.id for row in listing.list_actions(session, unassigned).rows}
+    assert found == {two.north_action.id, organisation_action.id}
+    today = dt.date.today()
+    counted = figures.count_figures_by_programme(
+        session, {two.north.id: today, two.south.id: today}
+    )
+    assert (counted[two.north.id].unassigned, counted[two.south.id].unassigned) == (2, 0)
+
+
 def test_organisation_member_outside_the_programme_gets_no_rights(
     two: Two, session: Session
 ) -> None:

@@ -128,20 +128,62 @@ def count_figures_by_programme(
     today = _per_programme_day(today_of)
     soon30, soon90 = (_per_programme_day(today_of, d) for d in SOON_DAYS)
     due_on = col(Action.due_on)
-    rows = session.execute(
+
+    def dated(*conditions: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
+        return sa.func.sum(sa.case((sa.and_(*conditions), 1), else_=0))
+
+    # First the actions counted in groups that share everything a figure asks about
+    # (programme, status, verification, owners; read from ix_action_figures alone), a
+    # few thousand groups at 100,000 actions; then the figures from the groups, so the
+    # "effectively assigned" rule is asked once per group, not once per action.
+    keys: list[sa.Label[Any]] = [
+        col(Action.programme_id).label("programme_id"),
+        col(Action.status).label("status"),
+        col(Action.verification).label("verification"),
+        col(Action.owner_user_id).label("owner_user_id"),
+        col(Action.owner_organisation_id).label("owner_organisation_id"),
+    ]
+    groups = (
         sa.select(
-            col(Action.programme_id),
-            sa.func.count(),
-            *status_counts(),
-            open_and(due_on < today),
-            open_and(due_on >= today, due_on <= soon30),
-            open_and(due_on >= today, due_on <= soon90),
-            # Same rule as the list's "unassigned": no owner who can act on it.
-            open_and(sa.not_(policy.effectively_assigned())),
-            *verification_counts(),
+            *keys,
+            sa.func.count().label("actions"),
+            dated(due_on < today).label("overdue"),
+            dated(due_on >= today, due_on <= soon30).label("soon30"),
+            dated(due_on >= today, due_on <= soon90).label("soon90"),
         )
         .where(col(Action.programme_id).in_(list(today_of)))
-        .group_by(col(Action.programme_id))
+        .group_by(*keys)
+        .subquery("figure_groups")
+    )
+    g = groups.c
+    is_open = g.status.in_(_OPEN)
+
+    def summed(*conditions: sa.ColumnElement[bool], of: Any = g.actions) -> Any:
+        return sa.func.sum(sa.case((sa.and_(*conditions), of), else_=0))
+
+    implemented = g.status == Status.implemented
+    rows = session.execute(
+        sa.select(
+            g.programme_id,
+            sa.func.sum(g.actions),
+            *(summed(g.status == status) for status in Status),
+            summed(is_open, of=g.overdue),
+            summed(is_open, of=g.soon30),
+            summed(is_open, of=g.soon90),
+            # Same rule as the list's "unassigned": no owner who can act on it.
+            summed(
+                is_open,
+                sa.not_(
+                    policy.effectively_assigned(
+                        owner_user_id=g.owner_user_id,
+                        owner_organisation_id=g.owner_organisation_id,
+                        programme_id=g.programme_id,
+                    )
+                ),
+            ),
+            summed(implemented, g.verification == Verification.verified),
+            summed(implemented, g.verification == Verification.awaiting),
+        ).group_by(g.programme_id)
     ).all()
     requires = dict(
         session.execute(
