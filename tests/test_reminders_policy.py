@@ -111,3 +111,20 @@ def test_pause_includes_its_last_day() -> None:
     assert policy.is_paused(until, dt.date(2025, 10, 10))
     assert not policy.is_paused(until, dt.date(2025, 10, 11))
     assert not policy.is_paused(None, dt.date(2025, 10, 11))
+
+
+@pytest.mark.parametrize("zone", [PP, "Europe/London", "America/Bogota", "Pacific/Chatham"])
+def test_series_clock_answers_as_the_threshold_functions(zone: str) -> None:
+    """The planner's day arithmetic gives the same latest and next thresholds, DST included."""
+    import random
+
+    rng = random.Random(zone)
+    for _ in range(400):
+        now = utc(2025, 3, 1) + dt.timedelta(minutes=rng.randint(0, 60 * 24 * 300))
+        due = dt.date(2024, 1, 1) + dt.timedelta(days=rng.randint(0, 900))
+        rules = {"before_days": BEFORE, "overdue_every_days": rng.choice([0, 7, 10]),
+                 "timezone": zone}  # fmt: skip
+        clock = policy.SeriesClock.at(now, **rules)  # type: ignore[arg-type]
+        latest = policy.latest_reached(due, now=now, **rules)  # type: ignore[arg-type]
+        assert clock.latest(due) == (latest.offset_days if latest else None), (now, due)
+        assert clock.next_at(due) == policy.next_threshold_at(due, now=now, **rules)  # type: ignore[arg-type]

@@ -28,6 +28,10 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_TIMEOUT": 20,
     "OUTBOX_DIR": None,  # None: <instance>/outbox
     "SCHEDULER_INTERVAL_MINUTES": 5,
+    # Reminder delivery: at most this many mails a minute (0: unlimited, for relays that
+    # throttle), and for at most this many seconds per tick (the rest waits for the next).
+    "MAIL_MAX_PER_MINUTE": 0,
+    "MAIL_DELIVERY_SECONDS": 240,
     "LOG_LEVEL": "INFO",
     "WTF_CSRF_TIME_LIMIT": None,
     "SESSION_COOKIE_HTTPONLY": True,
@@ -61,6 +65,8 @@ _NOT_SETTINGS = {
 _INTEGER = {
     "MAIL_PORT",
     "MAIL_TIMEOUT",
+    "MAIL_MAX_PER_MINUTE",
+    "MAIL_DELIVERY_SECONDS",
     "SCHEDULER_INTERVAL_MINUTES",
     "SESSION_IDLE_HOURS",
     "SESSION_LIFETIME_DAYS",

@@ -12,6 +12,7 @@ same message overwrites the first instead of adding a copy.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import os
@@ -47,6 +48,10 @@ class MailSettings:
     base_url: str
     # The language of mail to people who chose none (TRACKER_DEFAULT_LOCALE, issue 12).
     default_locale: str = "en"
+    # Relays that throttle: at most this many messages a minute (0: unlimited).
+    max_per_minute: int = 0
+    # How long one delivery run may go on before leaving the rest to the next tick.
+    delivery_seconds: float = 240.0
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> MailSettings:
@@ -64,6 +69,8 @@ class MailSettings:
             outbox_dir=str(config.get("OUTBOX_DIR") or "instance/outbox"),
             base_url=str(config.get("BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
             default_locale=str(config.get("DEFAULT_LOCALE") or "en"),
+            max_per_minute=int(config.get("MAIL_MAX_PER_MINUTE") or 0),
+            delivery_seconds=float(config.get("MAIL_DELIVERY_SECONDS") or 240),
         )
 
     def language_for(self, stored: str | None) -> str:
@@ -149,32 +156,62 @@ def build_message(
 class Transport(Protocol):
     def send(self, message: EmailMessage) -> None: ...
 
+    def close(self) -> None: ...
+
 
 class SMTPTransport:
-    """SMTP with a timeout, optional STARTTLS or implicit TLS, and optional login."""
+    """SMTP with a timeout, optional STARTTLS or implicit TLS, and optional login.
+
+    The connection is opened on the first message and kept for the next ones until
+    ``close``; a failed message closes it, so the next one starts on a fresh connection.
+    """
 
     def __init__(self, settings: MailSettings) -> None:
         assert settings.host
         self.settings = settings
+        self.client: smtplib.SMTP | None = None
 
-    def send(self, message: EmailMessage) -> None:
+    def _connect(self) -> smtplib.SMTP:
         s = self.settings
         assert s.host
+        if s.security == "ssl":
+            client: smtplib.SMTP = smtplib.SMTP_SSL(
+                s.host, s.port, timeout=s.timeout, context=ssl.create_default_context()
+            )
+        else:
+            client = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
         try:
-            if s.security == "ssl":
-                client: smtplib.SMTP = smtplib.SMTP_SSL(
-                    s.host, s.port, timeout=s.timeout, context=ssl.create_default_context()
-                )
-            else:
-                client = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
-            with client:
-                if s.security == "starttls":
-                    client.starttls(context=ssl.create_default_context())
-                if s.username:
-                    client.login(s.username, s.password or "")
-                client.send_message(message)
+            if s.security == "starttls":
+                client.starttls(context=ssl.create_default_context())
+            if s.username:
+                client.login(s.username, s.password or "")
+        except BaseException:
+            client.close()
+            raise
+        return client
+
+    def send(self, message: EmailMessage) -> None:
+        try:
+            if self.client is None:
+                self.client = self._connect()
+            self.client.send_message(message)
         except (smtplib.SMTPException, OSError) as exc:
+            self._drop()
             raise MailError(f"{type(exc).__name__}: {exc}") from exc
+
+    def _drop(self) -> None:
+        if self.client is not None:
+            try:
+                self.client.close()
+            finally:
+                self.client = None
+
+    def close(self) -> None:
+        """End the session politely (QUIT), whatever the server answers."""
+        if self.client is not None:
+            with contextlib.suppress(smtplib.SMTPException, OSError):
+                self.client.quit()
+            self._drop()
 
 
 class FileTransport:
@@ -197,6 +234,9 @@ class FileTransport:
             Path(temporary).unlink(missing_ok=True)
             raise MailError(f"cannot write {self.directory / name}: {exc}") from exc
 
+    def close(self) -> None:
+        pass
+
 
 def transport_for(settings: MailSettings) -> Transport:
     """SMTP when a host is configured, otherwise ``.eml`` files in the outbox directory."""
@@ -207,4 +247,8 @@ def transport_for(settings: MailSettings) -> Transport:
 
 def send(message: EmailMessage, settings: MailSettings) -> None:
     """Hand ``message`` to the configured transport; raises MailError if it cannot."""
-    transport_for(settings).send(message)
+    transport = transport_for(settings)
+    try:
+        transport.send(message)
+    finally:
+        transport.close()

@@ -7,8 +7,9 @@ action that was closed or re-dated after it was planned.
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter, defaultdict
-from dataclasses import dataclass, field, replace
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
 
 from flask_babel import gettext, ngettext
 from sqlmodel import Session, col, select
@@ -16,20 +17,13 @@ from sqlmodel import Session, col, select
 from ..formatting import format_number, relative_days
 from ..labels import label
 from ..mail import MailSettings, render_mail
-from ..models import (
-    Action,
-    LineKind,
-    Organisation,
-    Programme,
-    ReminderLine,
-    Status,
-    User,
-)
-from ..services import programmes as programme_service
+from ..models import Action, LineKind, Organisation, Programme, Status, User
 from . import policy
-from .recipients import coordinates, last_event_at, responsible_users
 
 DUE_SOON_DAYS = 30
+# A section lists at most this many actions (the most overdue, then by id) and says
+# how many more there are, with a link to the page listing every line of the mail.
+SECTION_LIMIT = 20
 
 
 @dataclass(frozen=True)
@@ -65,8 +59,13 @@ class ReminderMail:
     recipient: str
     own: list[ActionItem] = field(default_factory=list)
     unassigned: list[ActionItem] = field(default_factory=list)
-    escalation: list[ActionItem] = field(default_factory=list)
+    escalation: list[Any] = field(default_factory=list)  # digest.EscalationDigest
     countdown: list[CountdownItem] = field(default_factory=list)
+    # Past SECTION_LIMIT: how many more (and how many of them late), and where all are.
+    own_more: int = 0
+    own_more_late: int = 0
+    unassigned_more: int = 0
+    all_lines_url: str = ""
 
     @property
     def is_empty(self) -> bool:
@@ -74,8 +73,8 @@ class ReminderMail:
 
     def subject(self) -> str:
         """'Tracker reminders: Cambodia APMBC: 2 actions due, 1 late', numbers grouped."""
-        late = sum(1 for item in self.own if item.late)
-        due = len(self.own) - late
+        late = sum(1 for item in self.own if item.late) + self.own_more_late
+        due = len(self.own) + self.own_more - late
         parts: list[str] = []
         if due and late:
             parts.append(
@@ -88,13 +87,11 @@ class ReminderMail:
         elif late:
             parts.append(_count("%(count)s action late", "%(count)s actions late", late))
         if self.unassigned:
-            parts.append(
-                _count("%(count)s unassigned", "%(count)s unassigned", len(self.unassigned))
-            )
+            unassigned = len(self.unassigned) + self.unassigned_more
+            parts.append(_count("%(count)s unassigned", "%(count)s unassigned", unassigned))
         if self.escalation:
-            parts.append(
-                _count("%(count)s to escalate", "%(count)s to escalate", len(self.escalation))
-            )
+            escalated = sum(digest.total for digest in self.escalation)
+            parts.append(_count("%(count)s to escalate", "%(count)s to escalate", escalated))
         for item in self.countdown:
             parts.append(
                 _count(
@@ -103,9 +100,10 @@ class ReminderMail:
                     item.days_left,
                 )
             )
-        items = self.own + self.unassigned + self.escalation
         programmes = dict.fromkeys(
-            [i.programme_label for i in items] + [c.programme_label for c in self.countdown]
+            [i.programme_label for i in self.own + self.unassigned]
+            + [d.programme_label for d in self.escalation]
+            + [c.programme_label for c in self.countdown]
         )
         what = "; ".join(parts)
         if programmes:
@@ -116,24 +114,6 @@ class ReminderMail:
 def _count(singular: str, plural: str, number: int) -> str:
     """A counted phrase in the right plural, its number grouped like every other number."""
     return ngettext(singular, plural, number, count=format_number(number))
-
-
-def _once_each(mail: ReminderMail) -> None:
-    """List each action once per mail: own first, then unassigned, then escalation.
-
-    A coordinator's own late action is also due for escalation; it stays under
-    "Your actions", with the escalation's reason ("20 days late") beside it.
-    """
-    seen: dict[int, int] = {}
-    kept_own: list[ActionItem] = []
-    reasons = {i.id: i.reason for i in mail.escalation if i.reason}
-    for item in mail.own:
-        kept_own.append(replace(item, reason=item.reason or reasons.get(item.id, "")))
-        seen[item.id] = 1
-    mail.own = kept_own
-    mail.unassigned = [i for i in mail.unassigned if i.id not in seen]
-    seen.update((i.id, 1) for i in mail.unassigned)
-    mail.escalation = [i for i in mail.escalation if i.id not in seen]
 
 
 def _owner_names(session: Session, actions: list[Action]) -> dict[int, str]:
@@ -180,66 +160,64 @@ def _countdown(
     )
 
 
+def action_item(
+    row: Any, programme: Programme, now: dt.datetime, settings: MailSettings
+) -> ActionItem:
+    """What a mail (or the page of all its lines) shows of one action line."""
+    today = policy.local_date(now, programme.timezone)
+    due_on = row.a_due_on
+    return ActionItem(
+        id=row.a_id,
+        title=row.title,
+        programme=programme.country,
+        due_on=due_on,
+        when=relative_days(due_on, today) if due_on else "",
+        status=label(Status(row.status)),
+        owner=row.owner or gettext("unassigned"),
+        url=f"{settings.base_url}/actions/{row.a_id}",
+        late=due_on is not None and due_on < today,
+        programme_label=f"{programme.country} {programme.treaty.value}",
+    )
+
+
 def build_reminder_mail(
-    session: Session, recipient: User, lines: list[ReminderLine], *, now: dt.datetime,
-    settings: MailSettings,
+    session: Session, recipient: User, rows: list[Any], *, now: dt.datetime,
+    settings: MailSettings, programmes: dict[int, Programme], message_id: int,
 ) -> ReminderMail:  # fmt: skip
-    """One recipient's mail: own actions by due date, then the coordinators' lists."""
+    """One recipient's mail from its re-checked lines (``recheck``, most overdue first):
+    each section lists at most ``SECTION_LIMIT`` actions and counts the rest."""
+    from .digest import escalation_digests
+
     mail = ReminderMail(recipient=recipient.name)
-    action_ids = {line.action_id for line in lines if line.action_id}
-    actions = {a.id: a for a in session.exec(select(Action).where(col(Action.id).in_(action_ids)))}
-    programmes = {p.id: p for p in session.exec(select(Programme))}
-    names = _owner_names(session, list(actions.values()))
-    idle_ids = [line.action_id for line in lines if line.reason == "idle" and line.action_id]
-    last_events = last_event_at(session, idle_ids) if idle_ids else {}
-    by_kind: dict[LineKind, list[ReminderLine]] = defaultdict(list)
-    for line in lines:
-        by_kind[line.kind].append(line)
-
-    def item(line: ReminderLine) -> ActionItem:
-        action = actions[line.action_id]
-        programme = programmes[action.programme_id]
-        today = policy.local_date(now, programme.timezone)
-        reason = ""
-        if line.reason == "overdue" and action.due_on:
-            late_days = (today - action.due_on).days
-            reason = ngettext(
-                "%(days)s day late", "%(days)s days late", late_days, days=format_number(late_days)
-            )
-        elif line.reason == "idle":
-            last = last_events.get(action.id or 0)
-            idle = (now - last).days if last else programme.escalate_idle_days
-            reason = ngettext(
-                "no update for %(days)s day", "no update for %(days)s days", idle,
-                days=format_number(idle),
-            )  # fmt: skip
-        return ActionItem(
-            id=action.id or 0,
-            title=action.title,
-            programme=programme.country,
-            due_on=action.due_on,
-            when=relative_days(action.due_on, today) if action.due_on else "",
-            status=label(action.status),
-            owner=names.get(action.id or 0, ""),
-            url=f"{settings.base_url}/actions/{action.id}",
-            reason=reason,
-            late=action.due_on is not None and action.due_on < today,
-            programme_label=f"{programme.country} {programme.treaty.value}",
-        )
-
-    def by_due(items: list[ActionItem]) -> list[ActionItem]:
-        return sorted(items, key=lambda i: (i.due_on or dt.date.max, i.id))
-
-    mail.own = by_due([item(line) for line in by_kind[LineKind.own]])
-    mail.unassigned = by_due([item(line) for line in by_kind[LineKind.unassigned]])
-    mail.escalation = by_due([item(line) for line in by_kind[LineKind.escalation]])
-    _once_each(mail)
-    for line in by_kind[LineKind.countdown]:
-        programme = programmes[line.programme_id]
-        assert line.due_on is not None
-        mail.countdown.append(
-            _countdown(session, programme, line.due_on, policy.local_date(now, programme.timezone))
-        )
+    mail.all_lines_url = f"{settings.base_url}/reminders/mail/{message_id}"
+    listed: set[int] = set()
+    for kind in (LineKind.own, LineKind.unassigned):
+        section: list[ActionItem] = []
+        more = more_late = 0
+        for row in rows:
+            if row.kind != kind.value or row.a_id in listed:
+                continue  # an action is listed once per mail: own first
+            listed.add(row.a_id)
+            if len(section) < SECTION_LIMIT:
+                section.append(action_item(row, programmes[row.programme_id], now, settings))
+                continue
+            more += 1
+            today = policy.local_date(now, programmes[row.programme_id].timezone)
+            more_late += row.a_due_on is not None and row.a_due_on < today
+        if kind == LineKind.own:
+            mail.own, mail.own_more, mail.own_more_late = section, more, more_late
+        else:
+            mail.unassigned, mail.unassigned_more = section, more
+    escalated = sorted({r.programme_id for r in rows if r.kind == LineKind.escalation.value})
+    shown = {item.id for item in mail.own + mail.unassigned}
+    mail.escalation = escalation_digests(
+        session, [programmes[p] for p in escalated], now=now, settings=settings, listed=shown
+    )
+    for row in rows:
+        if row.kind == LineKind.countdown.value:
+            programme = programmes[row.programme_id]
+            today = policy.local_date(now, programme.timezone)
+            mail.countdown.append(_countdown(session, programme, row.due_on, today))
     return mail
 
 
@@ -251,38 +229,3 @@ def render_reminder(mail: ReminderMail, settings: MailSettings) -> tuple[str, st
         "base_url": settings.base_url,
     }
     return (mail.subject(), *render_mail("reminder", **context))
-
-
-def still_due(
-    session: Session, line: ReminderLine, recipient: User | None, now: dt.datetime
-) -> str | None:
-    """None if ``line`` should still be sent, else why it is cancelled (re-checked at send time)."""
-    if recipient is None or not recipient.active:
-        return "recipient inactive"
-    if line.programme_id is None:
-        return "programme gone"
-    programme = session.get(Programme, line.programme_id)
-    if programme is None:
-        return "programme gone"
-    if policy.is_paused(
-        recipient.reminders_paused_until, policy.local_date(now, programme.timezone)
-    ):
-        return "paused"
-    if line.kind != LineKind.own and not coordinates(recipient, line.programme_id):
-        return "no longer a coordinator"
-    if line.kind == LineKind.countdown:
-        deadline = programme_service.current_deadline(session, line.programme_id)
-        return None if deadline == line.due_on else "deadline changed"
-    action = session.get(Action, line.action_id) if line.action_id else None
-    if action is None:
-        return "action gone"
-    if action.status.is_closed:
-        return "action closed"
-    if line.kind == LineKind.escalation:
-        return None
-    if action.due_on != line.due_on:
-        return "due date changed"
-    owners = responsible_users(session, action)
-    if line.kind == LineKind.unassigned:
-        return None if not owners else "action assigned"
-    return None if any(u.id == recipient.id for u in owners) else "owner changed"

@@ -1,21 +1,26 @@
 """Delivery: send the outbox at least once, never lose a message.
 
-A worker claims one message at a time with a conditional update (``pending`` or
-``failed`` -> ``sending`` with a lease and a claim token), which changes one row for
+A worker claims a few messages at a time with a conditional update (``pending`` or
+``failed`` -> ``sending`` with a lease and a claim token), which changes each row for
 exactly one worker on both databases. On PostgreSQL the candidates are read with
 ``FOR UPDATE SKIP LOCKED`` so workers do not queue behind each other; SQLite has no
 such clause (SQLAlchemy drops it silently) and relies on the conditional update
-alone, inside ``BEGIN IMMEDIATE`` transactions. Each line is re-checked at send time;
-the message is sent only after the claim is committed, then marked sent. A failed
+alone, inside ``BEGIN IMMEDIATE`` transactions. The claim is committed before
+anything is sent. Each message's lines are re-checked in one query (``recheck``) and
+the mail composed from the rows that stand; it is sent over one connection kept for
+the whole run, then the batch's outcomes are written in one transaction. A failed
 send is retried after 1 min, 5 min, 30 min, 2 h and 12 h, then the message is dead.
 A message left ``sending`` past its lease (a crash mid-send) returns to pending: a
-rare second delivery carries the same Message-ID.
+rare second delivery carries the same Message-ID. A run stops at its time budget
+(``MAIL_DELIVERY_SECONDS``) and keeps to ``MAIL_MAX_PER_MINUTE`` if set; what is left
+waits for the next tick.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import secrets
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import EmailMessage
@@ -27,8 +32,15 @@ from sqlmodel import Session, col, select
 
 from .. import mail
 from ..db import new_session
-from ..models import LineState, MessageKind, MessageStatus, OutboxMessage, ReminderLine, User
-from . import compose
+from ..models import (
+    LineState,
+    MessageKind,
+    MessageStatus,
+    OutboxMessage,
+    Programme,
+    ReminderLine,
+)
+from . import compose, recheck
 
 BACKOFF = (
     dt.timedelta(minutes=1),
@@ -63,6 +75,9 @@ def release_expired_leases(session: Session, now: dt.datetime) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
+BATCH = 20
+
+
 def _candidates(session: Session, now: dt.datetime, skip: set[int], limit: int) -> list[int]:
     query = (
         select(OutboxMessage.id)
@@ -79,26 +94,44 @@ def _candidates(session: Session, now: dt.datetime, skip: set[int], limit: int) 
     return [i for i in session.exec(query) if i is not None]
 
 
-def _claim(session: Session, message_id: int, now: dt.datetime, token: str) -> bool:
-    """The conditional update: true only for the one worker whose update changed the row."""
-    result = session.execute(
+def _claim(session: Session, ids: list[int], now: dt.datetime, token: str) -> list[OutboxMessage]:
+    """The conditional update: each row changes for the one worker whose update hit it."""
+    session.execute(
         sa.update(OutboxMessage)
         .where(
-            col(OutboxMessage.id) == message_id,
+            col(OutboxMessage.id).in_(ids),
             col(OutboxMessage.status).in_(RETRYABLE),
             col(OutboxMessage.next_attempt_at) <= now,
         )
         .values(status=MessageStatus.sending, claim_token=token, lease_until=now + LEASE)
     )
-    return int(getattr(result, "rowcount", 0) or 0) == 1
+    return list(
+        session.exec(
+            select(OutboxMessage)
+            .where(OutboxMessage.claim_token == token)
+            .order_by(col(OutboxMessage.next_attempt_at), col(OutboxMessage.id))
+            .execution_options(populate_existing=True)
+        )
+    )
+
+
+@dataclass
+class _Prepared:
+    """A claimed message after its re-check: the mail to send (None: cancelled)."""
+
+    message: OutboxMessage
+    email: EmailMessage | None
+    subject: str
+    cancelled: dict[str, list[int]]
 
 
 def _prepare(
-    session: Session, message: OutboxMessage, now: dt.datetime, settings: mail.MailSettings
-) -> EmailMessage | None:
-    """Re-check the lines and build the e-mail; None (message cancelled) if nothing is left."""
+    session: Session, message: OutboxMessage, now: dt.datetime, settings: mail.MailSettings,
+    programmes: dict[int, Programme],
+) -> _Prepared:  # fmt: skip
+    """Re-check the lines and build the e-mail; no e-mail (cancelled) if nothing is left."""
     if message.kind != MessageKind.reminder:
-        return mail.build_message(
+        email = mail.build_message(
             settings,
             to=message.recipient_email,
             subject=message.subject,
@@ -106,45 +139,27 @@ def _prepare(
             html=message.body_html,
             message_id=message.message_id,
         )
-    recipient = session.get(User, message.recipient_user_id) if message.recipient_user_id else None
-    lines = list(
-        session.exec(
-            select(ReminderLine).where(
-                ReminderLine.outbox_message_id == message.id,
-                ReminderLine.state == LineState.planned,
-            )
-        )
-    )
-    keep: list[ReminderLine] = []
-    for line in lines:
-        reason = compose.still_due(session, line, recipient, now)
-        if reason is None:
-            keep.append(line)
-        else:
-            line.state, line.reason = LineState.cancelled, reason
-            session.add(line)
-    if not keep or recipient is None:
-        message.status, message.claim_token, message.lease_until = (
-            MessageStatus.cancelled,
-            None,
-            None,
-        )
-        session.add(message)
-        return None
+        return _Prepared(message, email, message.subject, {})
+    assert message.id is not None
+    checked = recheck.recheck(session, message.id, message.recipient_user_id, now, programmes)
+    recipient = checked.recipient
+    if not checked.kept or recipient is None:
+        return _Prepared(message, None, message.subject, checked.cancelled)
     # Composed in the recipient's language: two people get the same facts, each in theirs.
     with force_locale(settings.language_for(recipient.language)):
-        built = compose.build_reminder_mail(session, recipient, keep, now=now, settings=settings)
+        built = compose.build_reminder_mail(
+            session, recipient, checked.kept, now=now, settings=settings,
+            programmes=programmes, message_id=message.id,
+        )  # fmt: skip
+        if built.is_empty:  # an escalation digest with nothing left to escalate
+            checked.cancelled["nothing to escalate"] = [r.id for r in checked.kept]
+            return _Prepared(message, None, message.subject, checked.cancelled)
         subject, text, html = compose.render_reminder(built, settings)
-    message.subject = subject[:300]
-    session.add(message)
-    return mail.build_message(
-        settings,
-        to=recipient.email,
-        subject=subject,
-        text=text,
-        html=html,
+    email = mail.build_message(
+        settings, to=recipient.email, subject=subject, text=text, html=html,
         message_id=message.message_id,
-    )
+    )  # fmt: skip
+    return _Prepared(message, email, subject[:300], checked.cancelled)
 
 
 def _mark_sent(session: Session, message_id: int, token: str, now: dt.datetime) -> None:
@@ -193,55 +208,131 @@ def _mark_failed(
     return status
 
 
+def _mark_cancelled(session: Session, message_id: int, token: str) -> None:
+    session.execute(
+        sa.update(OutboxMessage)
+        .where(col(OutboxMessage.id) == message_id, col(OutboxMessage.claim_token) == token)
+        .values(status=MessageStatus.cancelled, claim_token=None, lease_until=None)
+    )
+
+
+def _release(session: Session, message_ids: list[int], token: str) -> None:
+    """Claimed but not sent before the budget ran out: pending again, for the next tick."""
+    session.execute(
+        sa.update(OutboxMessage)
+        .where(col(OutboxMessage.id).in_(message_ids), col(OutboxMessage.claim_token) == token)
+        .values(status=MessageStatus.pending, claim_token=None, lease_until=None)
+    )
+
+
+class _Pace:
+    """The run's time budget and the relay's rate: when to stop, how long to wait."""
+
+    def __init__(self, settings: mail.MailSettings, clock: Callable[[], float]) -> None:
+        self.clock = clock
+        self.stop_at = clock() + settings.delivery_seconds
+        self.interval = 60.0 / settings.max_per_minute if settings.max_per_minute > 0 else 0.0
+        self.next_at = clock()
+
+    def over(self) -> bool:
+        return self.clock() >= self.stop_at
+
+    def wait_turn(self) -> bool:
+        """Sleep until the next message may go; False if that is past the budget."""
+        if self.interval:
+            if self.next_at >= self.stop_at:
+                return False
+            delay = self.next_at - self.clock()
+            if delay > 0:
+                time.sleep(delay)
+            self.next_at = max(self.next_at, self.clock()) + self.interval
+        return not self.over()
+
+
 def deliver_pending(
     engine: Engine,
     now: dt.datetime,
     settings: mail.MailSettings,
     *,
-    send: Callable[[EmailMessage, mail.MailSettings], None] = mail.send,
-    limit: int = 500,
+    transport: mail.Transport | None = None,
+    clock: Callable[[], float] = time.monotonic,
 ) -> DeliveryResult:
-    """Send every message due at ``now``, one claim per transaction; safe to run in parallel."""
+    """Send every message due at ``now`` within the time budget; safe to run in parallel."""
     result = DeliveryResult()
     seen: set[int] = set()
-    first = True
-    while len(seen) < limit:
-        token = secrets.token_hex(16)
-        with new_session(engine, write=True) as session:
-            with session.begin():
-                if first:
-                    release_expired_leases(session, now)
-                    first = False
-                candidates = _candidates(session, now, seen, 10)
-                if not candidates:
-                    break
-                claimed: OutboxMessage | None = None
-                for message_id in candidates:
-                    seen.add(message_id)
-                    if _claim(session, message_id, now, token):
-                        claimed = session.get(OutboxMessage, message_id, populate_existing=True)
-                        break
-                if claimed is None:
-                    continue
-                email = _prepare(session, claimed, now, settings)
-                message_pk = claimed.id
-            if email is None:
-                result.cancelled += 1
+    pace = _Pace(settings, clock)
+    sender = transport or mail.transport_for(settings)
+    with new_session(engine) as reader:
+        programmes = {p.id: p for p in reader.exec(select(Programme)) if p.id is not None}
+    try:
+        with new_session(engine, write=True) as session, session.begin():
+            release_expired_leases(session, now)
+        while not pace.over():
+            token = secrets.token_hex(16)
+            with new_session(engine, write=True) as session, session.begin():
+                candidates = _candidates(session, now, seen, BATCH)
+                seen.update(candidates)
+                claimed = _claim(session, candidates, now, token) if candidates else []
+            if not candidates:
+                break
+            if claimed:
+                _deliver_batch(engine, claimed, token, now, settings, programmes, sender,
+                               pace, result)  # fmt: skip
+    finally:
+        sender.close()
+    return result
+
+
+def _deliver_batch(
+    engine: Engine, claimed: list[OutboxMessage], token: str, now: dt.datetime,
+    settings: mail.MailSettings, programmes: dict[int, Programme], sender: mail.Transport,
+    pace: _Pace, result: DeliveryResult,
+) -> None:  # fmt: skip
+    """Re-check, compose and send the claimed messages, then record every outcome at once."""
+    prepared: list[_Prepared] = []
+    sent: list[int] = []
+    failed: list[tuple[OutboxMessage, str]] = []
+    unsent: list[int] = []
+    with new_session(engine) as reader:
+        for message in claimed:
+            assert message.id is not None
+            if unsent or not pace.wait_turn():
+                unsent.append(message.id)
+                continue
+            item = _prepare(reader, message, now, settings, programmes)
+            reader.rollback()  # end the read transaction: each mail reads fresh rows
+            prepared.append(item)
+            if item.email is None:
                 continue
             try:
-                send(email, settings)
+                sender.send(item.email)
             except mail.MailError as exc:
-                with session.begin():
-                    status = _mark_failed(session, claimed, token, now, str(exc))
-                result.failed += 1
-                result.dead += status == MessageStatus.dead
+                failed.append((message, str(exc)))
                 result.errors.append(str(exc))
                 continue
-            with session.begin():
-                assert message_pk is not None
-                _mark_sent(session, message_pk, token, now)
-            result.sent += 1
-    return result
+            sent.append(message.id)
+    with new_session(engine, write=True) as session, session.begin():
+        for item in prepared:
+            recheck.apply_cancellations(session, item.cancelled)
+            assert item.message.id is not None
+            if item.email is None:
+                _mark_cancelled(session, item.message.id, token)
+                result.cancelled += 1
+            elif item.message.kind == MessageKind.reminder:
+                session.execute(
+                    sa.update(OutboxMessage)
+                    .where(col(OutboxMessage.id) == item.message.id)
+                    .values(subject=item.subject)
+                )
+        for message_id in sent:
+            _mark_sent(session, message_id, token, now)
+        result.sent += len(sent)
+        for message, error in failed:
+            status = _mark_failed(session, message, token, now, error)
+            result.failed += 1
+            result.dead += status == MessageStatus.dead
+        if unsent:
+            _release(session, unsent, token)
 
 
 def retry_message(session: Session, message: OutboxMessage, now: dt.datetime) -> bool:

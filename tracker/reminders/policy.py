@@ -253,3 +253,67 @@ def escalation_reason(
 def is_paused(paused_until: dt.date | None, today: dt.date) -> bool:
     """Reminders are paused up to and including ``paused_until``."""
     return paused_until is not None and today <= paused_until
+
+
+@dataclass(frozen=True)
+class SeriesClock:
+    """A programme's policy at one instant, answering ``latest_reached`` and
+    ``next_threshold_at`` for many due dates with day arithmetic.
+
+    A threshold is reached at 08:00 local time on its day, so whether it is reached
+    depends only on its day against the programme's local today (and, on that very
+    day, on whether 08:00 has passed); the UTC instant is computed for the thresholds
+    a planning pass keeps, not for every one it considers. The same answers as the
+    two functions above (``tests/test_reminders_policy.py`` compares them).
+    """
+
+    before_days: tuple[int, ...]
+    overdue_every_days: int
+    timezone: str
+    now: dt.datetime
+    today: dt.date
+    passed_today: bool
+
+    @classmethod
+    def at(
+        cls, now: dt.datetime, *, before_days: Sequence[int], overdue_every_days: int, timezone: str
+    ) -> SeriesClock:
+        today = local_date(now, timezone)
+        return cls(
+            tuple(sorted(before_days, reverse=True)), overdue_every_days, timezone, now,
+            today, reached_at(today, timezone) <= now,
+        )  # fmt: skip
+
+    def _reached(self, day: dt.date) -> bool:
+        return day < self.today or (day == self.today and self.passed_today)
+
+    def _period(self, due_on: dt.date) -> int:
+        every = self.overdue_every_days
+        if every <= 0:
+            return 0
+        period = (self.today - due_on).days // every
+        if period >= 1 and not self._reached(due_on + dt.timedelta(days=period * every)):
+            period -= 1
+        return max(0, min(period, MAX_OVERDUE_PERIODS))
+
+    def latest(self, due_on: dt.date) -> int | None:
+        """The offset (days after ``due_on``) of the latest reached threshold, or None."""
+        period = self._period(due_on)
+        if period:
+            return period * self.overdue_every_days
+        for days in reversed(self.before_days):  # the nearest first: 1, 7, 14...
+            if self._reached(due_on - dt.timedelta(days=days)):
+                return -days
+        return None
+
+    def next_at(self, due_on: dt.date) -> dt.datetime:
+        """When the series next reaches a threshold; ``NEVER`` when it will not."""
+        for days in self.before_days:  # the farthest first: 90, 30...
+            day = due_on - dt.timedelta(days=days)
+            if not self._reached(day):
+                return reached_at(day, self.timezone)
+        period = self._period(due_on) + 1
+        if self.overdue_every_days > 0 and period <= MAX_OVERDUE_PERIODS:
+            return reached_at(due_on + dt.timedelta(days=period * self.overdue_every_days),
+                              self.timezone)  # fmt: skip
+        return NEVER

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from ..models import Action, ActionEvent, Membership, Participation, Role, User
-from ..services.policy import ACTING_ROLES, acts_in_programme, as_access, owned_by
+from ..services.policy import ACTING_ROLES, acts_in_programme, as_access
 
 CHUNK = 400
 
@@ -101,40 +101,77 @@ def coordinates(user: User, programme_id: int) -> bool:
     return as_access(user).role_in(programme_id) == Role.coordinator
 
 
-def responsible_users(session: Session, action: Action) -> list[User]:
-    """Who gets ``action``'s own reminders now (the rule of ``People.responsible``).
+# SQLAlchemy correlates a subquery to its immediately enclosing SELECT only: the
+# conditions below nest two deep, so each names the tables it refers to outside itself.
 
-    The active users who own the action or whose organisation does
-    (``services.policy.owned_by``), where an active personal owner leaves the organisation out.
-    """
-    owner = sa.orm.aliased(User, name="personal_owner")
-    owner_active = sa.exists().where(
-        col(owner.id) == col(Action.owner_user_id),
-        col(owner.active).is_(True),
-        sa.or_(col(owner.role) == Role.admin, acts_in_programme(owner.id, Action.programme_id)),
-    )
-    takes_part = sa.exists().where(
-        col(Participation.programme_id) == col(Action.programme_id),
-        col(Participation.organisation_id) == col(Action.owner_organisation_id),
-    )
-    acts = acts_in_programme(User.id, Action.programme_id)
-    return list(
-        session.exec(
-            select(User)
-            .join(Action, owned_by(User))
-            .where(
-                col(Action.id) == action.id,
-                col(User.active).is_(True),
-                sa.or_(
-                    sa.and_(
-                        col(User.id) == col(Action.owner_user_id),
-                        sa.or_(col(User.role) == Role.admin, acts),
-                    ),
-                    sa.and_(~owner_active, acts, takes_part),
-                ),
-            )
+
+def _acts(user: Any, action: Any) -> sa.ColumnElement[bool]:
+    return acts_in_programme(user.c.id, action.c.programme_id).correlate(user, action)
+
+
+def personal_owner_acts(action: Any) -> sa.ColumnElement[bool]:
+    """SQL: the action's personal owner is active and acts in its programme (or is admin)."""
+    owner = sa.alias(User.__table__, name="resp_owner")  # type: ignore[attr-defined]
+    return sa.exists(
+        sa.select(owner.c.id).where(
+            owner.c.id == action.c.owner_user_id,
+            owner.c.active,
+            sa.or_(owner.c.role == Role.admin.value, _acts(owner, action)),
         )
+    ).correlate(action)
+
+
+def member_acts(user: Any, action: Any) -> sa.ColumnElement[bool]:
+    """SQL: ``user`` is an active member of the owning organisation who acts in the
+    action's programme, the organisation taking part in it."""
+    part = sa.alias(Participation.__table__, name="resp_part")  # type: ignore[attr-defined]
+    takes_part = sa.exists(
+        sa.select(part.c.id).where(
+            part.c.programme_id == action.c.programme_id,
+            part.c.organisation_id == action.c.owner_organisation_id,
+        )
+    ).correlate(action)
+    return sa.and_(
+        user.c.organisation_id == action.c.owner_organisation_id,
+        user.c.active,
+        _acts(user, action),
+        takes_part,
     )
+
+
+def organisation_acts(action: Any) -> sa.ColumnElement[bool]:
+    """SQL: some member of the owning organisation can act (``member_acts``)."""
+    member = sa.alias(User.__table__, name="resp_member")  # type: ignore[attr-defined]
+    return sa.exists(sa.select(member.c.id).where(member_acts(member, action))).correlate(action)
+
+
+def is_personal_owner(user: Any, action: Any) -> sa.ColumnElement[bool]:
+    """SQL: ``user`` is the action's personal owner and can act on it."""
+    return sa.and_(
+        user.c.id == action.c.owner_user_id,
+        user.c.active,
+        sa.or_(user.c.role == Role.admin.value, _acts(user, action)),
+    )
+
+
+def is_responsible(user: Any, action: Any) -> sa.ColumnElement[bool]:
+    """SQL: ``user`` gets the action's own reminders now (the rule of ``People.responsible``)."""
+    return sa.or_(
+        is_personal_owner(user, action),
+        sa.and_(~personal_owner_acts(action), member_acts(user, action)),
+    )
+
+
+def responsible_users(session: Session, action: Action) -> list[User]:
+    """Who gets ``action``'s own reminders now (the rule of ``People.responsible``)."""
+    table = Action.__table__  # type: ignore[attr-defined]
+    users = User.__table__  # type: ignore[attr-defined]
+    ids = session.execute(
+        sa.select(users.c.id)
+        .select_from(users.join(table, sa.true()))
+        .where(table.c.id == action.id, is_responsible(users, table))
+    ).scalars()
+    return list(session.exec(select(User).where(col(User.id).in_(list(ids)))))
 
 
 def last_event_at(session: Session, action_ids: Sequence[int]) -> dict[int, dt.datetime]:

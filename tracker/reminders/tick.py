@@ -50,10 +50,9 @@ def run_tick(
     started = time.perf_counter()
     result = TickResult()
     if dry_run:
-        with new_session(engine) as session:
-            preview = planner.preview_reminders(session, now)
-            result.would_send = [(mail.recipient.email, mail.keys) for mail in preview.mails]
-        result.planned = len(preview.mails)
+        preview = planner.dry_run(engine, now)
+        result.would_send = preview.would_send
+        result.planned = len(preview.would_send)
         result.skipped = preview.skipped_lines
         result.seconds = time.perf_counter() - started
         return result

@@ -1,0 +1,142 @@
+"""The weekly escalation digest of a programme, read when the mail is composed.
+
+One line per coordinator, programme and week (not one per action): the mail gives the
+counts (overdue by the programme's limit, or idle), the most overdue actions and
+those longest without an update, and a link to the actions list filtered to exactly
+the escalated actions (``escalated=1``, the same SQL condition as here).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import ngettext
+from sqlmodel import Session
+
+from ..formatting import format_number
+from ..mail import MailSettings
+from ..models import Action, ActionEvent, Organisation, Programme, User
+from ..services import escalation as rule
+from .compose import ActionItem, action_item
+
+# How many actions of each kind (most overdue, longest without an update) a digest names.
+EXAMPLES = 5
+ACTION: sa.Table = Action.__table__  # type: ignore[attr-defined]
+EVENT: sa.Table = ActionEvent.__table__  # type: ignore[attr-defined]
+
+
+@dataclass
+class EscalationDigest:
+    programme: str  # "Cambodia (APMBC)"
+    programme_label: str  # "Cambodia APMBC", as the subject names it
+    total: int
+    overdue: int
+    idle: int
+    list_url: str
+    overdue_days: int
+    idle_days: int
+    most_overdue: list[ActionItem] = field(default_factory=list)
+    longest_idle: list[ActionItem] = field(default_factory=list)
+
+
+def _rows(programme: Programme, now: dt.datetime, *, overdue: bool, limit: int) -> Any:
+    owner = sa.alias(User.__table__, name="owner_person")  # type: ignore[attr-defined]
+    body = sa.alias(Organisation.__table__, name="owner_body")  # type: ignore[attr-defined]
+    last = (
+        sa.select(sa.func.max(EVENT.c.at))
+        .where(EVENT.c.action_id == ACTION.c.id)
+        .scalar_subquery()
+        .label("last_at")
+    )
+    late = rule.is_overdue(programme, now)
+    return (
+        sa.select(
+            ACTION.c.id.label("a_id"),
+            ACTION.c.title,
+            ACTION.c.status,
+            ACTION.c.due_on.label("a_due_on"),
+            ACTION.c.programme_id,
+            sa.func.coalesce(owner.c.name, body.c.short_name).label("owner"),
+            last,
+        )
+        .select_from(
+            ACTION.outerjoin(owner, owner.c.id == ACTION.c.owner_user_id).outerjoin(
+                body, body.c.id == ACTION.c.owner_organisation_id
+            )
+        )
+        .where(rule.escalated(programme, now), late if overdue else ~late)
+        .order_by(*((ACTION.c.due_on,) if overdue else (last.asc().nulls_first(),)), ACTION.c.id)
+        .limit(limit)
+    )
+
+
+def _counts(session: Session, programme: Programme, now: dt.datetime) -> tuple[int, int]:
+    late = rule.is_overdue(programme, now)
+    total, overdue = session.execute(
+        sa.select(sa.func.count(), sa.func.sum(sa.case((late, 1), else_=0))).where(
+            rule.escalated(programme, now)
+        )
+    ).one()
+    return int(total or 0), int(overdue or 0)
+
+
+def _reason(row: Any, programme: Programme, now: dt.datetime, overdue: bool) -> str:
+    if overdue:
+        days = (rule.overdue_since(programme, now) - row.a_due_on).days
+        days += programme.escalate_overdue_days
+        return ngettext("%(days)s day late", "%(days)s days late", days, days=format_number(days))
+    last = row.last_at
+    if last is not None and not isinstance(last, dt.datetime):
+        last = dt.datetime.fromisoformat(str(last))  # func.max loses the type on SQLite
+    if last is not None and last.tzinfo is None:
+        last = last.replace(tzinfo=dt.UTC)
+    idle = (now - last).days if last else programme.escalate_idle_days
+    return ngettext(
+        "no update for %(days)s day", "no update for %(days)s days", idle,
+        days=format_number(idle),
+    )  # fmt: skip
+
+
+def escalation_digests(
+    session: Session, programmes: list[Programme], *, now: dt.datetime,
+    settings: MailSettings, listed: set[int],
+) -> list[Any]:  # fmt: skip
+    """The digest of each programme that has actions to escalate at ``now``; an action
+    already listed elsewhere in the mail (``listed``) is counted, not named again."""
+    digests: list[Any] = []
+    for programme in programmes:
+        total, overdue = _counts(session, programme, now)
+        if not total:
+            continue
+        digest = EscalationDigest(
+            programme=f"{programme.country} ({programme.treaty.value})",
+            programme_label=f"{programme.country} {programme.treaty.value}",
+            total=total,
+            overdue=overdue,
+            idle=total - overdue,
+            list_url=f"{settings.base_url}/actions?programme={programme.id}&escalated=1",
+            overdue_days=programme.escalate_overdue_days,
+            idle_days=programme.escalate_idle_days,
+        )
+        for late, into in ((True, digest.most_overdue), (False, digest.longest_idle)):
+            rows = session.execute(
+                _rows(programme, now, overdue=late, limit=EXAMPLES + len(listed))
+            )
+            for row in rows:
+                if row.a_id in listed:
+                    continue
+                item = action_item(row, programme, now, settings)
+                into.append(_with_reason(item, _reason(row, programme, now, late)))
+                if len(into) == EXAMPLES:
+                    break
+        digests.append(digest)
+    return digests
+
+
+def _with_reason(item: ActionItem, reason: str) -> ActionItem:
+    from dataclasses import replace
+
+    return replace(item, reason=reason)

@@ -1,0 +1,117 @@
+"""The 30-day preview (``/reminders/preview``): what the coming days will send if nothing
+changes, simulated with the policy the scheduler uses, reading only."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlmodel import Session, col, select
+
+from ..models import OPEN_STATUSES, Action, LineKind, Programme, User
+from ..services import programmes as programme_service
+from . import policy
+from .recipients import last_event_at, load_people
+
+
+@dataclass(frozen=True)
+class UpcomingReminder:
+    """One reminder the coming days will send if nothing changes: who, what, when."""
+
+    at: dt.datetime
+    recipient: User
+    kind: LineKind
+    programme: Programme
+    action: Action | None
+    offset_days: int
+    detail: str
+    paused: bool
+
+
+def upcoming_reminders(
+    session: Session,
+    now: dt.datetime,
+    *,
+    days: int = 30,
+    programme_ids: frozenset[int] | None = None,
+) -> list[UpcomingReminder]:
+    """Simulate the policy over the next ``days``: every threshold reached in that window.
+
+    The escalation lists assume today's state; a threshold already reached is not
+    listed (the next tick handles it), and paused recipients are marked, not hidden.
+    """
+    until = now + dt.timedelta(days=days)
+    people = load_people(session)
+    upcoming: list[UpcomingReminder] = []
+
+    def add(at: dt.datetime, users: Iterable[User], kind: LineKind, programme: Programme,
+            action: Action | None, offset: int, detail: str) -> None:  # fmt: skip
+        day = policy.local_date(at, programme.timezone)
+        for user in users:
+            paused = policy.is_paused(user.reminders_paused_until, day)
+            upcoming.append(
+                UpcomingReminder(at, user, kind, programme, action, offset, detail, paused)
+            )
+
+    for programme in session.exec(select(Programme).order_by(col(Programme.id))):
+        assert programme.id is not None
+        if programme_ids is not None and programme.id not in programme_ids:
+            continue  # the preview shows a coordinator their own programmes only
+        coordinators = people.coordinators(programme.id)
+        tz = programme.timezone
+        actions = session.exec(
+            select(Action).where(
+                Action.programme_id == programme.id, col(Action.status).in_(OPEN_STATUSES)
+            )
+        ).all()
+        for action in actions:
+            if action.due_on is None:
+                continue
+            owners = people.responsible(
+                programme.id, action.owner_user_id, action.owner_organisation_id
+            )
+            kind = LineKind.own if owners else LineKind.unassigned
+            for threshold in policy.due_series(
+                action.due_on,
+                before_days=policy.parse_days(programme.remind_before_days),
+                overdue_every_days=programme.remind_overdue_every_days,
+                timezone=tz,
+                until=until,
+                since=now,
+            ):
+                if threshold.reached_at > now:
+                    add(threshold.reached_at, owners or coordinators, kind, programme,
+                        action, threshold.offset_days, action.title)  # fmt: skip
+        last_events = last_event_at(session, [a.id for a in actions if a.id is not None])
+        day = policy.local_date(now, tz)
+        while (at := policy.reached_at(day, tz)) <= until:
+            if day.weekday() == 0 and at > now:
+                listed = [
+                    a
+                    for a in actions
+                    if policy.escalation_reason(
+                        due_on=a.due_on,
+                        today=day,
+                        last_event_at=last_events.get(a.id or 0),
+                        now=at,
+                        overdue_days=programme.escalate_overdue_days,
+                        idle_days=programme.escalate_idle_days,
+                    )
+                ]
+                if listed:
+                    add(at, coordinators, LineKind.escalation, programme, None, 0,
+                        f"{len(listed)}")  # fmt: skip
+            day += dt.timedelta(days=1)
+        deadline = programme_service.current_deadline(session, programme.id)
+        if deadline is not None:
+            for threshold in policy.countdown_series(
+                deadline,
+                countdown_days=policy.parse_days(programme.countdown_days),
+                timezone=tz,
+                until=until,
+            ):
+                if threshold.reached_at > now:
+                    add(threshold.reached_at, coordinators, LineKind.countdown, programme,
+                        None, threshold.offset_days, deadline.isoformat())  # fmt: skip
+    return sorted(upcoming, key=lambda u: (u.at, u.recipient.email, u.kind.value))
