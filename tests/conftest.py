@@ -323,11 +323,15 @@ class CollectingSMTPServer:
             self.port: int = probe.getsockname()[1]
         self.host = "127.0.0.1"
         self.messages: list[Any] = []
+        # The client address of each connection a message came over (one per session).
+        self.peers: set[Any] = set()
         self.controller: Any = None
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         import email
         from email import policy
+
+        self.peers.add(session.peer)
 
         message = email.message_from_bytes(envelope.original_content, policy=policy.default)
         self.messages.append(message)

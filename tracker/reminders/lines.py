@@ -137,18 +137,12 @@ def insert_superseded(session: Session, now: dt.datetime, rules: dict[int, Progr
     """
     earlier = sa.alias(LINE, name="earlier")
     latest = sa.alias(LINE, name="latest")
+    series = (
+        *(DUE.c[name] for name in ("action_id", "due_on", "offset_days", "reached_at", "tail")),
+        *(earlier.c[name] for name in ("kind", "recipient_user_id", "programme_id")),
+    )
     rows = session.execute(
-        sa.select(
-            DUE.c.action_id,
-            DUE.c.due_on,
-            DUE.c.offset_days,
-            DUE.c.reached_at,
-            DUE.c.tail,
-            earlier.c.kind,
-            earlier.c.recipient_user_id,
-            earlier.c.programme_id,
-            sa.func.max(earlier.c.offset_days),
-        )
+        sa.select(*series, sa.func.max(earlier.c.offset_days))
         .select_from(
             DUE.join(
                 earlier,
@@ -171,16 +165,7 @@ def insert_superseded(session: Session, now: dt.datetime, rules: dict[int, Progr
                 latest.c.planned_at == sa.literal(now, UTCDateTime()),
             ),
         )
-        .group_by(
-            DUE.c.action_id,
-            DUE.c.due_on,
-            DUE.c.offset_days,
-            DUE.c.reached_at,
-            DUE.c.tail,
-            earlier.c.kind,
-            earlier.c.recipient_user_id,
-            earlier.c.programme_id,
-        )
+        .group_by(*series)
     ).all()
     drafts: list[dict[str, Any]] = []
     for action_id, due_on, offset, at, _tail, kind, user_id, programme_id, recorded in rows:
@@ -194,22 +179,9 @@ def insert_superseded(session: Session, now: dt.datetime, rules: dict[int, Progr
             overdue_every_days=programme.remind_overdue_every_days,
             timezone=programme.timezone,
         ):
-            drafts.append(
-                {
-                    "key": f"{kind}:a{action_id}:{due_on.isoformat()}:"
-                    f"{threshold.offset_days:+d}:u{user_id}",
-                    "recipient_user_id": user_id,
-                    "kind": kind,
-                    "programme_id": programme_id,
-                    "action_id": action_id,
-                    "due_on": due_on,
-                    "offset_days": threshold.offset_days,
-                    "reached_at": threshold.reached_at,
-                    "state": LineState.skipped,
-                    "reason": "superseded",
-                    "planned_at": now,
-                }
-            )
+            key = f"{kind}:a{action_id}:{due_on.isoformat()}:{threshold.offset_days:+d}"
+            drafts.append(_superseded_row(key, user_id, kind, programme_id, action_id, due_on,
+                                          threshold, now))  # fmt: skip
     return insert_rows(session, drafts)
 
 
@@ -339,19 +311,20 @@ def _countdown_superseded(
             )
         ).scalar()
         for threshold in policy.skipped_between((*older, latest), latest, recorded):
-            rows.append(
-                {
-                    "key": f"{prefix}:{threshold.offset_days:+d}:u{user_id}",
-                    "recipient_user_id": user_id,
-                    "kind": LineKind.countdown,
-                    "programme_id": programme.id,
-                    "action_id": None,
-                    "due_on": deadline,
-                    "offset_days": threshold.offset_days,
-                    "reached_at": threshold.reached_at,
-                    "state": LineState.skipped,
-                    "reason": "superseded",
-                    "planned_at": now,
-                }
-            )
+            rows.append(_superseded_row(f"{prefix}:{threshold.offset_days:+d}", user_id,
+                                        LineKind.countdown, programme.id, None, deadline,
+                                        threshold, now))  # fmt: skip
     return insert_rows(session, rows)
+
+
+def _superseded_row(
+    key: str, user_id: int, kind: str, programme_id: int | None, action_id: int | None,
+    due_on: dt.date, threshold: policy.Threshold, now: dt.datetime,
+) -> dict[str, Any]:  # fmt: skip
+    """A threshold passed over, recorded as skipped (``superseded``) under ``key:u<user>``."""
+    return {
+        "key": f"{key}:u{user_id}", "recipient_user_id": user_id, "kind": kind,
+        "programme_id": programme_id, "action_id": action_id, "due_on": due_on,
+        "offset_days": threshold.offset_days, "reached_at": threshold.reached_at,
+        "state": LineState.skipped, "reason": "superseded", "planned_at": now,
+    }  # fmt: skip

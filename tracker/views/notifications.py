@@ -1,5 +1,6 @@
 """Pages of the reminders issue: notification settings, password reset by mail,
-the admin's mail page (failed and dead messages, retry) and the coordinators' preview."""
+the admin's mail page (failed and dead messages, retry), the coordinators' preview and
+the page listing every line of one's own reminder mail."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from ..models import MessageStatus, OutboxMessage, Role, utcnow
 from ..reminders import delivery, planner
 from ..reminders import settings as settings_service
 from ..reminders.heartbeat import configured_interval, scheduler_heartbeat
+from ..reminders.mail_page import mail_lines
 from ..reminders.policy import local_date
 from ..services import account_mail
 from ..services import users as user_service
@@ -173,3 +175,13 @@ def preview() -> str:
             session, interval_minutes=configured_interval(current_app.config)
         ),
     )
+
+
+@bp.get("/reminders/mail/<id:message_id>")
+def reminder_mail(message_id: int) -> str:
+    """Every line of one of the reader's reminder mails (a digest lists the first 20)."""
+    settings = MailSettings.from_config(current_app.config)
+    page = mail_lines(get_session(), message_id, required_user(), now=utcnow(), settings=settings)
+    if page is None:
+        abort(404)  # someone else's mail, or none: the same answer
+    return render_template("notifications/reminder_mail.html", page=page)

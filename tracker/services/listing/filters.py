@@ -37,6 +37,8 @@ class ActionFilter:
     edition: str | None = None
     programme_id: int | None = None
     overdue: bool = False
+    # The weekly escalation digest's link: exactly the actions it escalates (issue 15).
+    escalated: bool = False
     due_within_days: int | None = None
     text: str = ""
     sort: str = "due"
@@ -51,7 +53,7 @@ class ActionFilter:
     def from_args(cls, args: _Args | Mapping[str, str], *, reader: policy.Who) -> ActionFilter:
         """Read ``status`` (repeatable), ``owner`` (id or ``none``), ``organisation``,
         ``edition``, ``programme``, ``overdue=1``, ``due_within`` (days), ``q``, ``sort``,
-        ``editions`` (repeated in at least N editions) and ``not_latest=1``.
+        ``editions`` (repeated in at least N editions), ``not_latest=1`` and ``escalated=1``.
 
         A malformed value is left out and named in ``problems``, never an error page.
         """
@@ -81,6 +83,7 @@ class ActionFilter:
             edition=str(args.get("edition") or "").strip()[:200] or None,
             programme_id=_int(args.get("programme"), "programme", problems),
             overdue=str(args.get("overdue") or "") in ("1", "true", "on", "yes"),
+            escalated=str(args.get("escalated") or "") in ("1", "true", "on", "yes"),
             due_within_days=_int(args.get("due_within"), "due_within", problems, MAX_DAYS),
             text=text,
             sort=sort,
@@ -113,6 +116,8 @@ class ActionFilter:
             args["overdue"] = "1"
         if f.not_in_latest:
             args["not_latest"] = "1"
+        if f.escalated:
+            args["escalated"] = "1"
         if f.text:
             args["q"] = f.text
         if f.sort != "due":

@@ -22,6 +22,7 @@ from ...models import (
     User,
 )
 from .. import editions as edition_service
+from .. import escalation as escalation_rule
 from .. import policy
 from .filters import PAGE_SIZE, ActionFilter
 
@@ -155,6 +156,8 @@ def _conditions(session: Session, flt: ActionFilter) -> list[sa.ColumnElement[bo
             conditions.append(_due_before(todays, 0))
         if flt.due_within_days is not None:
             conditions.append(_due_before(todays, flt.due_within_days + 1))
+    if flt.escalated:
+        conditions.append(_escalated(session, flt.programme_id))
     if flt.text:
         pattern = "%" + _escape_like(flt.text) + "%"
         conditions.append(
@@ -166,6 +169,16 @@ def _conditions(session: Session, flt: ActionFilter) -> list[sa.ColumnElement[bo
     if flt.owned_by is not None:
         conditions.append(policy.owned_by(flt.owned_by))
     return conditions
+
+
+def _escalated(session: Session, programme_id: int | None) -> sa.ColumnElement[bool]:
+    """The actions the weekly digest escalates now, by each programme's own limits."""
+    query = select(Programme)
+    if programme_id is not None:
+        query = query.where(Programme.id == programme_id)
+    now = dt.datetime.now(dt.UTC)
+    rules = [escalation_rule.escalated(p, now) for p in session.exec(query)]
+    return sa.or_(sa.false(), *rules)
 
 
 def _not_in_latest(session: Session, programme_id: int | None) -> sa.ColumnElement[bool]:
