@@ -233,3 +233,48 @@ def test_delivery_keeps_to_the_rate_and_its_time_budget(
     session.rollback()
     statuses = sorted(MessageStatus(s).value for s in session.exec(select(OutboxMessage.status)))
     assert statuses == ["pending", "pending", "sent", "sent"]
+
+
+def test_organisation_actions_go_to_its_focal_point_when_it_names_one(
+    app: Flask, session: Session, client: FlaskClient, make_user: Any, login: Any,
+    smtp_server: Any,
+) -> None:  # fmt: skip
+    """Named on the admin page, the focal point alone is reminded; once inactive, every
+    active member again."""
+    from tracker.models import Organisation
+
+    body = Organisation(name="Demining Operator", short_name="DOP")
+    session.add(body)
+    session.commit()
+    programme = make_programme(session)
+    first = make_user(role="owner", email="first@dop.example", organisation=body)
+    focal = make_user(role="owner", email="focal@dop.example", organisation=body)
+    make_action(session, programme, text="The operator's action.", owner_organisation_id=body.id,
+                due_on=TODAY - dt.timedelta(days=8), follows_deadline=False)  # fmt: skip
+    session.commit()
+    login(make_user(role="admin"))
+    response = client.post(
+        f"/admin/organisations/{body.id}",
+        data={"name": body.name, "short_name": body.short_name, "focal_point": str(focal.id)},
+    )
+    assert response.status_code == 302
+    refused = client.post(
+        f"/admin/organisations/{body.id}",
+        data={"name": body.name, "short_name": body.short_name, "focal_point": "999999"},
+    )
+    assert refused.status_code == 422
+    app.config.update(smtp_server.config())
+    settings = MailSettings.from_config(app.config)
+    run_tick(get_engine(app), MONDAY, settings)
+    assert [str(m["To"]) for m in smtp_server.messages] == [focal.email]
+    session.rollback()
+    stored = session.get(type(focal), focal.id)
+    assert stored is not None
+    stored.active = False
+    session.add(stored)
+    action = session.exec(select(Action)).one()
+    action.next_reminder_at, action.due_on = None, TODAY - dt.timedelta(days=15)
+    session.add(action)
+    session.commit()
+    run_tick(get_engine(app), MONDAY + dt.timedelta(minutes=5), settings)
+    assert [str(m["To"]) for m in smtp_server.messages[1:]] == [first.email]

@@ -18,6 +18,10 @@ class Organisation(SQLModel, table=True):
     name: str = Field(max_length=200, sa_column_kwargs={"unique": True})
     short_name: str = Field(max_length=40, sa_column_kwargs={"unique": True})
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # Who gets the reminders of the organisation's actions (issue 15): this member while
+    # they are active and act in the action's programme, else every such member. No
+    # foreign key: user already refers to organisation (a cycle for create_all).
+    focal_point_user_id: int | None = None
 
 
 class User(SQLModel, table=True):

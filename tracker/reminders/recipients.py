@@ -3,10 +3,12 @@
 
 The rule is one: an action's reminders go to its owner if that account is active and
 acts in the action's programme, else to the active members of its owning organisation
-who act in that programme (the organisation taking part in it), else (as unassigned)
-to that programme's coordinators. Members of the organisation outside the programme
+who act in that programme (the organisation taking part in it) or, when the
+organisation names one of them as its focal point, to that member alone, else (as
+unassigned) to that programme's coordinators. Members of the organisation outside the programme
 get nothing (issue 11). ``People`` applies it to everyone at once for a planning pass;
-``responsible_users`` asks the database for one action at send time.
+the SQL conditions below (``is_responsible``) say the same for planning and for the
+send-time re-check.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from ..models import Action, ActionEvent, Membership, Participation, Role, User
+from ..models import ActionEvent, Membership, Organisation, Participation, Role, User
 from ..services.policy import ACTING_ROLES, acts_in_programme, as_access
 
 CHUNK = 400
@@ -42,6 +44,7 @@ class People:
     acting: dict[int, set[int]]
     coordinators_by_programme: dict[int, list[User]]
     taking_part: set[tuple[int, int]]
+    focal_points: dict[int, int]  # organisation id -> its focal point's user id
 
     def coordinators(self, programme_id: int) -> list[User]:
         """The programme's active coordinators, who get its unassigned, escalation and
@@ -62,7 +65,9 @@ class People:
                 return [owner]
         if organisation_id is not None and (programme_id, organisation_id) in self.taking_part:
             acting = self.acting.get(programme_id, set())
-            return [u for u in self.members.get(organisation_id, []) if u.id in acting]
+            members = [u for u in self.members.get(organisation_id, []) if u.id in acting]
+            focal = [u for u in members if u.id == self.focal_points.get(organisation_id)]
+            return focal or members
         return []
 
 
@@ -93,7 +98,14 @@ def load_people(session: Session) -> People:
             sa.select(col(Participation.programme_id), col(Participation.organisation_id))
         )
     }
-    return People(users, members, acting, coordinators, taking_part)  # type: ignore[arg-type]
+    focal_points = dict(
+        session.execute(
+            sa.select(col(Organisation.id), col(Organisation.focal_point_user_id)).where(
+                col(Organisation.focal_point_user_id).is_not(None)
+            )
+        )
+    )
+    return People(users, members, acting, coordinators, taking_part, focal_points)  # type: ignore[arg-type]
 
 
 def coordinates(user: User, programme_id: int) -> bool:
@@ -121,7 +133,7 @@ def personal_owner_acts(action: Any) -> sa.ColumnElement[bool]:
     ).correlate(action)
 
 
-def member_acts(user: Any, action: Any) -> sa.ColumnElement[bool]:
+def _member_can_act(user: Any, action: Any) -> sa.ColumnElement[bool]:
     """SQL: ``user`` is an active member of the owning organisation who acts in the
     action's programme, the organisation taking part in it."""
     part = sa.alias(Participation.__table__, name="resp_part")  # type: ignore[attr-defined]
@@ -139,10 +151,31 @@ def member_acts(user: Any, action: Any) -> sa.ColumnElement[bool]:
     )
 
 
+def member_acts(user: Any, action: Any) -> sa.ColumnElement[bool]:
+    """SQL: ``user`` gets the organisation's reminders for the action: its focal point if
+    the organisation names one who can act (``_member_can_act``), else every member who can."""
+    body = sa.alias(Organisation.__table__, name="resp_body")  # type: ignore[attr-defined]
+    focal = sa.alias(User.__table__, name="resp_focal")  # type: ignore[attr-defined]
+    focal_acts = sa.exists(
+        sa.select(focal.c.id)
+        .select_from(body.join(focal, focal.c.id == body.c.focal_point_user_id))
+        .where(body.c.id == action.c.owner_organisation_id, _member_can_act(focal, action))
+    ).correlate(action)
+    focal_id = (
+        sa.select(body.c.focal_point_user_id)
+        .where(body.c.id == action.c.owner_organisation_id)
+        .correlate(action)
+        .scalar_subquery()
+    )
+    return sa.and_(_member_can_act(user, action), sa.or_(~focal_acts, user.c.id == focal_id))
+
+
 def organisation_acts(action: Any) -> sa.ColumnElement[bool]:
     """SQL: some member of the owning organisation can act (``member_acts``)."""
     member = sa.alias(User.__table__, name="resp_member")  # type: ignore[attr-defined]
-    return sa.exists(sa.select(member.c.id).where(member_acts(member, action))).correlate(action)
+    return sa.exists(sa.select(member.c.id).where(_member_can_act(member, action))).correlate(
+        action
+    )
 
 
 def is_personal_owner(user: Any, action: Any) -> sa.ColumnElement[bool]:
@@ -160,18 +193,6 @@ def is_responsible(user: Any, action: Any) -> sa.ColumnElement[bool]:
         is_personal_owner(user, action),
         sa.and_(~personal_owner_acts(action), member_acts(user, action)),
     )
-
-
-def responsible_users(session: Session, action: Action) -> list[User]:
-    """Who gets ``action``'s own reminders now (the rule of ``People.responsible``)."""
-    table = Action.__table__  # type: ignore[attr-defined]
-    users = User.__table__  # type: ignore[attr-defined]
-    ids = session.execute(
-        sa.select(users.c.id)
-        .select_from(users.join(table, sa.true()))
-        .where(table.c.id == action.id, is_responsible(users, table))
-    ).scalars()
-    return list(session.exec(select(User).where(col(User.id).in_(list(ids)))))
 
 
 def last_event_at(session: Session, action_ids: Sequence[int]) -> dict[int, dt.datetime]:

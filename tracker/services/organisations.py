@@ -94,3 +94,39 @@ def update_organisation(
     session.add(organisation)
     session.flush()
     return organisation
+
+
+def active_members(session: Session, organisation: Organisation) -> list[User]:
+    """The organisation's active members by name: who may be its focal point."""
+    return list(
+        session.exec(
+            select(User)
+            .where(User.organisation_id == organisation.id, col(User.active).is_(True))
+            .order_by(sa.func.lower(User.name), col(User.id))
+        )
+    )
+
+
+def set_focal_point(
+    session: Session,
+    organisation: Organisation,
+    user_id: int | None,
+    *,
+    audit: AuditActor | None = None,
+) -> Organisation:
+    """Name the member who gets the reminders of the organisation's actions (None: every
+    active member, as before). Only an active member of the organisation can be named."""
+    if user_id is not None and user_id not in {u.id for u in active_members(session, organisation)}:
+        raise UserError(_("choose an active member of this organisation"), "focal_point")
+    if user_id == organisation.focal_point_user_id:
+        return organisation
+    record_audit(
+        session, audit, "organisation.changed", subject_type="organisation",
+        subject_id=organisation.id, subject_label=organisation.short_name,
+        old={"focal_point_user_id": organisation.focal_point_user_id},
+        new={"focal_point_user_id": user_id},
+    )  # fmt: skip
+    organisation.focal_point_user_id = user_id
+    session.add(organisation)
+    session.flush()
+    return organisation

@@ -263,6 +263,7 @@ def _read_organisation_form() -> dict[str, str]:
     return {
         "name": request.form.get("name", "")[:500],
         "short_name": request.form.get("short_name", "")[:500],
+        "focal_point": request.form.get("focal_point", "")[:20],
     }
 
 
@@ -281,23 +282,35 @@ def edit_organisation(organisation_id: int) -> Response | str | tuple[str, int]:
 
 def _organisation_form(organisation: Organisation | None) -> Response | str | tuple[str, int]:
     """The add and edit form: saved and back to the list, or shown again with its errors."""
+    focal = organisation.focal_point_user_id if organisation else None
     form = {
         "name": organisation.name if organisation else "",
         "short_name": organisation.short_name if organisation else "",
+        "focal_point": str(focal or ""),
     }
     errors: dict[str, str] = {}
+    session = get_session()
+    members = organisation_service.active_members(session, organisation) if organisation else []
     if request.method == "POST":
         form = _read_organisation_form()
-        session = get_session()
+        names = {"name": form["name"], "short_name": form["short_name"]}
         try:
             if organisation is None:
                 saved = organisation_service.create_organisation(
-                    session, **form, audit=audit_actor()
+                    session, **names, audit=audit_actor()
                 )
                 message = gettext("Added %(name)s.", name=saved.name)
             else:
                 saved = organisation_service.update_organisation(
-                    session, organisation, **form, audit=audit_actor()
+                    session, organisation, **names, audit=audit_actor()
+                )
+                chosen = form["focal_point"].strip()
+                if chosen and not chosen.isdigit():
+                    raise user_service.UserError(
+                        gettext("choose an active member of this organisation"), "focal_point"
+                    )
+                organisation_service.set_focal_point(
+                    session, saved, int(chosen) if chosen else None, audit=audit_actor()
                 )
                 message = gettext("Saved %(name)s.", name=saved.name)
         except user_service.UserError as exc:
@@ -308,8 +321,9 @@ def _organisation_form(organisation: Organisation | None) -> Response | str | tu
             flash(message, "info")
             return redirect(url_for("admin.organisations"))
     template = render_template(
-        "admin/organisation_form.html", form=form, errors=errors, organisation=organisation
-    )
+        "admin/organisation_form.html", form=form, errors=errors, organisation=organisation,
+        members=members,
+    )  # fmt: skip
     return template, 422 if errors else 200
 
 
