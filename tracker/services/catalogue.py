@@ -67,26 +67,24 @@ def recommendation_links(
     if not recommendation_ids:
         return result
     live = col(RecommendationLink.detached_at).is_(None)
-    earlier = sa.orm.aliased(Recommendation)
-    for link, rec in session.execute(
-        sa.select(RecommendationLink, earlier)
-        .join(earlier, col(earlier.id) == RecommendationLink.continues_id)
-        .where(col(RecommendationLink.recommendation_id).in_(recommendation_ids), live)
-        .order_by(col(RecommendationLink.id))
-    ):
-        result[link.recommendation_id][0].append(
-            LinkOut(rec.id, rec.report_id, rec.position, link.kind.value)
-        )
-    later = sa.orm.aliased(Recommendation)
-    for link, rec in session.execute(
-        sa.select(RecommendationLink, later)
-        .join(later, col(later.id) == RecommendationLink.recommendation_id)
-        .where(col(RecommendationLink.continues_id).in_(recommendation_ids), live)
-        .order_by(col(RecommendationLink.id))
-    ):
-        result[link.continues_id][1].append(
-            LinkOut(rec.id, rec.report_id, rec.position, link.kind.value)
-        )
+    # Index 0: the links where the recommendation is the later end (what it continues);
+    # index 1: where it is the earlier end (what continues it).
+    ends = (
+        (RecommendationLink.recommendation_id, RecommendationLink.continues_id),
+        (RecommendationLink.continues_id, RecommendationLink.recommendation_id),
+    )
+    for side, (this_end, other_end) in enumerate(ends):
+        other = sa.orm.aliased(Recommendation)
+        for link, rec in session.execute(
+            sa.select(RecommendationLink, other)
+            .join(other, col(other.id) == other_end)
+            .where(col(this_end).in_(recommendation_ids), live)
+            .order_by(col(RecommendationLink.id))
+        ):
+            this_id = link.recommendation_id if side == 0 else link.continues_id
+            result[this_id][side].append(
+                LinkOut(rec.id, rec.report_id, rec.position, link.kind.value)
+            )
     return result
 
 
