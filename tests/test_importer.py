@@ -152,32 +152,52 @@ def test_cambodia_2023_real_page(path: Path) -> None:
 
 SKIP = object()  # the page's key developments are not checked
 
+
+def norland(**fields: object) -> dict[str, object]:
+    """The parsed JSON of a Norland APMBC page: what a page carries besides its country
+    and recommendations is given; everything else is absent (None, no criteria, no
+    warnings)."""
+    return {
+        "country": "Norland",
+        "treaty": "APMBC",
+        "article": None,
+        "deadline": None,
+        "edition": None,
+        "year": None,
+        "rating": None,
+        "score": None,
+        "computed_score": None,
+        "band": None,
+        "criteria": [],
+        "recommendations": [],
+        "warnings": [],
+    } | fields
+
+
 PAGES = [
     # Layout A: all blocks read; a stated 6.3 against computed 6.2 is warned, not fixed.
     pytest.param(
         "norland-2022-layout-a.txt",
-        {
-            "country": "Norland",
-            "treaty": "APMBC",
-            "article": "5",
-            "deadline": "2027-03-01",
-            "edition": "Clearing the Mines 2022",
-            "year": 2022,
-            "rating": "Average",
-            "score": 6.3,
-            "computed_score": 6.2,
-            "band": "Average",
-            "criteria": criteria_json(STANDARD_NAMES, STANDARD_WEIGHTS, NORLAND_SCORES),
-            "recommendations": [
+        norland(
+            article="5",
+            deadline="2027-03-01",
+            edition="Clearing the Mines 2022",
+            year=2022,
+            rating="Average",
+            score=6.3,
+            computed_score=6.2,
+            band="Average",
+            criteria=criteria_json(STANDARD_NAMES, STANDARD_WEIGHTS, NORLAND_SCORES),
+            recommendations=[
                 "The national authority should publish its revised workplan.",
                 "Norland should fund survey of the northern border and agree with Southland on "
                 "access to the disputed areas.",
             ],
-            "warnings": [
+            warnings=[
                 "stated performance score 6.3 differs from 6.2 computed from the criteria; "
                 "kept as stated"
             ],
-        },
+        ),
         (
             "Norland released 12km2 of mined area in 2021, slightly more than the year before. "
             "Survey of the northern border remained blocked by the dispute with Southland."
@@ -188,24 +208,16 @@ PAGES = [
     # Layout B: the pipe table is read; no deadline, rating or edition is invented.
     pytest.param(
         "norland-layout-b-pipe.txt",
-        {
-            "country": "Norland",
-            "treaty": "APMBC",
-            "article": None,
-            "deadline": None,
-            "edition": None,
-            "year": None,
-            "rating": None,
-            "score": 6.2,
-            "computed_score": 6.2,
-            "band": "Average",
-            "criteria": criteria_json(STANDARD_NAMES, STANDARD_WEIGHTS, NORLAND_SCORES),
-            "recommendations": [
+        norland(
+            score=6.2,
+            computed_score=6.2,
+            band="Average",
+            criteria=criteria_json(STANDARD_NAMES, STANDARD_WEIGHTS, NORLAND_SCORES),
+            recommendations=[
                 "Norland should adopt a resource mobilisation strategy.",
                 "The authority should report land release disaggregated by method of release.",
             ],
-            "warnings": [],
-        },
+        ),
         ("Norland cleared 3km2 in 2022 and reported its progress on time."),
         id="layout_b_pipe_table",
     ),
@@ -213,24 +225,20 @@ PAGES = [
     # line; a blank rating stays None; Performance Commentary is the prose.
     pytest.param(
         "norland-2017-layout-c.txt",
-        {
-            "country": "Norland",
-            "treaty": "APMBC",
-            "article": "5",
-            "deadline": "2020-01-01",
-            "edition": "Clearing the Mines 2017",
-            "year": 2017,
-            "rating": None,
-            "score": 5.8,
-            "computed_score": 5.8,
-            "band": "Average",
-            "criteria": criteria_json(C_NAMES, (None,) * 10, C_SCORES),
-            "recommendations": [
+        norland(
+            article="5",
+            deadline="2020-01-01",
+            edition="Clearing the Mines 2017",
+            year=2017,
+            score=5.8,
+            computed_score=5.8,
+            band="Average",
+            criteria=criteria_json(C_NAMES, (None,) * 10, C_SCORES),
+            recommendations=[
                 "Norland should request an extension of its Article 5 deadline.",
                 "Norland should survey the remaining suspected hazardous areas.",
             ],
-            "warnings": [],
-        },
+        ),
         (
             "Norland's programme made steady progress in 2016. The Anti-Personnel Mine Ban "
             "Convention deadline of 1 January 2020 will not be met."
@@ -240,122 +248,88 @@ PAGES = [
     # Layout C with no download line: the country is guessed from the recommendations, warned.
     pytest.param(
         "norland-2017-layout-c-no-download.txt",
-        {
-            "country": "Norland",
-            "treaty": "APMBC",
-            "article": "5",
-            "deadline": "2020-01-01",
-            "edition": None,
-            "year": None,
-            "rating": "Average",
-            "score": 5.8,
-            "computed_score": 5.8,
-            "band": "Average",
-            "criteria": criteria_json(C_NAMES, (None,) * 10, C_SCORES),
-            "recommendations": [
+        norland(
+            article="5",
+            deadline="2020-01-01",
+            rating="Average",
+            score=5.8,
+            computed_score=5.8,
+            band="Average",
+            criteria=criteria_json(C_NAMES, (None,) * 10, C_SCORES),
+            recommendations=[
                 "Norland should request an extension of its Article 5 deadline.",
                 "The national authority should publish its data.",
                 "Norland should survey the remaining suspected hazardous areas.",
             ],
-            "warnings": ["no country line; country 'Norland' guessed from the recommendations"],
-        },
+            warnings=["no country line; country 'Norland' guessed from the recommendations"],
+        ),
         "Prose about Norland's programme.",
         id="layout_c_without_download_line_guesses_country_with_warning",
     ),
     # Layout D, one "-" before the whole list: each line is an item; edition from click line.
     pytest.param(
         "norland-2025-layout-d-one-dash.txt",
-        {
-            "country": "Norland",
-            "treaty": "APMBC",
-            "article": None,
-            "deadline": None,
-            "edition": "Clearing the Mines 2025",
-            "year": 2025,
-            "rating": None,
-            "score": None,
-            "computed_score": None,
-            "band": None,
-            "criteria": [],
-            "recommendations": [
+        norland(
+            edition="Clearing the Mines 2025",
+            year=2025,
+            recommendations=[
                 "Norland should secure national funding for clearance.",
                 "The authority should update its national standards.",
             ],
-            "warnings": [],
-        },
+        ),
         ("Norland released 8km2 in 2024 and declared two districts mine free."),
         id="layout_d_one_dash_before_list",
     ),
     # Layout D, "-" before each item, keeping A's deadline ("31 Dec 2028") and rating blocks.
     pytest.param(
         "norland-2025-layout-d-dash-each.txt",
-        {
-            "country": "Norland",
-            "treaty": "APMBC",
-            "article": "5",
-            "deadline": "2028-12-31",
-            "edition": "Clearing the Mines 2025",
-            "year": 2025,
-            "rating": "Good",
-            "score": None,
-            "computed_score": None,
-            "band": None,
-            "criteria": [],
-            "recommendations": [
+        norland(
+            article="5",
+            deadline="2028-12-31",
+            edition="Clearing the Mines 2025",
+            year=2025,
+            rating="Good",
+            recommendations=[
                 "Norland should secure national funding for clearance.",
                 "The authority should update its national standards.",
                 "Operators should report by method of release.",
             ],
-            "warnings": [],
-        },
+        ),
         SKIP,
         id="layout_d_dash_before_each_item_with_blocks",
     ),
     # Layout D, a "-" missing before one item: that line is still its own item.
     pytest.param(
         "norland-2024-layout-d-dash-missing.txt",
-        {
-            "country": "Norland",
-            "treaty": "APMBC",
-            "article": None,
-            "deadline": None,
-            "edition": "Clearing the Mines 2024",
-            "year": 2024,
-            "rating": None,
-            "score": None,
-            "computed_score": None,
-            "band": None,
-            "criteria": [],
-            "recommendations": [
+        norland(
+            edition="Clearing the Mines 2024",
+            year=2024,
+            recommendations=[
                 "Norland should secure national funding for clearance.",
                 "The authority should update its national standards.",
                 "Operators should report by method of release.",
             ],
-            "warnings": [],
-        },
+        ),
         SKIP,
         id="layout_d_dash_missing_before_an_item",
     ),
     # Layout E: the first line is a sentence; "Recommendation for Action" heads a list of one.
     pytest.param(
         "norland-2023-layout-e.txt",
-        {
-            "country": "Norland",
-            "treaty": "APMBC",
-            "article": "5",
-            "deadline": "2025-12-31",
-            "edition": "Clearing the Mines 2023",
-            "year": 2023,
-            "rating": "Poor",
-            "score": 4.5,
-            "computed_score": 4.5,
-            "band": "Poor",
-            "criteria": criteria_json(
+        norland(
+            article="5",
+            deadline="2025-12-31",
+            edition="Clearing the Mines 2023",
+            year=2023,
+            rating="Poor",
+            score=4.5,
+            computed_score=4.5,
+            band="Poor",
+            criteria=criteria_json(
                 STANDARD_NAMES, STANDARD_WEIGHTS, (4.0, 5.0, 4.0, 5.0, 5.0, 4.0, 5.0)
             ),
-            "recommendations": ["Norland should establish a national mine action authority."],
-            "warnings": [],
-        },
+            recommendations=["Norland should establish a national mine action authority."],
+        ),
         SKIP,
         id="layout_e_sentence_first_line",
     ),
@@ -418,25 +392,22 @@ PAGES = [
     # handled; typographic quotes in recommendations survive; "$18.6 million" is untouched.
     pytest.param(
         "norland-2023-noisy-crlf.txt",
-        {
-            "country": "Norland",
-            "treaty": "APMBC",
-            "article": "5",
-            "deadline": "2027-03-01",
-            "edition": "Clearing the Mines 2023",
-            "year": 2023,
-            "rating": "Average",
-            "score": 6.2,
-            "computed_score": 6.2,
-            "band": "Average",
-            "criteria": criteria_json(STANDARD_NAMES, STANDARD_WEIGHTS, NORLAND_SCORES),
-            "recommendations": [
+        norland(
+            article="5",
+            deadline="2027-03-01",
+            edition="Clearing the Mines 2023",
+            year=2023,
+            rating="Average",
+            score=6.2,
+            computed_score=6.2,
+            band="Average",
+            criteria=criteria_json(STANDARD_NAMES, STANDARD_WEIGHTS, NORLAND_SCORES),
+            recommendations=[
                 "Norland\u2019s national mine action office should publish the \u201cNational "
                 "Strategy 2023\u20132027\u201d.",
                 "The authority should report the $18.6 million pledged in 2022.",
             ],
-            "warnings": [],
-        },
+        ),
         (
             "Norland\u2019s national mine action office reported clearance of 4km2 in 2022. "
             "Donors pledged $18.6 million for 2023\u20132025."
@@ -446,30 +417,22 @@ PAGES = [
     # A page cut off part-way: truncated table and last item are warned; nothing is invented.
     pytest.param(
         "norland-cut-off.txt",
-        {
-            "country": "Norland",
-            "treaty": "APMBC",
-            "article": "5",
-            "deadline": None,
-            "edition": None,
-            "year": None,
-            "rating": "Average",
-            "score": None,
-            "computed_score": None,
-            "band": None,
-            "criteria": criteria_json(STANDARD_NAMES[:4], STANDARD_WEIGHTS[:4], NORLAND_SCORES[:4]),
-            "recommendations": [
+        norland(
+            article="5",
+            rating="Average",
+            criteria=criteria_json(STANDARD_NAMES[:4], STANDARD_WEIGHTS[:4], NORLAND_SCORES[:4]),
+            recommendations=[
                 "Norland should publish its national strategy.",
                 "The authority should report on land release by method and",
             ],
-            "warnings": [
+            warnings=[
                 "the last recommendation seems cut off mid-sentence (page incomplete?)",
                 "criterion 'Land release system' has no score (table cut off?)",
                 "the criteria table has no 'Performance score' line (page cut off?)",
                 "criteria weights add up to 50%, not 100% (table cut off?); "
                 "overall score not computed",
             ],
-        },
+        ),
         SKIP,
         id="cut_off_page_warns_and_invents_nothing",
     ),

@@ -120,6 +120,17 @@ def _signed_in_world(session: Session, login: Any) -> World:
     return world
 
 
+def _world_with_meeting(session: Session, login: Any) -> tuple[World, Meeting]:
+    """The signed-in world and a "Working group" meeting of its programme on 14 June 2025."""
+    world = _signed_in_world(session, login)
+    meeting = meeting_service.record_meeting(
+        session, world.programme, held_on=dt.date(2025, 6, 14), title="Working group",
+        actor=world.coordinator,
+    )  # fmt: skip
+    session.commit()
+    return world, meeting
+
+
 def test_meeting_page_records_and_shows_decisions(
     session: Session, client: FlaskClient, login: Any
 ) -> None:
@@ -169,12 +180,7 @@ def test_meeting_decision_assigns_an_organisation(
     session: Session, client: FlaskClient, login: Any
 ) -> None:
     """The decision form offers organisations in the action form's encoding, and it saves."""
-    world = _signed_in_world(session, login)
-    meeting = meeting_service.record_meeting(
-        session, world.programme, held_on=dt.date(2025, 6, 14), title="Working group",
-        actor=world.coordinator,
-    )  # fmt: skip
-    session.commit()
+    world, meeting = _world_with_meeting(session, login)
     action = world.actions[0]
     choice = f"organisation:{world.organisation.id}"
     page = client.get(f"/meetings/{meeting.id}/decide?action_id={action.id}")
@@ -210,12 +216,7 @@ def test_a_decision_with_a_new_date_and_a_comment_is_one_history_entry(
     session: Session, client: FlaskClient, login: Any
 ) -> None:
     """A new date with a comment is one due-date entry carrying the comment, not two entries."""
-    world = _signed_in_world(session, login)
-    meeting = meeting_service.record_meeting(
-        session, world.programme, held_on=dt.date(2025, 6, 14), title="Working group",
-        actor=world.coordinator,
-    )  # fmt: skip
-    session.commit()
+    world, meeting = _world_with_meeting(session, login)
     action = world.actions[0]
     before = len(session.exec(select(ActionEvent).where(ActionEvent.action_id == action.id)).all())
     done = client.post(

@@ -51,6 +51,13 @@ def _move_back(session: Session, row_id: str, **ages: dt.timedelta) -> None:
     session.commit()
 
 
+def _signed_in_row(user: Any, browser: FlaskClient, session: Session) -> tuple[FlaskClient, SignIn]:
+    """``browser`` signed in as ``user``, and the one sign-in row that made."""
+    _sign_in(browser, user)
+    (row,) = _rows(session)
+    return browser, row
+
+
 def test_replayed_cookie_after_sign_out_is_refused(app: Flask, make_user: Any) -> None:
     """A copy of the cookie taken before "Sign out" no longer signs in, nor changes anything."""
     user = make_user()
@@ -113,10 +120,7 @@ def test_visitors_get_no_row(client: FlaskClient, make_user: Any, session: Sessi
 
 def test_idle_sign_in_expires(app: Flask, make_user: Any, session: Session) -> None:
     """A sign-in unused for longer than the idle time (12 hours by default) is refused."""
-    user = make_user()
-    browser = app.test_client()
-    _sign_in(browser, user)
-    (row,) = _rows(session)
+    browser, row = _signed_in_row(make_user(), app.test_client(), session)
     _move_back(session, row.id, last_seen_at=dt.timedelta(hours=11, minutes=50))
     assert browser.get("/profile").status_code == 200
     _move_back(session, row.id, last_seen_at=dt.timedelta(hours=12, minutes=10))
@@ -127,20 +131,16 @@ def test_idle_time_comes_from_the_setting(
     another_app: Any, make_user: Any, session: Session
 ) -> None:
     """SESSION_IDLE_HOURS (TRACKER_SESSION_IDLE_HOURS) sets the idle time."""
-    user = make_user()
-    browser = another_app(SESSION_IDLE_HOURS=1).test_client()
-    _sign_in(browser, user)
-    (row,) = _rows(session)
+    browser, row = _signed_in_row(
+        make_user(), another_app(SESSION_IDLE_HOURS=1).test_client(), session
+    )
     _move_back(session, row.id, last_seen_at=dt.timedelta(minutes=70))
     assert browser.get("/profile").status_code == 302
 
 
 def test_sign_in_has_an_absolute_lifetime(app: Flask, make_user: Any, session: Session) -> None:
     """However busy, a sign-in older than 30 days is refused."""
-    user = make_user()
-    browser = app.test_client()
-    _sign_in(browser, user)
-    (row,) = _rows(session)
+    browser, row = _signed_in_row(make_user(), app.test_client(), session)
     _move_back(session, row.id, created_at=dt.timedelta(days=29, hours=23))
     assert browser.get("/profile").status_code == 200
     _move_back(session, row.id, created_at=dt.timedelta(days=30, hours=1))
@@ -151,10 +151,7 @@ def test_last_seen_is_written_at_most_once_a_minute(
     app: Flask, make_user: Any, session: Session
 ) -> None:
     """Requests within a minute leave "last seen" alone; a later one moves it to now."""
-    user = make_user()
-    browser = app.test_client()
-    _sign_in(browser, user)
-    (row,) = _rows(session)
+    browser, row = _signed_in_row(make_user(), app.test_client(), session)
     seen = row.last_seen_at
     browser.get("/profile")
     browser.post("/profile/password", data={})
