@@ -72,8 +72,10 @@ def _ids(session: Session, admin: User) -> dict[str, int]:
     session.commit()
     from tracker.models import EvidenceFile
 
+    file = session.get(EvidenceFile, first(EvidenceFile))
     return {
         "file_id": first(EvidenceFile),
+        "event_id": int(file.event_id) if file is not None else 1,
         "programme_id": first(Programme),
         "action_id": first(Action),
         "meeting_id": first(Meeting),

@@ -36,6 +36,7 @@ from tracker.services.journal import record_event
 # value the answer must be 404, the same as for something that does not exist.
 PROGRAMME_SCOPED = {
     "programme_id", "action_id", "meeting_id", "change_id", "report_id", "file_id",
+    "event_id",
 }  # fmt: skip
 SKIP = {
     "static",
@@ -73,6 +74,7 @@ def _ids(session: Session, world: Two, programme: str) -> dict[str, Any]:
         "token_id": 1,
         "token": "not-a-token",
         "file_id": evidence.id,
+        "event_id": evidence.event_id,
         "name": "no-such-programme",
     }
 

@@ -203,6 +203,7 @@ PUBLIC_ENDPOINTS = frozenset(
         "language.switch",  # issue 12: the anonymous language switch (a cookie only)
         "public.index",  # issue 11: the public progress pages (they read no session)
         "public.page",
+        "public.public_file",  # a file of an update a coordinator made public
     }
 )
 # Paths open to all: the health checks, the API's own description and its docs page,

@@ -5,9 +5,9 @@ workflow, the views own HTTP. Timestamps named ``*_at`` are UTC instants; dates
 named ``*_on`` are calendar days in the programme's time zone.
 
 One module per job (``base``: the naming convention, UTC timestamps and the shared
-enums; ``people``, ``programme``, ``meetings``, ``reminders``, ``evidence``); every name is
-imported from here, ``from tracker.models import Action``, so a table can move
-between modules without its callers changing.
+enums; ``people``, ``programme``, ``meetings``, ``reminders``, ``evidence``, ``public``);
+every name is imported from here, ``from tracker.models import Action``, so a table can
+move between modules without its callers changing.
 """
 
 from .base import (
@@ -50,6 +50,7 @@ from .programme import (
     RecommendationLink,
     Report,
 )
+from .public import PublishedUpdate
 from .reminders import (
     LineKind,
     LineState,
@@ -89,6 +90,7 @@ __all__ = [
     "OutboxMessage",
     "Participation",
     "Programme",
+    "PublishedUpdate",
     "Recommendation",
     "RecommendationLink",
     "ReminderLine",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import sqlalchemy as sa
@@ -26,9 +26,10 @@ from ..models import (
     User,
     utcnow,
 )
-from . import policy
+from . import policy, public_updates
 from . import summary as summary_service
 from .audit import AuditActor, record_audit
+from .public_updates import PublicUpdate
 from .summary_cache import SummaryCache
 
 
@@ -150,6 +151,7 @@ class PublicRecommendation:
     status: Status
     organisation: str | None
     due_on: dt.date | None
+    updates: tuple[PublicUpdate, ...] = ()  # those a coordinator made public
 
 
 @dataclass(frozen=True)
@@ -202,7 +204,12 @@ def public_progress(
     summary = summary_service.summarise_programme(session, programme, cache=cache)
 
     def compute() -> tuple[tuple[PublicRecommendation, ...], dt.date | None]:
-        return _recommendations(session, programme), _latest_change(session, programme)
+        updates = public_updates.public_updates(session, programme)
+        recommendations = tuple(
+            replace(r, updates=updates.get(r.action_id, ()))
+            for r in _recommendations(session, programme)
+        )
+        return recommendations, _latest_change(session, programme)
 
     key = ("public", programme.id, summary.today)
     recommendations, latest = (
@@ -369,6 +376,7 @@ def progress_json(progress: PublicProgress) -> dict[str, Any]:
                 "status": r.status.value,
                 "organisation": r.organisation,
                 "due_on": r.due_on.isoformat() if r.due_on else None,
+                "updates": public_updates.updates_json(r.updates, progress.slug),
             }
             for r in progress.recommendations
         ],

@@ -14,7 +14,9 @@ handful of index reads, whatever the size of the data):
   their organisation ids, and the newest id: deactivating an owner leaves their actions
   effectively unassigned, and moving a member changes which organisations can act;
 * memberships and organisations taking part (newest id, newest role change, count):
-  who belongs to a programme decides who can act on its actions (issue 11).
+  who belongs to a programme decides who can act on its actions (issue 11);
+* the updates shown on public pages (newest id, count): showing or hiding one changes
+  what the public page holds.
 
 Edits that move none of these (a user or organisation renamed in place) show once the
 entry is ``max_age`` seconds old (60 by default). Entries are keyed by what they
@@ -48,6 +50,7 @@ from ..models import (
     Organisation,
     Participation,
     Programme,
+    PublishedUpdate,
     Report,
     User,
 )
@@ -83,6 +86,9 @@ def _generation_statement() -> sa.Select[Any]:
         newest(col(Participation.id)),
         sa.select(sa.func.count()).select_from(Participation).scalar_subquery(),
         newest(col(Programme.published_at)),
+        # Updates shown on or taken off a public page (issue 11).
+        newest(col(PublishedUpdate.id)),
+        sa.select(sa.func.count()).select_from(PublishedUpdate).scalar_subquery(),
     )
 
 

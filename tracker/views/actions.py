@@ -30,7 +30,7 @@ from ..i18n import current_language
 from ..languages import display_name
 from ..models import Action, Status, User
 from ..services import editions as edition_service
-from ..services import evidence, lineage_store, listing, policy, translations
+from ..services import evidence, lineage_store, listing, policy, public_updates, translations
 from ..services.workflow import (
     ActionNotFound,
     Forbidden,
@@ -132,6 +132,7 @@ def _render_detail(
         update_refusal=policy.update_refusal(user, action),
         status_options=[s for s in Status if s in allowed or s == action.status],
         can_assign=manager,
+        public_marks=public_updates.marks_of(session, action_id),
         owners=listing.owner_choices(session, action.programme_id) if manager else None,
         form=form or _default_form(detail),
         errors=errors or {},

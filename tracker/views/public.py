@@ -5,7 +5,9 @@ and set no cookie (their templates never touch ``current_user``, flashes or the 
 token), so they look the same to everyone, and shared caches may keep them for
 ``PUBLIC_MAX_AGE`` seconds: a page unpublished a moment ago may stay that long. The
 figures come through the summary cache, so a widely shared link cannot load the
-database. Publishing is the coordinators' (the two POST routes at the end).
+database. Publishing is the coordinators' (the POST routes), as is showing an update
+(its comment, evidence link and files) on the public page; such files are served from
+``/p/<slug>/files/<id>``.
 """
 
 from __future__ import annotations
@@ -13,16 +15,27 @@ from __future__ import annotations
 import csv
 import io
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import force_locale, gettext
 from werkzeug.wrappers import Response
 
 from .. import charts
-from ..auth import audit_actor, require
+from ..auth import audit_actor, current_access, require
 from ..db import get_session
 from ..models import Programme, Status
 from ..services import programmes as programme_service
 from ..services import public as public_service
+from ..services import public_updates
 from ..services.policy import Do
 from .summary import summary_cache
 
@@ -110,3 +123,58 @@ def publish(programme_id: int) -> Response:
         flash(gettext("Published at %(url)s.", url=url_for("public.page", name=slug)), "info")
     session.commit()
     return redirect(url_for("programmes.detail", programme_id=programme_id), code=303)
+
+
+@bp.get("/p/<name>/files/<id:file_id>")
+def public_file(name: str, file_id: int) -> Response:
+    """A file of an update a coordinator made public, as an attachment; anything else
+    (unpublished programme, hidden update, withdrawn file, another programme's file) is
+    the same 404."""
+    session = get_session()
+    programme = public_service.find_published(session, name)
+    found = public_updates.public_file(session, programme, file_id) if programme else None
+    if found is None:
+        abort(404)
+    summary, data = found
+    response = send_file(
+        io.BytesIO(data),
+        mimetype=summary.content_type,
+        as_attachment=True,
+        download_name=summary.name,
+        etag=False,
+        conditional=False,
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "sandbox"
+    return _public(response)
+
+
+@bp.post("/actions/<id:action_id>/events/<id:event_id>/public")
+def publish_update(action_id: int, event_id: int) -> Response | tuple[str, int]:
+    """Show an update (comment, evidence link, files) on the public page, or hide it
+    (``public=0``): the programme's coordinators and admins."""
+    from .actions import _render_detail
+
+    session = get_session()
+    try:
+        if request.form.get("public") == "0":
+            public_updates.hide_update(session, action_id, event_id, actor=current_access())
+            message = gettext("The update is no longer on the public page.")
+        else:
+            public_updates.publish_update(session, action_id, event_id, actor=current_access())
+            message = gettext(
+                "The update is on the public page: its comment, evidence link and files, "
+                "without the name of who wrote it."
+            )
+    except public_updates.PublishUpdateRefused as refused:
+        session.rollback()
+        if refused.hidden:
+            abort(404)
+        if refused.forbidden:
+            abort(403, description=refused.message)
+        return _render_detail(action_id, errors={f"public-{event_id}": refused.message}, code=422)
+    session.commit()
+    flash(message, "info")
+    return redirect(
+        url_for("actions.detail", action_id=action_id, _anchor=f"event-{event_id}"), 303
+    )
