@@ -34,7 +34,7 @@ translations: | $(VENV)/.installed
 
 extract-messages: setup-dev
 	PYTHONPATH=. $(BIN)/pybabel -q extract -F babel.cfg -k lazy_gettext -k _l --sort-by-file \
-		--no-wrap -o tracker/translations/messages.pot .
+		--no-wrap --ignore-dirs '.*' -o tracker/translations/messages.pot .
 	$(BIN)/pybabel -q update -i tracker/translations/messages.pot -d tracker/translations \
 		--no-wrap --ignore-obsolete --no-fuzzy-matching
 

@@ -22,6 +22,7 @@ from .services.edition_summary import CriterionTrend
 from .services.summary import BurnupPoint, OwnerRow, ScorePoint
 
 WIDTH = 720
+PHONE_WIDTH = 360
 STATUS_ORDER = [
     Status.implemented,
     Status.in_progress,
@@ -91,11 +92,17 @@ def burnup_chart(
     deadline: dt.date | None,
     history: Sequence[DeadlineChange],
     chart_id: str = "burnup",
+    phone: bool = False,
 ) -> Markup:
-    """Implemented actions against the actions that apply, with every deadline marked."""
-    left, right, top, bottom = 48, 20, 44, 58
-    height = 320
-    plot_w, plot_h = WIDTH - left - right, height - top - bottom
+    """Implemented actions against the actions that apply, with every deadline marked.
+
+    ``phone`` draws it for a narrow screen (issue 13): drawn 360 units wide, so the
+    labels keep about their size at 360 px, with fewer ticks and the legend on two lines.
+    """
+    width = PHONE_WIDTH if phone else WIDTH
+    left, right, top, bottom = (34, 10, 44, 78) if phone else (48, 20, 44, 58)
+    height = 330 if phone else 320
+    plot_w, plot_h = width - left - right, height - top - bottom
     start = _month_start(points[0].day) if points else _month_start(today)
     end = max(today, deadline or today, points[-1].day if points else today)
     end = (end + dt.timedelta(days=45)).replace(day=1)
@@ -119,16 +126,17 @@ def burnup_chart(
     if deadline:
         desc += " " + gettext("Treaty deadline: %(day)s.", day=format_day(deadline))
     parts = [
-        f'<svg class="chart burnup" viewBox="0 0 {WIDTH} {height}" role="img" '
+        f'<svg class="chart {"burnup-phone" if phone else "burnup"}" '
+        f'viewBox="0 0 {width} {height}" role="img" '
         f'aria-labelledby="{chart_id}-title {chart_id}-desc" '
         f'xmlns="http://www.w3.org/2000/svg" preserveAspectRatio="xMidYMid meet">',
         f'<title id="{chart_id}-title">{escape(title)}</title>',
         f'<desc id="{chart_id}-desc">{escape(desc)}</desc>',
     ]
     # Horizontal grid with the count scale.
-    for tick in range(0, y_max + 1, max(y_max // 5, 1)):
+    for tick in range(0, y_max + 1, max(y_max // (2 if phone else 5), 1)):
         parts.append(
-            f'<line class="grid" x1="{left}" x2="{WIDTH - right}" '
+            f'<line class="grid" x1="{left}" x2="{width - right}" '
             f'y1="{_n(y(tick))}" y2="{_n(y(tick))}"/>'
             f'<text class="axis-label" x="{left - 6}" y="{_n(y(tick) + 4)}" '
             f'text-anchor="end">{tick}</text>'
@@ -136,6 +144,8 @@ def burnup_chart(
     # Years along the bottom (quarters when the span is short).
     years = range(start.year, end.year + 1)
     step_months = 3 if len(years) <= 2 else 12
+    if phone:  # a label every year is 36 units a year: too tight for a long span
+        step_months = 6 if len(years) <= 2 else 12 * max(1, (len(years) + 3) // 4)
     tick_day = start if start.month == 1 or step_months == 3 else dt.date(start.year + 1, 1, 1)
     while tick_day <= end:
         label = str(tick_day.year) if tick_day.month == 1 else str(format_date(tick_day, "MMM"))
@@ -148,7 +158,7 @@ def burnup_chart(
         month = tick_day.month - 1 + step_months
         tick_day = dt.date(tick_day.year + month // 12, month % 12 + 1, 1)
     parts.append(
-        f'<line class="axis" x1="{left}" x2="{WIDTH - right}" '
+        f'<line class="axis" x1="{left}" x2="{width - right}" '
         f'y1="{top + plot_h}" y2="{top + plot_h}"/>'
     )
     # Deadlines: the current one solid, earlier ones dashed, each labelled with its date.
@@ -158,8 +168,8 @@ def burnup_chart(
         current = change.new_on == deadline
         css = "deadline-current" if current else "deadline-old"
         word = gettext("Deadline") if current else gettext("Former deadline")
-        label_y = top - 26 + 12 * (number % 2)
-        anchor = "end" if x(change.new_on) > left + plot_w * 0.6 else "start"
+        label_y = top - 26 + (14 if phone else 12) * (number % 2)
+        anchor = "end" if x(change.new_on) > left + plot_w * (0.5 if phone else 0.6) else "start"
         dash = "" if current else ' stroke-dasharray="6 4"'
         parts.append(
             f'<line class="{css}" x1="{_n(x(change.new_on))}" x2="{_n(x(change.new_on))}" '
@@ -183,6 +193,18 @@ def burnup_chart(
         parts.append(f'<path class="burnup-done" d="{done_path}" fill="none"/>')
     # Legend below the axis labels, so it never covers a line.
     legend_y = height - 8
+    if phone:  # one line each: the words do not fit side by side in Khmer
+        parts.append(
+            f'<g class="legend"><line class="burnup-scope" x1="{left}" x2="{left + 24}" '
+            f'y1="{legend_y - 26}" y2="{legend_y - 26}"/>'
+            f'<text class="legend-label" x="{left + 30}" y="{legend_y - 21}">'
+            f"{escape(gettext('Actions that apply'))}</text>"
+            f'<line class="burnup-done" x1="{left}" x2="{left + 24}" '
+            f'y1="{legend_y - 5}" y2="{legend_y - 5}"/>'
+            f'<text class="legend-label" x="{left + 30}" y="{legend_y}">'
+            f"{escape(gettext('Implemented'))}</text></g></svg>"
+        )
+        return Markup("".join(parts))  # noqa: S704 (every text part went through escape())
     parts.append(
         f'<g class="legend"><line class="burnup-scope" x1="{left}" x2="{left + 24}" '
         f'y1="{legend_y - 4}" y2="{legend_y - 4}"/>'
@@ -195,6 +217,21 @@ def burnup_chart(
     )
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 (every text part went through escape())
+
+
+def burnup_for_screens(
+    points: Sequence[BurnupPoint],
+    *,
+    today: dt.date,
+    deadline: dt.date | None,
+    history: Sequence[DeadlineChange],
+) -> Markup:
+    """The burn-up twice: wide above 600 px, the phone drawing below (CSS shows one)."""
+    wide = burnup_chart(points, today=today, deadline=deadline, history=history)
+    narrow = burnup_chart(
+        points, today=today, deadline=deadline, history=history, chart_id="burnup-phone", phone=True
+    )
+    return Markup(f'<div class="chart-wide">{wide}</div><div class="chart-narrow">{narrow}</div>')  # noqa: S704 (both escaped by burnup_chart)
 
 
 def _step_path(

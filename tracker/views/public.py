@@ -91,7 +91,7 @@ def page(name: str) -> Response:
         response.headers["Content-Disposition"] = f'inline; filename="{progress.slug}.csv"'
         return _public(response)
     assert programme.id is not None
-    burnup = charts.burnup_chart(
+    burnup = charts.burnup_for_screens(
         list(progress.burnup),
         today=progress.today,
         deadline=progress.deadline,

@@ -99,7 +99,7 @@ def _render_body(template: str, **context: Any) -> Markup:
 
 def _render_programme(session: Session, programme: Programme, *, several: bool) -> _Page:
     summary = summary_service.summarise_programme(session, programme, cache=summary_cache())
-    burnup = charts.burnup_chart(
+    burnup = charts.burnup_for_screens(
         summary.burnup,
         today=summary.today,
         deadline=summary.deadline,

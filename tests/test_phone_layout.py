@@ -1,0 +1,112 @@
+"""Pages on a phone (issue 13): tables that stack, the burn-up drawn for 360 px, error summaries.
+
+The browser checks are in tests/test_browser_sweep.py; these read the markup, on both
+databases where a page is rendered.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, render_template_string
+
+from tracker import charts
+from tracker.services.summary import BurnupPoint
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+# Tables that stay tables at 360 px because they fit (two to four short columns, checked in
+# Chromium by the sweep); every other table stacks (class "stack", or the actions cards).
+STACKED = {"stack", "actions", "sign-ins"}
+FIT_AT_360 = {
+    "planned-meetings", "held-meetings", "compact", "owners", "scorecard", "api-fields",
+    "api-responses", "api-problems", "criteria",
+}  # fmt: skip
+
+
+def test_every_table_stacks_on_a_phone_or_fits() -> None:
+    """A table on a page is either stacked below 600 px or known to fit at 360 px."""
+    unknown = []
+    for path in TEMPLATES.rglob("*.html"):
+        if path.parts[-2] == "email" or path.name == "pack.html":  # mail and the PDF pack
+            continue
+        for match in re.finditer(r"<table(?: class=\"([^\"]*)\")?", path.read_text()):
+            classes = set((match.group(1) or "").split())
+            if not classes & (STACKED | FIT_AT_360):
+                unknown.append(f"{path.relative_to(TEMPLATES)}: <table class={classes or ''}>")
+    assert unknown == [], "give these tables class 'stack' and data-label cells: " + str(unknown)
+
+
+def _points() -> list[BurnupPoint]:
+    return [
+        BurnupPoint(dt.date(2023, 10, 16), 5, 0),
+        BurnupPoint(dt.date(2024, 6, 1), 5, 1),
+        BurnupPoint(dt.date(2024, 9, 1), 5, 2),
+    ]
+
+
+def test_burnup_for_a_phone_is_drawn_narrow_with_few_ticks() -> None:
+    """The phone drawing is 360 units wide, with a year label every few years and 3 counts."""
+    svg = str(
+        charts.burnup_chart(
+            _points(), today=dt.date(2026, 12, 1), deadline=dt.date(2030, 12, 31), history=[],
+            chart_id="phone", phone=True,
+        )
+    )  # fmt: skip
+    assert 'viewBox="0 0 360 ' in svg and 'class="chart burnup-phone"' in svg
+    years = re.findall(r'text-anchor="middle">(\d{4})</text>', svg)
+    assert 2 <= len(years) <= 4, years  # 2023 to 2031: not nine labels in 360 units
+    counts = re.findall(r'text-anchor="end">(\d+)</text>', svg)
+    assert len(counts) <= 3, counts
+    assert svg.count('class="legend-label"') == 2 and "style=" not in svg
+
+
+def test_summary_has_both_drawings_one_shown_by_width() -> None:
+    """burnup_for_screens gives the wide chart and the phone one, each in its own box."""
+    both = str(
+        charts.burnup_for_screens(_points(), today=dt.date(2026, 12, 1), deadline=None, history=[])
+    )
+    assert both.startswith('<div class="chart-wide"><svg class="chart burnup"')
+    assert '<div class="chart-narrow"><svg class="chart burnup-phone"' in both
+    assert 'id="burnup-title"' in both and 'id="burnup-phone-title"' in both
+    css = (Path(charts.__file__).parent / "static" / "tracker.css").read_text()
+    assert re.search(r"\.chart-narrow \{ display: none; \}", css)
+    assert re.search(r"max-width: 600px\) \{\s*\.chart-wide \{ display: none; \}", css)
+
+
+def test_error_summary_links_each_field_and_takes_the_focus(app: Flask) -> None:
+    """The macro lists each error as a link to its field, autofocused; 'form' is not linked."""
+    with app.test_request_context():
+        html = render_template_string(
+            '{% from "_partials/_error_summary.html" import error_summary %}'
+            "{{ error_summary(errors, targets={'language': 'language-choice'}) }}",
+            errors={"email": "Give an address.", "language": "Choose one.", "form": "Stale."},
+        )
+        empty = render_template_string(
+            '{% from "_partials/_error_summary.html" import error_summary %}'
+            "{{ error_summary({'email': None}) }}"
+        )
+    assert 'class="error-summary" id="form-errors" role="alert" tabindex="-1" autofocus' in html
+    assert re.findall(r'<a href="#([\w-]+)">', html) == ["email", "language-choice"]
+    assert "<li>Stale.</li>" in html and "3 things to fix:" in html
+    assert empty.strip() == ""
+
+
+def test_refused_member_form_opens_at_its_summary(
+    app: Flask, client_for: Any, make_user: Any, make_programme: Any
+) -> None:
+    """The members page's add form posts to its summary, which links to the e-mail field."""
+    programme = make_programme(country="Cambodia")
+    client = client_for(make_user(role="admin"))
+    page = client.get(f"/programmes/{programme.id}/members").get_data(as_text=True)
+    assert f'action="/programmes/{programme.id}/members#member-errors"' in page
+    refused = client.post(
+        f"/programmes/{programme.id}/members", data={"email": "nobody@x.example", "role": "owner"}
+    )
+    assert refused.status_code == 422
+    html = refused.get_data(as_text=True)
+    summary = html.split('id="member-errors"')[1].split("</div>")[0]
+    assert re.findall(r'<a href="#(\w+)">', summary) == ["email"]
+    assert 'id="email" name="email" value="nobody@x.example"' in html
