@@ -35,7 +35,7 @@ class _ConfirmForm(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k: v or "" for k, v in attrs}
         if tag == "form":
-            self._inside = a.get("action", "").endswith("/import/confirm")
+            self._inside = a.get("action", "").split("#")[0].endswith("/import/confirm")
         if not self._inside:
             return
         if tag == "input" and a.get("name"):
