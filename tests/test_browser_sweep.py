@@ -190,6 +190,7 @@ def test_every_page_fits_the_screen_and_passes_axe(
     axe_source = AXE.read_text(encoding="utf-8")
     problems: list[str] = []
     counts: collections.Counter[str] = collections.Counter()
+    views = 0
     for role, pages in _pages(ids).items():
         context = browser.new_context(
             viewport={"width": WIDTHS[0], "height": 780},
@@ -208,6 +209,7 @@ def test_every_page_fits_the_screen_and_passes_axe(
                 found, violations = _look(page, f"{role}-{name}-{width}", width, name in LISTS)
                 problems += found
                 counts.update(v["id"] for v in violations)
+                views += 1
             if role == "coordinator":
                 page.goto(live_server + "/import")
                 page.fill(
@@ -219,8 +221,10 @@ def test_every_page_fits_the_screen_and_passes_axe(
                 found, violations = _look(page, f"{role}-import-preview-{width}", width, False)
                 problems += found
                 counts.update(v["id"] for v in violations)
+                views += 1
         context.close()
-    (ARTIFACTS / "axe-sweep.json").write_text(json.dumps(dict(counts), indent=1))
+    report = {"page_views": views, "axe_violations_by_rule": dict(counts), "problems": problems}
+    (ARTIFACTS / "axe-sweep.json").write_text(json.dumps(report, indent=1))
     assert problems == [], "\n".join(problems)
 
 

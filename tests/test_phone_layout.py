@@ -47,7 +47,7 @@ def _points() -> list[BurnupPoint]:
     ]
 
 
-def test_burnup_for_a_phone_is_drawn_narrow_with_few_ticks() -> None:
+def test_burnup_for_a_phone_is_drawn_narrow_with_few_ticks(app: Flask) -> None:
     """The phone drawing is 360 units wide, with a year label every few years and 3 counts."""
     svg = str(
         charts.burnup_chart(
@@ -63,7 +63,7 @@ def test_burnup_for_a_phone_is_drawn_narrow_with_few_ticks() -> None:
     assert svg.count('class="legend-label"') == 2 and "style=" not in svg
 
 
-def test_summary_has_both_drawings_one_shown_by_width() -> None:
+def test_summary_has_both_drawings_one_shown_by_width(app: Flask) -> None:
     """burnup_for_screens gives the wide chart and the phone one, each in its own box."""
     both = str(
         charts.burnup_for_screens(_points(), today=dt.date(2026, 12, 1), deadline=None, history=[])
