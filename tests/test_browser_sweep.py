@@ -22,6 +22,7 @@ from flask.testing import FlaskCliRunner
 from sqlmodel import Session, col, select
 
 from tests.conftest import DEFAULT_PASSWORD
+from tests.test_browser_summary import _sign_in
 from tracker.models import Action, Meeting, Organisation, Programme, User
 from tracker.services import public as public_service
 from tracker.services import users as user_service
@@ -110,14 +111,6 @@ def _pages(ids: dict[str, Any]) -> dict[str, list[tuple[str, str]]]:
 LISTS = {"actions", "my-actions", "programme", "meeting", "public-page"}
 
 
-def _sign_in(page: Any, base: str, email: str) -> None:
-    page.goto(base + "/auth/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", DEFAULT_PASSWORD)
-    page.click("form button[type=submit]")
-    page.wait_for_url(base + "/")
-
-
 def _look(page: Any, label: str, width: int, is_list: bool) -> tuple[list[str], list[dict]]:
     """What is wrong with the page on screen: sideways scroll, list cells off screen, axe."""
     problems = []
@@ -141,15 +134,10 @@ def _look(page: Any, label: str, width: int, is_list: bool) -> tuple[list[str], 
     return problems, violations
 
 
-def test_every_page_fits_the_screen_and_passes_axe(
-    runner: FlaskCliRunner,
-    session: Session,
-    make_user: Any,
-    live_server: str,
-    browser: Any,
-    db_url: str,
-) -> None:
-    """Each role's pages at 360 and 1280 px, and the main ones in Khmer: fit, lists, axe."""
+@pytest.fixture
+def world(runner: FlaskCliRunner, session: Session, make_user: Any, db_url: str) -> dict[str, Any]:
+    """The Cambodia demo, published, with an admin, a coordinator (and one reading Khmer) and
+    a demo owner who owns actions; the ids the pages need."""
     if not db_url.startswith("sqlite"):
         pytest.skip("the browser walk runs once, on SQLite; the pages are tested on both databases")
     assert runner.invoke(args=["load-demo"]).exit_code == 0
@@ -165,9 +153,8 @@ def test_every_page_fits_the_screen_and_passes_axe(
     owner = session.exec(select(User).where(User.email == "qa@cmaa.example")).one()
     owner.password_hash = user_service.hash_password(DEFAULT_PASSWORD)
     users["owner"] = owner
-    admin = users["admin"]
     slug = public_service.publish_programme(
-        session, programme, actor=admin, audit=AuditActor(None, "command line")
+        session, programme, actor=users["admin"], audit=AuditActor(None, "command line")
     )  # type: ignore[arg-type]
     session.commit()
     first = select(Action).order_by(col(Action.id))
@@ -181,9 +168,17 @@ def test_every_page_fits_the_screen_and_passes_axe(
         "own_action": own.id,
         "meeting": meeting.id,
         "slug": slug,
-        "owner_user": users["owner"].id,
+        "owner_user": owner.id,
         "organisation": cmaa.id,
     }
+    return {"users": users, "ids": ids}
+
+
+def test_every_page_fits_the_screen_and_passes_axe(
+    world: dict[str, Any], live_server: str, browser: Any
+) -> None:
+    """Each role's pages at 360 and 1280 px, and the main ones in Khmer: fit, lists, axe."""
+    users, ids = world["users"], world["ids"]
     ARTIFACTS.mkdir(exist_ok=True)
     for old in ARTIFACTS.glob("sweep-*.png"):
         old.unlink()
@@ -233,8 +228,8 @@ def test_every_page_fits_the_screen_and_passes_axe(
 # own checks, as an old phone browser would; the server's answer is what is tested.
 FORMS: list[tuple[str, str, str, dict[str, str], int, tuple[str, str] | None]] = [
     ("signed-out", "/auth/login", "form:has(#password)",
-     {"#email": "owner@sweep.example", "#password": "not the password"}, 401,
-     ("#email", "owner@sweep.example")),
+     {"#email": "qa@cmaa.example", "#password": "not the password"}, 401,
+     ("#email", "qa@cmaa.example")),
     ("owner", "/profile/password", "form:has(#current_password)",
      {"#current_password": "not the password", "#new_password": "a long new pass phrase",
       "#confirm_password": "a long new pass phrase"}, 422, None),
@@ -290,28 +285,11 @@ def _fill(page: Any, form: Any, values: dict[str, str]) -> None:
 
 
 def test_refused_forms_open_at_their_summary(
-    runner: FlaskCliRunner,
-    session: Session,
-    make_user: Any,
-    live_server: str,
-    browser: Any,
-    db_url: str,
+    world: dict[str, Any], live_server: str, browser: Any
 ) -> None:
     """Every form refused opens, at 360 px, at its summary: focused, on screen, links that land."""
-    if not db_url.startswith("sqlite"):
-        pytest.skip("the browser walk runs once, on SQLite; the pages are tested on both databases")
-    assert runner.invoke(args=["load-demo"]).exit_code == 0
-    session.rollback()
-    programme = session.exec(select(Programme)).one()
-    users = {
-        "admin": make_user(role="admin", email="admin@sweep.example"),
-        "coordinator": make_user(role="coordinator", email="coordinator@sweep.example"),
-        "owner": make_user(role="owner", email="owner@sweep.example"),
-    }
-    action = session.exec(select(Action).order_by(col(Action.id))).first()
-    meeting = session.exec(select(Meeting).order_by(col(Meeting.held_on))).first()
-    assert action and meeting
-    ids = {"p": programme.id, "m": meeting.id, "a": action.id}
+    users, known = world["users"], world["ids"]
+    ids = {"p": known["programme"], "m": known["meeting"], "a": known["action"]}
     ARTIFACTS.mkdir(exist_ok=True)
     problems: list[str] = []
     contexts: dict[str, Any] = {}
