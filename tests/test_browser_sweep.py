@@ -260,7 +260,15 @@ FORMS: list[tuple[str, str, str, dict[str, str], int, tuple[str, str] | None]] =
      ("#text", "not a profile")),
     ("coordinator", "/actions/{a}", "form.update-form",
      {"#evidence_url": "javascript:alert(1)"}, 422, ("#evidence_url", "javascript:alert(1)")),
+    ("coordinator", "/actions/{a}", "form:has(#translation-title)",
+     {"#translation-language": "xx", "#translation-title": "ផែនការជាតិ"}, 422,
+     ("#translation-title", "ផែនការជាតិ")),
+    ("coordinator", "/meetings/{m}", "#decisions-form",
+     {"select[name$='-status']": "xx", "textarea[name$='-comment']": "Agreed"}, 422,
+     ("textarea[name$='-comment']", "Agreed")),
 ]  # fmt: skip
+# A form that needs a step first: the agenda's decisions need an agenda, built by its button.
+BEFORE = {"#decisions-form": "form[action*='/agenda/prepare']"}
 
 SUMMARY_STATE = """() => {
   const s = document.querySelector('.error-summary');
@@ -303,6 +311,9 @@ def test_refused_forms_open_at_their_summary(
             page = contexts[role].pages[0] if contexts[role].pages else contexts[role].new_page()
             label = f"{number}-{path.format(**ids).strip('/').replace('/', '-').split('?')[0]}"
             page.goto(live_server + path.format(**ids))
+            if form_selector in BEFORE:
+                with page.expect_navigation():
+                    page.locator(BEFORE[form_selector]).first.evaluate("f => f.submit()")
             form = page.locator(form_selector).first
             _fill(page, form, values)
             with page.expect_navigation() as navigation:
