@@ -302,8 +302,8 @@ def test_comment_only_history_entry_keeps_its_lines_together(app, world, client_
     _update(client, world["own"], comment="Met the ministry.\nNext step: the draft.")
     history = client.get(f"/actions/{world['own'].id}").get_data(as_text=True)
     history = history.split('id="history"')[1]
-    entry = re.search(r'<li class="([^"]*)"[^>]*>((?:(?!</li>).)*Met the ministry(?:(?!</li>).)*)</li>',
-                      history, re.S)  # fmt: skip
+    item = r'<li class="([^"]*)"[^>]*>((?:(?!</li>).)*Met the ministry(?:(?!</li>).)*)</li>'
+    entry = re.search(item, history, re.S)
     assert entry is not None
     item_classes = set(entry.group(1).split())
     quote = re.search(r'<blockquote class="([^"]*)">Met the ministry.\nNext step', entry.group(2))

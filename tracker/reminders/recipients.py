@@ -103,7 +103,7 @@ def load_people(session: Session) -> People:
             sa.select(col(Organisation.id), col(Organisation.focal_point_user_id)).where(
                 col(Organisation.focal_point_user_id).is_not(None)
             )
-        )
+        ).all()
     )
     return People(users, members, acting, coordinators, taking_part, focal_points)  # type: ignore[arg-type]
 
