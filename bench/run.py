@@ -62,6 +62,14 @@ ROWS: list[tuple[str, str]] = [
     ("action_page", "action page, long history (ms)"),
     ("status_update", "one status update (ms)"),
     ("csv_export", "CSV export, ~1,000 rows (ms)"),
+    ("tick_first_file", "first tick (all due), file outbox (s)"),
+    ("tick_first_smtp", "first tick (all due), SMTP (s)"),
+    ("tick_first_mails", "  mails / lines planned"),
+    ("tick_week_file", "tick a week later, file outbox (s)"),
+    ("tick_week_smtp", "tick a week later, SMTP (s)"),
+    ("tick_week_mails", "  mails / lines planned"),
+    ("tick_week_split", "  plan / compose / send, SMTP (s)"),
+    ("tick_load", "  load average at the ticks"),
     ("tick_due", "reminder tick, ~1,000 due (ms)"),
     ("tick_nothing", "reminder tick, nothing due (ms)"),
     ("rss_serving", "peak RSS after requests (MiB)"),
@@ -377,19 +385,80 @@ def _status_updater(client: Any, engine: Any, picked: dict[str, Any]) -> Callabl
     return update
 
 
+def _reset_reminders(engine: Any) -> None:
+    """Back to a database no scheduler has seen: no reminder lines or mails, every
+    action's next instant to compute, no escalation week planned."""
+    with engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE reminder_line SET outbox_message_id = NULL")
+        conn.exec_driver_sql("DELETE FROM reminder_line WHERE kind <> 'token_expiry'")
+        conn.exec_driver_sql("DELETE FROM outbox_message WHERE kind = 'reminder'")
+        conn.exec_driver_sql("UPDATE action SET next_reminder_at = NULL")
+        conn.exec_driver_sql("UPDATE programme SET escalation_planned_week = NULL")
+
+
+def _timed_tick(engine: Any, at: dt.datetime, settings: Any) -> dict[str, Any]:
+    """One tick that must plan and deliver everything due: its time and where it went."""
+    import sqlalchemy as sa
+
+    from tracker.models import UTCDateTime
+    from tracker.reminders.tick import run_tick
+
+    started = time.perf_counter()
+    outcome = run_tick(engine, at, settings)
+    seconds = time.perf_counter() - started
+    with engine.connect() as conn:
+        left = conn.execute(
+            sa.text(
+                "SELECT count(*) FROM outbox_message WHERE kind = 'reminder' "
+                "AND status IN ('pending', 'failed', 'sending')"
+            )
+        ).scalar()
+        lines = conn.execute(
+            sa.text("SELECT count(*) FROM reminder_line WHERE planned_at = :at").bindparams(
+                sa.bindparam("at", at, type_=UTCDateTime())
+            )
+        ).scalar()
+    if left or outcome.failed:
+        raise SystemExit(f"bench: a tick left {left} mails undelivered ({outcome.failed} failed)")
+    return {
+        "seconds": round(seconds, 2),
+        "split": f"{outcome.plan_seconds:.1f} / {outcome.compose_seconds:.1f} / "
+        f"{outcome.send_seconds:.1f}",
+        "mails": f"{outcome.sent:,} / {int(lines or 0):,}",
+    }
+
+
 def _ticks(app: Any, engine: Any, smtp: _SMTPServer, repeat: int) -> dict[str, Any]:
-    """A catch-up tick, then ticks with ~1,000 fresh reminders, then ticks with nothing due."""
+    """The first tick on a database no scheduler has seen and the tick a week later (each
+    with the file outbox and with SMTP, from the same state), then ticks with ~1,000 fresh
+    reminders, then ticks with nothing due."""
     import sqlalchemy as sa
 
     from tracker.mail import MailSettings
     from tracker.reminders.tick import run_tick
 
     settings = MailSettings.from_config(app.config)
-    now = dt.datetime.combine(dt.datetime.now(dt.UTC).date(), TICK_TIME, tzinfo=dt.UTC)
-    # Everything already due, not measured; delivery sends at most 500 mails a tick, so
-    # repeat until the catch-up is delivered, or the "due" ticks would carry its rest.
-    while run_tick(engine, now, settings).sent:
-        pass
+    outbox = RESULTS / f"outbox-{os.getpid()}"
+    file_settings = MailSettings.from_config(
+        {**app.config, "MAIL_HOST": None, "OUTBOX_DIR": str(outbox)}
+    )
+    first = dt.datetime.combine(dt.datetime.now(dt.UTC).date(), TICK_TIME, tzinfo=dt.UTC)
+    week = first + dt.timedelta(days=7)
+    result: dict[str, Any] = {"tick_load": " / ".join(f"{x:.1f}" for x in os.getloadavg())}
+    for name, chosen_settings in (("file", file_settings), ("smtp", settings)):
+        _reset_reminders(engine)
+        shutil.rmtree(outbox, ignore_errors=True)
+        print(f"bench: first tick, {name}", file=sys.stderr, flush=True)
+        one = _timed_tick(engine, first, chosen_settings)
+        print(f"bench: tick a week later, {name}", file=sys.stderr, flush=True)
+        later = _timed_tick(engine, week, chosen_settings)
+        result[f"tick_first_{name}"], result[f"tick_week_{name}"] = one["seconds"], later["seconds"]
+        result["tick_first_mails"], result["tick_week_mails"] = one["mails"], later["mails"]
+        if name == "smtp":
+            result["tick_week_split"] = later["split"]
+    shutil.rmtree(outbox, ignore_errors=True)
+    result["tick_load"] += " -> " + " / ".join(f"{x:.1f}" for x in os.getloadavg())
+    now = week + dt.timedelta(hours=1)
 
     with engine.connect() as conn:
         chosen = [
@@ -434,11 +503,11 @@ def _ticks(app: Any, engine: Any, smtp: _SMTPServer, repeat: int) -> dict[str, A
             nothing_times.append(time.perf_counter() - started)
         if outcome.planned:
             raise SystemExit(f"bench: the nothing-due tick planned {outcome.planned} mails")
-    return {
+    return result | {
         "tick_due": round(statistics.median(due_times) * 1000, 1),
         "reminders_due": int(statistics.median(planned)),
         "tick_nothing": round(statistics.median(nothing_times) * 1000, 1),
-        "mails_received": len(smtp.messages),
+        "mails_received": smtp.count,
     }
 
 
@@ -476,11 +545,12 @@ class _SMTPServer:
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
-        self.messages: list[bytes] = []
+        # Counted, not kept: the tick process's peak memory is one of the measurements.
+        self.count = 0
         self.controller: Any = None
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append(envelope.original_content)
+        self.count += 1
         return "250 OK"
 
     def start(self) -> None:
@@ -911,7 +981,16 @@ def main() -> None:
                 )  # fmt: skip
                 if "timed_out" in ticks:
                     ticks = dict.fromkeys(
-                        ("tick_due", "tick_nothing", "reminders_due", "rss_process"),
+                        (
+                            "tick_due",
+                            "tick_nothing",
+                            "reminders_due",
+                            "rss_process",
+                            "tick_first_file",
+                            "tick_first_smtp",
+                            "tick_week_file",
+                            "tick_week_smtp",
+                        ),
                         ticks["timed_out"],
                     )
                 result |= ticks

@@ -9,6 +9,7 @@ the escalated actions (``escalated=1``, the same SQL condition as here).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,7 +43,11 @@ class EscalationDigest:
     longest_idle: list[ActionItem] = field(default_factory=list)
 
 
-def _rows(programme: Programme, now: dt.datetime, *, overdue: bool, limit: int) -> Any:
+@functools.cache
+def _rows_statement(overdue: bool) -> Any:
+    """The digest's examples (overdue ones by due date, idle ones by last event), built
+    once with bound parameters (``rule.parameters`` and ``limit``)."""
+    programme_id, overdue_on, since = rule.bound()
     owner = sa.alias(User.__table__, name="owner_person")  # type: ignore[attr-defined]
     body = sa.alias(Organisation.__table__, name="owner_body")  # type: ignore[attr-defined]
     last = (
@@ -51,7 +56,7 @@ def _rows(programme: Programme, now: dt.datetime, *, overdue: bool, limit: int) 
         .scalar_subquery()
         .label("last_at")
     )
-    late = rule.is_overdue(programme, now)
+    late = rule.is_overdue_on(overdue_on)
     return (
         sa.select(
             ACTION.c.id.label("a_id"),
@@ -67,19 +72,23 @@ def _rows(programme: Programme, now: dt.datetime, *, overdue: bool, limit: int) 
                 body, body.c.id == ACTION.c.owner_organisation_id
             )
         )
-        .where(rule.escalated(programme, now), late if overdue else ~late)
+        .where(rule.escalated_where(programme_id, overdue_on, since), late if overdue else ~late)
         .order_by(*((ACTION.c.due_on,) if overdue else (last.asc().nulls_first(),)), ACTION.c.id)
-        .limit(limit)
+        .limit(sa.bindparam("limit"))
+    )
+
+
+@functools.cache
+def _counts_statement() -> Any:
+    programme_id, overdue_on, since = rule.bound()
+    late = rule.is_overdue_on(overdue_on)
+    return sa.select(sa.func.count(), sa.func.sum(sa.case((late, 1), else_=0))).where(
+        rule.escalated_where(programme_id, overdue_on, since)
     )
 
 
 def _counts(session: Session, programme: Programme, now: dt.datetime) -> tuple[int, int]:
-    late = rule.is_overdue(programme, now)
-    total, overdue = session.execute(
-        sa.select(sa.func.count(), sa.func.sum(sa.case((late, 1), else_=0))).where(
-            rule.escalated(programme, now)
-        )
-    ).one()
+    total, overdue = session.execute(_counts_statement(), rule.parameters(programme, now)).one()
     return int(total or 0), int(overdue or 0)
 
 
@@ -122,9 +131,8 @@ def escalation_digests(
             idle_days=programme.escalate_idle_days,
         )
         for late, into in ((True, digest.most_overdue), (False, digest.longest_idle)):
-            rows = session.execute(
-                _rows(programme, now, overdue=late, limit=EXAMPLES + len(listed))
-            )
+            values = rule.parameters(programme, now) | {"limit": EXAMPLES + len(listed)}
+            rows = session.execute(_rows_statement(late), values)
             for row in rows:
                 if row.a_id in listed:
                     continue

@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 from ..mail import MailSettings
 from ..models import LineKind, LineState, MessageKind, OutboxMessage, Programme, User
 from .compose import ActionItem, action_item
-from .recheck import lines_query
+from .recheck import read_lines
 
 
 @dataclass
@@ -44,7 +44,7 @@ def mail_lines(
     page = MailLines(message)
     states = (LineState.planned, LineState.sent)
     listed: set[int] = set()
-    for row in session.execute(lines_query(message_id, reader.id, states)):
+    for row in read_lines(session, message_id, reader.id, states):
         programme = programmes.get(row.programme_id)
         if programme is None:
             continue

@@ -10,6 +10,7 @@ whether the recipient is still responsible for it, so the same rows compose the 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -47,9 +48,21 @@ class Checked:
     cancelled: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
 
 
-def lines_query(message_id: int, recipient_id: int, states: tuple[LineState, ...]) -> Any:
+def read_lines(
+    session: Session, message_id: int, recipient_id: int, states: tuple[LineState, ...]
+) -> list[Any]:
     """Each line of the message in ``states``, with its action's fields, ordered most
     overdue first (then by action id), and whether the recipient still answers for it."""
+    values = {"message_id": message_id, "recipient_id": recipient_id}
+    return list(session.execute(_lines_statement(states), values))
+
+
+@functools.cache
+def _lines_statement(states: tuple[LineState, ...]) -> Any:
+    """``read_lines``'s statement, built once per process: building the nested rule
+    costs more than running it."""
+    message_id: Any = sa.bindparam("message_id")
+    recipient_id: Any = sa.bindparam("recipient_id")
     owner = sa.alias(USER, name="owner_person")
     organisation = sa.alias(Organisation.__table__, name="owner_body")  # type: ignore[attr-defined]
     me = sa.alias(USER, name="me")
@@ -137,7 +150,7 @@ def recheck(
     and memberships, and the current deadline when the mail carries a countdown)."""
     recipient = session.get(User, recipient_id) if recipient_id is not None else None
     checked = Checked(recipient)
-    rows = session.execute(lines_query(message_id, recipient_id or 0, (LineState.planned,))).all()
+    rows = read_lines(session, message_id, recipient_id or 0, (LineState.planned,))
     if recipient is None or not recipient.active:
         checked.cancelled["recipient inactive"] = [row.id for row in rows]
         return checked

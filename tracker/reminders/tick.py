@@ -29,6 +29,12 @@ class TickResult:
     cancelled: int = 0
     skipped: int = 0
     seconds: float = 0.0
+    # Where the time went: planning (one transaction), then delivery, of which composing
+    # (re-check, compose, build the message) and sending (the transport) are parts.
+    plan_seconds: float = 0.0
+    deliver_seconds: float = 0.0
+    compose_seconds: float = 0.0
+    send_seconds: float = 0.0
     would_send: list[tuple[str, list[str]]] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
@@ -62,7 +68,14 @@ def run_tick(
         tokens = token_expiry.plan_token_expiry(session, now, settings)
     result.planned = len(plan.message_ids) + tokens
     result.skipped = plan.skipped_lines
+    planned_at = time.perf_counter()
+    result.plan_seconds = planned_at - started
     delivered = delivery.deliver_pending(engine, now, settings)
+    result.deliver_seconds = time.perf_counter() - planned_at
+    result.compose_seconds, result.send_seconds = (
+        delivered.compose_seconds,
+        delivered.send_seconds,
+    )
     result.sent, result.failed, result.cancelled = (
         delivered.sent,
         delivered.failed,

@@ -6,6 +6,7 @@ counts and the actions list filtered with ``escalated=1`` show exactly the same 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -25,25 +26,55 @@ def idle_since(programme: Programme, now: dt.datetime) -> dt.datetime:
     return now - dt.timedelta(days=programme.escalate_idle_days)
 
 
-def is_overdue(programme: Programme, now: dt.datetime) -> sa.ColumnElement[bool]:
-    return col(Action.due_on) <= overdue_since(programme, now)
+def is_overdue_on(overdue_on: Any) -> sa.ColumnElement[bool]:
+    return col(Action.due_on) <= overdue_on
 
 
-def has_moved(programme: Programme, now: dt.datetime) -> sa.ColumnElement[bool]:
-    """SQL: the action has an event after the idle limit."""
-    event = sa.orm.aliased(ActionEvent, name="escalation_event")
+def has_moved_since(since: Any) -> sa.ColumnElement[bool]:
+    """SQL: the action has an event after ``since`` (a value or a bound parameter)."""
+    event = sa.alias(ActionEvent.__table__, name="escalation_event")  # type: ignore[attr-defined]
     return sa.exists(
-        sa.select(col(event.id)).where(
-            col(event.action_id) == col(Action.id),
-            col(event.at) > sa.literal(idle_since(programme, now), UTCDateTime()),
-        )
+        sa.select(event.c.id).where(event.c.action_id == col(Action.id), event.c.at > since)
     )
+
+
+def escalated_where(programme_id: Any, overdue_on: Any, since: Any) -> sa.ColumnElement[bool]:
+    """SQL over ``action``: open, in the programme, overdue since ``overdue_on`` or idle
+    since ``since``. Values or bound parameters, so a caller can build it once."""
+    return sa.and_(
+        col(Action.programme_id) == programme_id,
+        col(Action.status).in_(sorted(OPEN_STATUSES)),
+        sa.or_(is_overdue_on(overdue_on), ~has_moved_since(since)),
+    )
+
+
+def parameters(programme: Programme, now: dt.datetime) -> dict[str, Any]:
+    """The values of ``escalated_where``'s parameters named ``programme_id``,
+    ``overdue_on`` and ``idle_since``."""
+    return {
+        "programme_id": programme.id,
+        "overdue_on": overdue_since(programme, now),
+        "idle_since": idle_since(programme, now),
+    }
+
+
+def bound() -> tuple[Any, Any, Any]:
+    """The three bound parameters of a statement built once (``parameters`` fills them)."""
+    return (
+        sa.bindparam("programme_id"),
+        sa.bindparam("overdue_on", type_=sa.Date()),
+        sa.bindparam("idle_since", type_=UTCDateTime()),
+    )
+
+
+def is_overdue(programme: Programme, now: dt.datetime) -> sa.ColumnElement[bool]:
+    return is_overdue_on(overdue_since(programme, now))
 
 
 def escalated(programme: Programme, now: dt.datetime) -> sa.ColumnElement[bool]:
     """SQL over ``action``: an open action of ``programme`` to escalate at ``now``."""
-    return sa.and_(
-        col(Action.programme_id) == programme.id,
-        col(Action.status).in_(sorted(OPEN_STATUSES)),
-        sa.or_(is_overdue(programme, now), ~has_moved(programme, now)),
+    return escalated_where(
+        programme.id,
+        overdue_since(programme, now),
+        sa.literal(idle_since(programme, now), UTCDateTime()),
     )
