@@ -40,7 +40,7 @@ if not control_socket:
     del control_socket
 
 
-def post_fork(server, worker):  # noqa: ARG001  (gunicorn's hook signature)
+def post_fork(server, worker):  # gunicorn's hook signature
     """Drop any database connection inherited from the master; each worker opens its own."""
     from tracker.db import get_engine
 
