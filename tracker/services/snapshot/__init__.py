@@ -14,10 +14,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col
 
-from ...models import Action, ActionEvent, Organisation, Programme, Status, User, Verification
+from ...models import Action, Organisation, Programme, Status, User, Verification
 from ..summary.figures import Progress
 from .changes import LIST_LIMIT, ActionMove, ChangesSince, changes_between
-from .state import _OPEN, as_date, end_of_day, latest, state_columns, status_value
+from .state import _OPEN, as_date, end_of_day, state_query, status_value
 
 __all__ = [
     "LIST_LIMIT",
@@ -30,45 +30,6 @@ __all__ = [
     "state_query",
     "take_snapshot",
 ]
-
-
-def state_query(programme_id: int, before: dt.datetime, prefix: str = "s") -> Any:
-    """A CTE: action_id, status, owner_user_id, owner_organisation_id, due_on and
-    verification at ``before``.
-
-    Only actions that existed then (had their ``created`` event) appear. Events from
-    before verification existed (issue 14) carry none: an action implemented then counts
-    as verified, as the upgrade made it, any other as needing none.
-    """
-    status, owner_user, owner_organisation, due_on = state_columns(before)
-    has_verification = col(ActionEvent.verification_to).is_not(None)
-    rows = (
-        sa.select(
-            col(Action.id).label("action_id"),
-            status.label("status"),
-            owner_user.label("owner_user_id"),
-            owner_organisation.label("owner_organisation_id"),
-            due_on.label("due_on"),
-            latest(before, has_verification, col(ActionEvent.verification_to)).label("seen"),
-        )
-        .where(col(Action.programme_id) == programme_id)
-        .subquery(f"{prefix}_rows")
-    )
-    before_verification = sa.case(
-        (rows.c.status == Status.implemented.value, Verification.verified.value),
-        else_=Verification.not_required.value,
-    )
-    # Materialised: each lookup runs once per action, where an inlined subquery would
-    # repeat it for every expression of the outer query that names the column.
-    return (
-        sa.select(
-            *(c for c in rows.c if c.name != "seen"),
-            sa.func.coalesce(rows.c.seen, before_verification).label("verification"),
-        )
-        .where(rows.c.status.is_not(None))
-        .cte(prefix)
-        .prefix_with("MATERIALIZED")
-    )
 
 
 @dataclass
