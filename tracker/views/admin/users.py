@@ -1,44 +1,26 @@
-"""Administration pages: users and organisations. Admins only, every route.
-
-The role check is a ``before_request`` of the blueprint, so a page added here later
-cannot be left open by forgetting a decorator.
-"""
+"""The accounts: the list, adding one (invitation), editing, deactivating, a new password."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from flask import (
-    Blueprint,
-    abort,
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext, lazy_gettext
 from pydantic import ValidationError
 from sqlmodel import Field, Session, SQLModel
 from werkzeug.wrappers import Response
 
-from ..auth import audit_actor, role_refusal, signed_in_user
-from ..db import get_session
-from ..mail import MailSettings
-from ..models import Organisation, Role, User, utcnow
-from ..services import account_mail
-from ..services import audit as audit_service
-from ..services import organisations as organisation_service
-from ..services import users as user_service
-from ..services.workflow import InvalidChange
-from .forms import MAX_ID, parse_date, parse_id
-from .streaming import streamed
-
-bp = Blueprint("admin", __name__, url_prefix="/admin")
+from ...auth import audit_actor
+from ...db import get_session
+from ...mail import MailSettings
+from ...models import Organisation, Role, User
+from ...services import account_mail
+from ...services import organisations as organisation_service
+from ...services import users as user_service
+from ..forms import MAX_ID
+from .common import bp, signed_in_admin
 
 
 class UserInput(SQLModel):
@@ -56,6 +38,15 @@ class UserInput(SQLModel):
         """The organisation chosen, None for none (or, before the form's check, unknown)."""
         return session.get(Organisation, self.organisation_id) if self.organisation_id else None
 
+    def account(self, session: Session) -> dict[str, Any]:
+        """The details both adding and editing an account pass to the service."""
+        return {
+            "email": self.email,
+            "name": self.name,
+            "role": self.role,
+            "organisation": self.organisation(session),
+        }
+
 
 FIELD_MESSAGES: dict[str, Any] = {
     "email": lazy_gettext("Enter an e-mail address of at most 254 characters."),
@@ -64,19 +55,6 @@ FIELD_MESSAGES: dict[str, Any] = {
     "organisation_id": lazy_gettext("Choose an organisation from the list."),
     "language": lazy_gettext("Choose one of the languages offered."),
 }
-
-
-@bp.before_request
-def _admins_only() -> None:
-    user = signed_in_user()
-    if user is None or user.role != Role.admin:
-        abort(403, description=role_refusal(user, (Role.admin,)) if user else None)
-
-
-def _me() -> User:
-    user = signed_in_user()
-    assert user is not None
-    return user
 
 
 def _organisations() -> list[Organisation]:
@@ -158,10 +136,7 @@ def new_user() -> str | tuple[str, int]:
         try:
             invitation = invite(
                 session,
-                email=parsed.email,
-                name=parsed.name,
-                role=parsed.role,
-                organisation=parsed.organisation(session),
+                **parsed.account(session),
                 language=parsed.language,
                 audit=audit_actor(),
             )
@@ -209,11 +184,8 @@ def edit_user(user_id: int) -> Response | str | tuple[str, int]:
             user_service.update_user(
                 session,
                 user,
-                actor=_me(),
-                email=parsed.email,
-                name=parsed.name,
-                role=parsed.role,
-                organisation=parsed.organisation(session),
+                actor=signed_in_admin(),
+                **parsed.account(session),
                 active=parsed.active,
                 audit=audit_actor(),
             )
@@ -234,7 +206,7 @@ def deactivate_user(user_id: int) -> Response | str | tuple[str, int]:
     user = _user_or_404(user_id)
     session = get_session()
     try:
-        user_service.deactivate_user(session, user, actor=_me(), audit=audit_actor())
+        user_service.deactivate_user(session, user, actor=signed_in_admin(), audit=audit_actor())
     except user_service.UserError as exc:
         session.rollback()
         abort(409, description=str(exc))
@@ -251,149 +223,3 @@ def reset_password(user_id: int) -> tuple[str, int]:
     password = user_service.reset_password(session, user, audit=audit_actor())
     session.commit()
     return render_template("admin/user_created.html", user=user, password=password, reset=True), 200
-
-
-@bp.get("/organisations")
-def organisations() -> str:
-    rows = organisation_service.list_organisations(get_session())
-    return render_template("admin/organisations.html", rows=rows)
-
-
-def _read_organisation_form() -> dict[str, str]:
-    return {
-        "name": request.form.get("name", "")[:500],
-        "short_name": request.form.get("short_name", "")[:500],
-        "focal_point": request.form.get("focal_point", "")[:20],
-    }
-
-
-@bp.route("/organisations/new", methods=["GET", "POST"])
-def new_organisation() -> Response | str | tuple[str, int]:
-    return _organisation_form(None)
-
-
-@bp.route("/organisations/<id:organisation_id>", methods=["GET", "POST"])
-def edit_organisation(organisation_id: int) -> Response | str | tuple[str, int]:
-    organisation = get_session().get(Organisation, organisation_id)
-    if organisation is None:
-        abort(404)
-    return _organisation_form(organisation)
-
-
-def _organisation_form(organisation: Organisation | None) -> Response | str | tuple[str, int]:
-    """The add and edit form: saved and back to the list, or shown again with its errors."""
-    focal = organisation.focal_point_user_id if organisation else None
-    form = {
-        "name": organisation.name if organisation else "",
-        "short_name": organisation.short_name if organisation else "",
-        "focal_point": str(focal or ""),
-    }
-    errors: dict[str, str] = {}
-    session = get_session()
-    members = organisation_service.active_members(session, organisation) if organisation else []
-    if request.method == "POST":
-        form = _read_organisation_form()
-        names = {"name": form["name"], "short_name": form["short_name"]}
-        try:
-            if organisation is None:
-                saved = organisation_service.create_organisation(
-                    session, **names, audit=audit_actor()
-                )
-                message = gettext("Added %(name)s.", name=saved.name)
-            else:
-                saved = organisation_service.update_organisation(
-                    session, organisation, **names, audit=audit_actor()
-                )
-                chosen = form["focal_point"].strip()
-                if chosen and not chosen.isdigit():
-                    raise user_service.UserError(
-                        gettext("choose an active member of this organisation"), "focal_point"
-                    )
-                organisation_service.set_focal_point(
-                    session, saved, int(chosen) if chosen else None, audit=audit_actor()
-                )
-                message = gettext("Saved %(name)s.", name=saved.name)
-        except user_service.UserError as exc:
-            session.rollback()
-            errors[exc.field or "name"] = str(exc)
-        else:
-            session.commit()
-            flash(message, "info")
-            return redirect(url_for("admin.organisations"))
-    template = render_template(
-        "admin/organisation_form.html", form=form, errors=errors, organisation=organisation,
-        members=members,
-    )  # fmt: skip
-    return template, 422 if errors else 200
-
-
-# --- issue 16: the audit trail, read-only ---
-
-AUDIT_PER_PAGE = 100
-
-
-def _audit_filter() -> tuple[audit_service.AuditFilter, dict[str, str], dict[str, str]]:
-    """The filter from the query string, the values as typed, and messages by field."""
-    args = {
-        key: request.args.get(key, "").strip()[:100]
-        for key in ("kind", "actor", "subject_type", "since", "until")
-    }
-    errors: dict[str, str] = {}
-    days: dict[str, dt.date | None] = {}
-    for key in ("since", "until"):
-        try:
-            days[key] = parse_date(args[key], key)
-        except InvalidChange as exc:
-            errors[key] = exc.message
-            days[key] = None
-    actor_id = parse_id(args["actor"]) if args["actor"] else None
-    if args["actor"] and actor_id is None:
-        errors["actor"] = gettext("Choose a person from the list.")
-    if args["kind"] and args["kind"] not in audit_service.KINDS:
-        errors["kind"] = gettext("Choose a kind of change from the list.")
-    audit_filter = audit_service.AuditFilter(
-        kind=args["kind"] or None if "kind" not in errors else None,
-        actor_id=actor_id,
-        subject_type=args["subject_type"] or None,
-        since=days["since"],
-        until=days["until"],
-    )
-    return audit_filter, args, errors
-
-
-@bp.get("/audit")
-def audit() -> tuple[str, int]:
-    """Every administrative change, newest first, with filters; nothing here changes it."""
-    audit_filter, args, errors = _audit_filter()
-    page = parse_id(request.args.get("page")) or 1
-    session = get_session()
-    rows, total = audit_service.list_audit(
-        session, audit_filter, page=min(page, 100_000), per_page=AUDIT_PER_PAGE
-    )
-    html = render_template(
-        "admin/audit.html",
-        rows=rows,
-        total=total,
-        page=page,
-        pages=max(1, -(-total // AUDIT_PER_PAGE)),
-        args=args,
-        errors=errors,
-        kinds=audit_service.KINDS,
-        actors=audit_service.audit_actors(session),
-        subject_types=audit_service.audit_subject_types(session),
-    )
-    return html, 422 if errors else 200
-
-
-@bp.get("/audit.csv")
-def audit_csv() -> Response:
-    """The filtered audit trail as CSV, streamed on a session of its own."""
-    audit_filter, _args, errors = _audit_filter()
-    if errors:
-        abort(400, description="; ".join(errors.values()))
-    stamp = utcnow().strftime("%Y-%m-%d")
-    return Response(
-        streamed(lambda session: audit_service.stream_audit_csv(session, audit_filter)),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="audit-{stamp}.csv"'},
-    )
