@@ -196,13 +196,9 @@ def record_deadline_change(
         note=note,
         recorded_by_id=actor.id if actor else None,
     )
-    session.add(change)
-    session.flush()
-    record_audit(
-        session, audit or AuditActor.of(actor, None), "deadline.recorded",
-        subject_type="programme", subject_id=programme.id,
-        subject_label=f"{programme.country} {programme.treaty.value}",
-        old={"deadline": previous}, new=_deadline_details(change),
+    _save_and_audit(
+        session, change, "deadline.recorded", f"{programme.country} {programme.treaty.value}",
+        {"deadline": previous}, actor=actor, audit=audit,
     )  # fmt: skip
     moved = 0
     if kind == DeadlineKind.original or decided_on is not None:
@@ -232,17 +228,32 @@ def record_deadline_decision(
     change.refused = refused
     if note:
         change.note = f"{change.note}\n{note}" if change.note else note
-    session.add(change)
-    session.flush()
-    record_audit(
-        session, audit or AuditActor.of(actor, None), "deadline.decided",
-        subject_type="programme", subject_id=change.programme_id,
-        subject_label=f"deadline record {change.id}",
-        old={"decided_on": None, "deadline": change.previous_on},
-        new=_deadline_details(change),
+    _save_and_audit(
+        session, change, "deadline.decided", f"deadline record {change.id}",
+        {"decided_on": None, "deadline": change.previous_on}, actor=actor, audit=audit,
     )  # fmt: skip
     moved = 0 if refused else _move_following_actions(session, change.programme_id, change, actor)
     return DeadlineRecorded(change, moved)
+
+
+def _save_and_audit(
+    session: Session,
+    change: DeadlineChange,
+    kind: str,
+    label: str,
+    old: dict[str, object],
+    *,
+    actor: User | None,
+    audit: AuditActor | None,
+) -> None:
+    """Store the deadline record and put it in the programme's audit trail with its details."""
+    session.add(change)
+    session.flush()
+    record_audit(
+        session, audit or AuditActor.of(actor, None), kind,
+        subject_type="programme", subject_id=change.programme_id, subject_label=label,
+        old=old, new=_deadline_details(change),
+    )  # fmt: skip
 
 
 def _deadline_details(change: DeadlineChange) -> dict[str, object]:
