@@ -204,12 +204,16 @@ def test_the_meeting_pack_shows_the_editions_as_of_its_day(
     """A meeting after the 2024 import files what that edition carried over, reworded and
     dropped, and the criteria across editions; the March 2024 pack, printed again today,
     still knows only the 2023 edition."""
+    from tracker.formatting import local_today
     from tracker.services import meetings as meeting_service
 
     programme, march = scenario["programme"], scenario["march"]
     assert isinstance(programme, Programme) and isinstance(march, Meeting)
     later = meeting_service.record_meeting(
-        session, programme, held_on=dt.date.today(), title="Working group after the 2024 edition"
+        session,
+        programme,
+        held_on=local_today(programme.timezone),  # today in Phnom Penh: after the import
+        title="Working group after the 2024 edition",
     )
     session.commit()
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, col, func, select
 
+from tracker.formatting import local_today
 from tracker.importer import parse_profile
 from tracker.models import (
     Action,
@@ -85,7 +86,7 @@ def test_a_later_edition_carries_the_actions_on(session: Session) -> None:
     assert "expand its quality assurance" in (reworded.text_from or "")
     assert "further strengthen" in (reworded.text_to or "")
     # Action 3 (the funding ask) is implemented and stays so; progress does not halve.
-    snapshot = snapshot_service.take_snapshot(session, programme, dt.date.today())
+    snapshot = snapshot_service.take_snapshot(session, programme, local_today(programme.timezone))
     assert snapshot.total == 7 and snapshot.by_status[Status.implemented] == 2
     assert snapshot.percent_implemented == pytest.approx(100 * 2 / 7)
 
@@ -257,5 +258,5 @@ def test_the_demo_next_edition_tells_the_tour_story(session: Session, make_user)
     assert result.actions_created == 1 and result.actions_carried == 4
     statuses = {a.id: a.status for a in session.exec(select(Action))}
     assert statuses[3] == Status.implemented and statuses[4] == Status.in_progress
-    snapshot = snapshot_service.take_snapshot(session, programme, dt.date.today())
+    snapshot = snapshot_service.take_snapshot(session, programme, local_today(programme.timezone))
     assert snapshot.total == 6 and snapshot.by_status[Status.implemented] == 1
