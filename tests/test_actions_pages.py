@@ -327,3 +327,68 @@ def test_refused_save_opens_at_a_summary_linking_the_fields(world, client_for) -
     assert 'role="alert"' in page.split('id="update-errors"')[0][-80:] + summary[:40]
     linked = re.findall(r'<a href="#(\w+)">', summary)
     assert linked == ["evidence_url"] and 'id="evidence_url"' in page
+
+
+def _listed(client: FlaskClient, query: str) -> tuple[set[str], str]:
+    page = client.get(f"/actions?{query}").get_data(as_text=True)
+    return set(re.findall(r'href="/actions/(\d+)"', page)), page
+
+
+def test_owner_filter_takes_a_name_or_an_e_mail_and_keeps_old_links(
+    session, world, client_for, make_action, make_user
+) -> None:
+    """The owner field finds a person by name or e-mail, in any case; owner=ID links (mail,
+    bookmarks) still work; a shared name or nobody matches nothing and says why."""
+    owner = world["owner"]
+    mine = make_action(world["programme"], text="Sokha's survey", owner_user_id=owner.id)
+    session.commit()
+    client = client_for(world["coordinator"])
+    for query in (f"owner={owner.id}", "owner=sokha+owner", f"owner={owner.email.upper()}"):
+        assert _listed(client, query)[0] == {str(mine.id)}, query
+    assert _listed(client, f"owner={owner.email}&status=blocked")[0] == set()
+    make_user(role="owner", name="Sokha Owner", email="another.sokha@example.org")
+    found, page = _listed(client, "owner=Sokha+Owner")
+    assert found == set() and "type the e-mail instead" in page
+    found, page = _listed(client, "owner=Nobody+Here")
+    assert found == set() and "Nobody with the name or e-mail" in page
+    assert client.get("/actions/export.csv?owner=Nobody+Here").status_code == 400
+    export = client.get(f"/actions/export.csv?owner={owner.email}").get_data(as_text=True)
+    assert "Sokha's survey" in export and RECOMMENDATION not in export
+
+
+def test_owner_field_is_text_with_the_chosen_programmes_people_only(
+    session, world, client_for, make_programme, make_action
+) -> None:
+    """No select of every owner: a text field, suggestions (a datalist) only once a
+    programme is chosen, and then only its people; the unassigned box is owner=none."""
+    client = client_for(world["coordinator"])
+    _, page = _listed(client, "")
+    assert '<input type="text" name="owner"' in page and "<datalist" not in page
+    assert 'name="owner">' not in page  # the select is gone
+    other = make_programme(country="Norland", open_to_everyone=False)
+    session.commit()
+    _, page = _listed(client, f"programme={world['programme'].id}")
+    suggested = re.findall(r'<option value="([^"]+@[^"]+)">', page)
+    assert world["owner"].email in suggested and world["stranger"].email in suggested
+    assert all(e.endswith("@example.org") for e in suggested)
+    assert _listed(client_for(world["admin"]), f"programme={other.id}")[1].count("<datalist") == 0
+    assert _listed(client, "unassigned=1")[0] == _listed(client, "owner=none")[0]
+
+
+def test_history_shows_a_new_entry_at_once_and_each_reader_their_own(
+    session, world, client_for
+) -> None:
+    """The cached history follows every change (the action's version and the data
+    generation are in its key), and is kept apart per reader's programmes and language."""
+    coordinator = client_for(world["coordinator"])
+    action = world["own"]
+    before = coordinator.get(f"/actions/{action.id}").get_data(as_text=True)
+    assert "A brand new comment" not in before
+    saved = _update(coordinator, action, comment="A brand new comment")
+    assert saved.status_code == 303
+    after = coordinator.get(f"/actions/{action.id}").get_data(as_text=True)
+    assert "A brand new comment" in after
+    khmer = client_for(world["viewer"])
+    viewer_page = khmer.get(f"/actions/{action.id}", headers={"Accept-Language": "km"})
+    assert "A brand new comment" in viewer_page.get_data(as_text=True)
+    assert "Created from the recommendation" not in viewer_page.get_data(as_text=True)

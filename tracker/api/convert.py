@@ -13,7 +13,7 @@ from typing import Any
 
 from flask_babel import gettext
 
-from ..models import OPEN_STATUSES, Action, ActionEvent, Programme, Status
+from ..models import OPEN_STATUSES, Action, Programme, Status
 from ..services import listing, policy, workflow
 from ..services.editions import EditionText
 from ..services.summary import ProgrammeSummary
@@ -123,8 +123,9 @@ def row_out(row: listing.ActionRow) -> dict[str, Any]:
     )
 
 
-def _event_out(event: ActionEvent, detail: listing.ActionDetail) -> dict[str, Any]:
-    return event.model_dump() | {"actor_name": detail.user_name(event.actor_id)}
+def _event_out(event: Any, detail: listing.ActionDetail) -> dict[str, Any]:
+    """One journal entry: a plain row of the event's columns (``listing.events_of``)."""
+    return dict(event._mapping) | {"actor_name": detail.user_name(event.actor_id)}
 
 
 def detail_out(

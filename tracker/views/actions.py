@@ -7,6 +7,7 @@ invalid one 422 with the form as typed, a stale one 409 with what changed since.
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import replace
 from typing import Any
 
@@ -22,6 +23,8 @@ from flask import (
 )
 from flask_babel import gettext
 from flask_login import login_required
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from ..auth import current_access, require, signed_in_user
@@ -39,6 +42,7 @@ from ..services.workflow import (
     update_action,
 )
 from .forms import change_from_form, uploads_from_form
+from .fragments import cached
 
 bp = Blueprint("actions", __name__, url_prefix="/actions")
 
@@ -60,15 +64,46 @@ def _page_number() -> int:
     return int(text) if text.isdigit() and len(text) < 7 else 1
 
 
+def _hashable(args: dict[str, Any]) -> tuple[Hashable, ...]:
+    return tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in sorted(args.items()))
+
+
+def resolved_filter(session: Any, flt: listing.ActionFilter) -> listing.ActionFilter:
+    """``flt`` with a typed owner looked up (``listing.resolve_owner``), cached."""
+    if not flt.owner_text:
+        return flt
+
+    def resolve() -> tuple[int | None, str]:
+        found = listing.resolve_owner(session, flt)
+        return found.owner_user_id, found.owner_unresolved
+
+    key = ("owner", flt.owner_text, flt.programme_id)
+    owner_user_id, unresolved = cached(session, key, resolve)
+    return replace(flt, owner_user_id=owner_user_id, owner_unresolved=unresolved)
+
+
 def _render_list(flt: listing.ActionFilter, *, mine: bool) -> str:
     session = get_session()
-    page = listing.list_actions(session, flt, _page_number())
+    flt = resolved_filter(session, flt)
+    number = _page_number()
+    owner = (flt.owned_by.id, flt.owned_by.organisation_id) if flt.owned_by else None
+    # Plain rows and options (no ORM objects), cached while the data generation holds.
+    page = cached(
+        session,
+        ("list-page", owner, _hashable(flt.to_args()), flt.owner_user_id, number),
+        lambda: listing.list_actions(session, flt, number),
+    )
+    choices = cached(
+        session,
+        ("filter-choices", flt.programme_id),
+        lambda: listing.filter_choices(session, flt.reader, flt.programme_id),
+    )
     return render_template(
         "actions/list.html",
         page=page,
         flt=flt,
         mine=mine,
-        choices=listing.filter_choices(session, flt.reader),
+        choices=choices,
         statuses=list(Status),
         endpoint="actions.my_actions" if mine else "actions.list_actions",
     )
@@ -115,13 +150,24 @@ def _render_detail(
     translation_form: dict[str, str] | None = None,
 ) -> tuple[str, int]:
     session = get_session()
-    detail = listing.action_detail(session, action_id)
+    detail = listing.action_detail(session, action_id, with_history=False)
     if detail is None:
         abort(404)
     action = detail.action
     user = require(policy.Do.read, action)
-    allowed = policy.allowed_transitions(user, action)
+    if stale is not None:  # the notice names who made the changes since
+        detail = replace(detail, **listing.names_for(session, [action], stale.events))
     manager = policy.can_assign(user, action)
+    # What the history's entries read as well as the page.
+    context: dict[str, Any] = {
+        "evidence_by_event": evidence.files_by_event(session, action_id),
+        "may_withdraw_any": policy.is_manager(user, action),
+        "viewer_id": user.user_id,
+        "errors": errors or {},
+        "can_assign": manager,
+        "public_marks": public_updates.marks_of(session, action_id),
+    }
+    allowed = policy.allowed_transitions(user, action)
     rows = edition_service.edition_rows(session, action)
     html = render_template(
         "actions/detail.html",
@@ -131,23 +177,55 @@ def _render_detail(
         verdicts=policy.verdicts_open(user, action),
         update_refusal=policy.update_refusal(user, action),
         status_options=[s for s in Status if s in allowed or s == action.status],
-        can_assign=manager,
-        public_marks=public_updates.marks_of(session, action_id),
         owners=listing.owner_choices(session, action.programme_id) if manager else None,
         form=form or _default_form(detail),
-        errors=errors or {},
         stale=stale,
         **_translation_context(session, action, _user(), translation_form),
         editions=rows,
         recommended_in=", ".join(edition_service.edition_label(r.text.report) for r in rows[::-1]),
-        event_diffs=edition_service.event_diffs(detail.events),
-        evidence_by_event=evidence.files_by_event(session, action_id),
-        may_withdraw_any=policy.is_manager(user, action),
-        viewer_id=user.user_id,
         upload_max_mb=current_app.config["UPLOAD_MAX_MB"],
-        edition_names=edition_service.report_labels(session, [e.report_id for e in detail.events]),
+        history=_history(session, detail, context),
+        **context,
     )
     return html, code
+
+
+# Stands for this session's CSRF token in a cached history; replaced on every request.
+_TOKEN = "tracker-history-csrf-placeholder"  # noqa: S105 (a marker, not a secret)
+
+
+def _history(session: Any, detail: listing.ActionDetail, context: dict[str, Any]) -> Markup:
+    """The rendered history, newest first. Cached by the action's version, its public
+    marks and the data generation (names, meetings, editions), with a placeholder for the
+    CSRF token of its forms; rendered each time when an entry holds an evidence file
+    (withdrawing depends on who uploaded it) or a refused form's errors."""
+
+    def render() -> Markup:
+        events = listing.events_of(session, detail.action.id or 0)
+        full = replace(detail, events=events, **listing.names_for(session, [detail.action], events))
+        html = render_template(
+            "actions/_history_list.html",
+            detail=full,
+            event_diffs=edition_service.event_diffs(events),
+            edition_names=edition_service.report_labels(session, [e.report_id for e in events]),
+            **context,
+            csrf_token=lambda: _TOKEN,
+        )
+        return Markup(html)  # noqa: S704 (autoescaped Jinja output)
+
+    if context["evidence_by_event"] or context["errors"]:
+        html = render()
+    else:
+        action, programme = detail.action, detail.programme
+        marks = tuple(
+            sorted(
+                (e, m.published_at, m.published_by or "")
+                for e, m in context["public_marks"].items()
+            )
+        )
+        key = ("history", action.id, action.version, programme.timezone, programme.published, marks)
+        html = cached(session, key, render)
+    return Markup(html.replace(_TOKEN, generate_csrf()))  # noqa: S704 (a token: URL-safe)
 
 
 def _translation_context(

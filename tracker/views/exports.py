@@ -24,7 +24,7 @@ from ..db import get_session
 from ..models import utcnow
 from ..services import calendar as calendar_service
 from ..services import exports as export_service
-from ..services.listing import ActionFilter
+from ..services.listing import ActionFilter, resolve_owner
 from .streaming import streamed
 
 bp = Blueprint("exports", __name__)
@@ -32,7 +32,11 @@ bp = Blueprint("exports", __name__)
 
 def _filter() -> ActionFilter:
     """The list's filter from the query string; ``mine=1`` is "My actions" of the reader."""
-    flt = ActionFilter.from_args(request.args, reader=current_access())
+    flt = resolve_owner(
+        get_session(), ActionFilter.from_args(request.args, reader=current_access())
+    )
+    if flt.owner_unresolved:
+        flt = replace(flt, problems=(*flt.problems, f"owner {flt.owner_text[:60]!r}"))
     if flt.problems:
         abort(400, description=gettext("Unreadable filter: %(what)s", what=", ".join(flt.problems)))
     if request.args.get("mine") == "1":

@@ -24,6 +24,7 @@ from ..services import edition_summary
 from ..services import summary as summary_service
 from ..services.policy import Do
 from ..services.summary_cache import SummaryCache
+from .fragments import process_cache
 
 bp = Blueprint("summary", __name__)
 
@@ -57,11 +58,7 @@ def scheduler_heartbeat(session: Session) -> HeartbeatStatus:
 
 def summary_cache() -> SummaryCache:
     """This process's cache of summary figures (``SUMMARY_CACHE_SIZE`` entries; 0 turns it off)."""
-    cache = current_app.extensions.get("tracker_summary_cache")
-    if cache is None:
-        size = int(current_app.config.get("SUMMARY_CACHE_SIZE", 256))
-        cache = current_app.extensions.setdefault("tracker_summary_cache", SummaryCache(size))
-    return cache
+    return process_cache("summary")
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,17 @@ action's page). The names stay importable from here.
 
 from __future__ import annotations
 
-from .choices import FilterChoices, OwnerChoices, OwnerOption, filter_choices, owner_choices
+from .choices import (
+    FilterChoices,
+    OrganisationOption,
+    OwnerChoices,
+    OwnerOption,
+    PersonChoice,
+    ProgrammeOption,
+    filter_choices,
+    owner_choices,
+    resolve_owner,
+)
 from .detail import ActionDetail, action_detail, events_of, names_for
 from .filters import MAX_DAYS, MAX_TEXT_QUERY, PAGE_SIZE, SORTS, ActionFilter
 from .query import ActionRow, Page, count_actions, filtered_query, list_actions
@@ -26,9 +36,12 @@ __all__ = [
     "ActionFilter",
     "ActionRow",
     "FilterChoices",
+    "OrganisationOption",
     "OwnerChoices",
     "OwnerOption",
     "Page",
+    "PersonChoice",
+    "ProgrammeOption",
     "action_detail",
     "count_actions",
     "events_of",
@@ -37,4 +50,5 @@ __all__ = [
     "list_actions",
     "names_for",
     "owner_choices",
+    "resolve_owner",
 ]

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from ...formatting import local_today
@@ -36,7 +37,9 @@ class ActionDetail:
     today: dt.date
     deadline: dt.date | None
     assigned: bool
-    events: list[ActionEvent]
+    # The journal as plain rows of ``action_event``'s columns (read like ``ActionEvent``),
+    # oldest first; empty when the caller asked for no history (``with_history``).
+    events: list[Any]
     users: dict[int, User]
     organisations: dict[int, Organisation]
     meetings: dict[int, Meeting]
@@ -61,7 +64,11 @@ class ActionDetail:
         return person or organisation
 
 
-def action_detail(session: Session, action_id: int) -> ActionDetail | None:
+def action_detail(
+    session: Session, action_id: int, *, with_history: bool = True
+) -> ActionDetail | None:
+    """The action page's data; without ``with_history`` no events and only the names
+    the action itself shows (the page renders its history apart, from a cache)."""
     action = session.get(Action, action_id, populate_existing=True)
     if action is None:
         return None
@@ -70,7 +77,7 @@ def action_detail(session: Session, action_id: int) -> ActionDetail | None:
     assert recommendation is not None and programme is not None
     report = session.get(Report, recommendation.report_id)
     assert report is not None
-    events = events_of(session, action_id)
+    events = events_of(session, action_id) if with_history else []
     return ActionDetail(
         action=action,
         programme=programme,
@@ -84,20 +91,20 @@ def action_detail(session: Session, action_id: int) -> ActionDetail | None:
     )
 
 
-def events_of(session: Session, action_id: int) -> list[ActionEvent]:
-    """The action's full journal, oldest first."""
-    return list(
-        session.exec(
-            select(ActionEvent)
-            .where(ActionEvent.action_id == action_id)
-            .order_by(col(ActionEvent.at), col(ActionEvent.id))
-        )
-    )
+_EVENTS = (
+    sa.select(*ActionEvent.__table__.columns)  # type: ignore[attr-defined]
+    .where(col(ActionEvent.action_id) == sa.bindparam("action_id"))
+    .order_by(col(ActionEvent.at), col(ActionEvent.id))
+)
 
 
-def names_for(
-    session: Session, actions: Sequence[Action], events: Sequence[ActionEvent]
-) -> dict[str, Any]:
+def events_of(session: Session, action_id: int) -> list[Any]:
+    """The action's full journal, oldest first, as plain rows (a 200-event history loads
+    in a fraction of the time ORM objects take; read by attribute like ``ActionEvent``)."""
+    return list(session.execute(_EVENTS, {"action_id": action_id}))
+
+
+def names_for(session: Session, actions: Sequence[Action], events: Sequence[Any]) -> dict[str, Any]:
     """The people, organisations, meetings and deadline records a history names."""
     user_ids = {a.owner_user_id for a in actions} | {
         u for e in events for u in (e.actor_id, e.owner_user_from, e.owner_user_to)

@@ -13,6 +13,7 @@ PAGE_SIZE = 50
 SORTS = ("due", "status", "changed")
 MAX_TEXT_QUERY = 200
 MAX_DAYS = 36_500
+MAX_OWNER_TEXT = 254
 
 
 class _Args(Protocol):
@@ -32,6 +33,12 @@ class ActionFilter:
 
     statuses: tuple[Status, ...] = ()
     owner_user_id: int | None = None
+    # The owner as typed in the filter form (a name or an e-mail); ``resolve_owner``
+    # finds the person and sets ``owner_user_id``. Links carry the text as typed.
+    owner_text: str = ""
+    # Set by ``resolve_owner`` when the typed owner names nobody ("nobody") or several
+    # people ("several"): then the filter matches no action rather than every one.
+    owner_unresolved: str = ""
     unassigned: bool = False
     organisation_id: int | None = None
     edition: str | None = None
@@ -51,7 +58,8 @@ class ActionFilter:
 
     @classmethod
     def from_args(cls, args: _Args | Mapping[str, str], *, reader: policy.Who) -> ActionFilter:
-        """Read ``status`` (repeatable), ``owner`` (id or ``none``), ``organisation``,
+        """Read ``status`` (repeatable), ``owner`` (id, ``none``, or a name or e-mail for
+        ``resolve_owner``), ``organisation``,
         ``edition``, ``programme``, ``overdue=1``, ``due_within`` (days), ``q``, ``sort``,
         ``editions`` (repeated in at least N editions), ``not_latest=1`` and ``escalated=1``.
 
@@ -69,7 +77,7 @@ class ActionFilter:
             except ValueError:
                 problems.append(f"status {value[:40]!r}")
         owner = str(args.get("owner") or "").strip()
-        unassigned = owner == "none"
+        unassigned = owner == "none" or str(args.get("unassigned") or "") in ("1", "on")
         sort = str(args.get("sort") or "due")
         if sort not in SORTS:
             problems.append(f"sort {sort[:40]!r}")
@@ -77,7 +85,8 @@ class ActionFilter:
         text = str(args.get("q") or "").strip()[:MAX_TEXT_QUERY]
         return cls(
             statuses=tuple(dict.fromkeys(statuses)),
-            owner_user_id=None if unassigned else _int(owner, "owner", problems),
+            owner_user_id=_int(owner, "owner", problems) if owner.isdigit() else None,
+            owner_text="" if unassigned or owner.isdigit() else owner[:MAX_OWNER_TEXT],
             unassigned=unassigned,
             organisation_id=_int(args.get("organisation"), "organisation", problems),
             edition=str(args.get("edition") or "").strip()[:200] or None,
@@ -101,6 +110,8 @@ class ActionFilter:
             args["status"] = [s.value for s in f.statuses]
         if f.unassigned:
             args["owner"] = "none"
+        elif f.owner_text:
+            args["owner"] = f.owner_text
         elif f.owner_user_id is not None:
             args["owner"] = f.owner_user_id
         for key, value in (
