@@ -38,13 +38,7 @@ def list_recommendations(
 ) -> list[tuple[Recommendation, int | None]]:
     """The report's recommendations in page order, each with the id of the action that
     carries it (made from it, or carrying it on from an earlier edition)."""
-    rows = session.exec(
-        select(Recommendation)
-        .where(Recommendation.report_id == report.id)
-        .order_by(col(Recommendation.position))
-    ).all()
-    carried = editions.carrying_actions(session, [r.id for r in rows if r.id is not None])
-    return [(recommendation, carried.get(recommendation.id or 0)) for recommendation in rows]
+    return editions.recommendations_with_actions(session, report)
 
 
 @dataclass

@@ -134,6 +134,20 @@ class EditionText:
         return self.linked_at <= moment and (self.detached_at is None or self.detached_at > moment)
 
 
+def recommendations_with_actions(
+    session: Session, report: Report
+) -> list[tuple[Recommendation, int | None]]:
+    """The report's recommendations in page order, each with the id of the action that
+    carries it (made from it, or carrying it on from an earlier edition)."""
+    rows = session.exec(
+        select(Recommendation)
+        .where(Recommendation.report_id == report.id)
+        .order_by(col(Recommendation.position))
+    ).all()
+    carried = carrying_actions(session, [r.id for r in rows if r.id is not None])
+    return [(recommendation, carried.get(recommendation.id or 0)) for recommendation in rows]
+
+
 def action_texts(session: Session, action: Action) -> list[EditionText]:
     """Every edition's text the action has carried, detached ones included, oldest first."""
     rows: list[EditionText] = []

@@ -30,7 +30,6 @@ from ..models import (
     OPEN_STATUSES,
     Action,
     Programme,
-    Recommendation,
     Report,
     Treaty,
 )
@@ -162,27 +161,22 @@ def _candidates(
     session: Session, previous: Report, stored: Sequence[Report]
 ) -> list[matcher.Candidate]:
     """The previous edition's recommendations, then older open actions' newest texts."""
-    recs = session.exec(
-        select(Recommendation)
-        .where(Recommendation.report_id == previous.id)
-        .order_by(col(Recommendation.position))
-    ).all()
-    carried = editions.carrying_actions(session, [r.id for r in recs if r.id is not None])
+    recs = editions.recommendations_with_actions(session, previous)
     result = [
         matcher.Candidate(
             ref=r.id,  # type: ignore[arg-type]
             text=r.text,
             position=r.position,
             report_id=previous.id,
-            action_id=carried.get(r.id),  # type: ignore[arg-type]
+            action_id=action_id,
             from_previous=True,
         )
-        for r in recs
+        for r, action_id in recs
     ]
     older = [r for r in stored if editions.edition_key(r) < editions.edition_key(previous)]
     if not older:
         return result
-    taken = set(carried.values())
+    taken = {action_id for _r, action_id in recs if action_id is not None}
     open_actions = session.exec(
         select(Action)
         .where(
