@@ -22,7 +22,7 @@ from werkzeug.wrappers import Response
 
 from .db import get_session, session_scope
 from .extensions import login_manager
-from .models import Role, User
+from .models import Programme, Role, User
 from .services import policy, sign_ins
 from .services.audit import AuditActor
 
@@ -159,6 +159,17 @@ def require(do: policy.Do, target: policy.Target = None) -> policy.Access:
             404 if refused.hidden else 403, description=None if refused.hidden else refused.message
         )
     return access
+
+
+def require_programme(
+    programme_id: int, do: policy.Do = policy.Do.read
+) -> tuple[Programme, policy.Access]:
+    """The programme, if the signed-in person may ``do`` this to it: 404 for none, else
+    as ``require`` (404 outside it, 403 inside without the role)."""
+    programme = get_session().get(Programme, programme_id)
+    if programme is None:
+        abort(404)
+    return programme, require(do, programme)
 
 
 def roles_required(*roles: Role) -> Callable[[F], F]:

@@ -14,7 +14,7 @@ from flask_babel import gettext
 from flask_login import login_required
 from werkzeug.wrappers import Response
 
-from ..auth import audit_actor, current_access, require, required_user
+from ..auth import audit_actor, current_access, require_programme, required_user
 from ..db import get_session
 from ..formatting import local_today
 from ..models import DeadlineChange, DeadlineKind, Programme, User
@@ -32,11 +32,7 @@ MAX_SHORT = 300
 
 def _programme(programme_id: int, do: policy.Do = policy.Do.read) -> Programme:
     """The programme, if the signed-in person may ``do`` this to it (else 404 or 403)."""
-    programme = get_session().get(Programme, programme_id)
-    if programme is None:
-        abort(404)
-    require(do, programme)
-    return programme
+    return require_programme(programme_id, do)[0]
 
 
 @bp.get("/programmes")

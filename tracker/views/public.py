@@ -30,9 +30,9 @@ from flask_babel import force_locale, gettext
 from werkzeug.wrappers import Response
 
 from .. import charts
-from ..auth import audit_actor, current_access, require
+from ..auth import audit_actor, current_access, require_programme
 from ..db import get_session
-from ..models import Programme, Status
+from ..models import Status
 from ..services import programmes as programme_service
 from ..services import public as public_service
 from ..services import public_updates
@@ -104,10 +104,7 @@ def page(name: str) -> Response:
 def publish(programme_id: int) -> Response:
     """Publish the programme's progress page (its coordinators and admins)."""
     session = get_session()
-    programme = session.get(Programme, programme_id)
-    if programme is None:
-        abort(404)
-    access = require(Do.manage, programme)
+    programme, access = require_programme(programme_id, Do.manage)
     if request.form.get("publish") == "0":
         public_service.unpublish_programme(session, programme, actor=access, audit=audit_actor())
         flash(

@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, abort, current_app, g, render_template, request, url_for
+from flask import Blueprint, current_app, g, render_template, request, url_for
 from flask_babel import get_locale, gettext
 from markupsafe import Markup
 from sqlmodel import Session
 
 from .. import charts
-from ..auth import current_access, require
+from ..auth import current_access, require_programme
 from ..db import get_session
 from ..formatting import local_today
 from ..models import Programme
@@ -22,7 +22,6 @@ from ..reminders import HeartbeatStatus, configured_interval
 from ..reminders import scheduler_heartbeat as heartbeat
 from ..services import edition_summary
 from ..services import summary as summary_service
-from ..services.policy import Do
 from ..services.summary_cache import SummaryCache
 from .fragments import process_cache
 
@@ -148,10 +147,7 @@ def index() -> str:
 @bp.get("/programmes/<id:programme_id>/summary")
 def programme(programme_id: int) -> str:
     session = get_session()
-    found = session.get(Programme, programme_id)
-    if found is None:
-        abort(404)
-    require(Do.read, found)
+    found, _access = require_programme(programme_id)
     key = _page_key(
         "programme",
         programme_id,
