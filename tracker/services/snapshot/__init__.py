@@ -7,6 +7,8 @@ snapshot, and the comparison of two snapshots, stay SQL queries (index lookups p
 action, lists with a LIMIT) whatever the size of the programme.
 """
 
+from __future__ import annotations
+
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
