@@ -125,6 +125,7 @@ FORM = {
     "decided_on": "2025-01-02", "decided_by": "Meeting", "note": "n", "outcome": "granted",
     "held_on": "2025-01-06", "title": "Matrix", "email": "south_owner@example.org",
     "role": "viewer", "publish": "1", "action_id": "", "organisation_id": "",
+    "verifies": "1", "requires_verification": "0",
 }  # fmt: skip
 
 
@@ -170,7 +171,9 @@ def test_no_route_reads_or_writes_another_programme(
                     url, json={"version": 1, "status": "in_progress"}, headers=headers
                 )
             else:
-                response = client.open(url, method=method, data=FORM, headers=headers)
+                # Issue 14: the bulk forms name their actions in the body, not the address.
+                selection = {"item": f"{values['action_id']}:1", "id": str(values["action_id"])}
+                response = client.open(url, method=method, data=FORM | selection, headers=headers)
             code = response.status_code
             response.get_data()  # read streamed bodies to the end, then end the request
             response.close()

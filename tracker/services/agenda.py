@@ -27,6 +27,7 @@ from ..models import (
     Organisation,
     Status,
     User,
+    Verification,
 )
 from . import meetings as meeting_service
 from . import snapshot as snapshot_service
@@ -40,6 +41,7 @@ REASONS = {
     "changed": lazy_gettext("changed since the last meeting"),
     "repeated": lazy_gettext("repeated from an earlier edition"),
     "added": lazy_gettext("added by the coordinator"),
+    "awaiting_verification": lazy_gettext("reported implemented, awaiting verification"),
 }
 # Without a next planned meeting, "due soon" means due within this many days of the meeting.
 DUE_SOON_DAYS = 90
@@ -155,8 +157,8 @@ def propose_agenda(
     ``DUE_SOON_DAYS`` of it), changed since the previous meeting, repeated from an earlier
     edition (an action that carries another edition's text).
 
-    Hook for issue 14: "awaiting verification" joins these reasons once verification
-    exists (a status or flag to select on); nothing selects it yet.
+    edition (an action that carries another edition's text), and awaiting verification
+    (reported implemented, to verify or send back: issue 14).
     """
     programme_id = meeting.programme_id
     later = next_planned_meeting(session, programme_id, meeting.held_on)
@@ -184,10 +186,16 @@ def propose_agenda(
         "changed": changed,
         "repeated": repeated,
     }
+    awaiting = col(Action.verification) == Verification.awaiting
+    open_tests = [sa.and_(status.in_(_OPEN), t) for t in tests.values()]
+    tests["awaiting_verification"] = awaiting
     rows = session.execute(
-        sa.select(col(Action.id), *(sa.case((t, True), else_=False) for t in tests.values()))
-        .where(col(Action.programme_id) == programme_id, status.in_(_OPEN))
-        .where(sa.or_(*tests.values()))
+        sa.select(
+            col(Action.id),
+            *(sa.case((t, True), else_=False) for t in [*open_tests, awaiting]),
+        )
+        .where(col(Action.programme_id) == programme_id)
+        .where(sa.or_(*open_tests, awaiting))
         .order_by(due.asc().nulls_last(), col(Action.id))
         .limit(MAX_AGENDA)
     ).all()
@@ -298,7 +306,13 @@ class DecisionEntry:
     @property
     def is_blank(self) -> bool:
         d = self.decision
-        return d.status is None and d.owner is None and d.due_on is None and not d.comment.strip()
+        return (
+            d.status is None
+            and d.owner is None
+            and d.due_on is None
+            and d.verdict is None
+            and not d.comment.strip()
+        )
 
 
 @dataclass

@@ -21,7 +21,7 @@ from flask_babel import gettext
 from sqlmodel import Session, col
 
 from ..labels import label
-from ..models import Action, ActionEvent, Organisation, Recommendation, User
+from ..models import Action, ActionEvent, Organisation, Recommendation, User, Verification
 from . import editions
 from .listing import ActionFilter, filtered_query
 
@@ -49,6 +49,7 @@ class ExportRow:
     last_change_at: dt.datetime | None
     last_change: str | None
     evidence: str | None = None
+    verification: str = ""  # issue 14: not_required, awaiting or verified (last column)
 
 
 # The CSV's columns: stable English, whatever the reader's language, since scripts and
@@ -69,11 +70,12 @@ CSV_HEADERS = [
     "Last change",
     "Evidence",
     "Editions carrying it",
+    "Verification",
 ]
 
 # Excel column widths (characters), in the order of the columns: wide for the texts,
 # narrow for numbers and dates, so the file opens readable without resizing.
-XLSX_WIDTHS = [8, 18, 26, 10, 60, 40, 22, 16, 16, 12, 10, 18, 40, 40, 16]
+XLSX_WIDTHS = [8, 18, 26, 10, 60, 40, 22, 16, 16, 12, 10, 18, 40, 40, 16, 16]
 
 
 def headers() -> list[str]:
@@ -94,6 +96,7 @@ def headers() -> list[str]:
         gettext("Last change"),
         gettext("Evidence"),
         gettext("Editions carrying it"),
+        gettext("Verification"),
     ]
 
 
@@ -112,6 +115,8 @@ def _describe(event: ActionEvent | None, localised: bool) -> str | None:
         text = f"due {event.due_from or '-'} -> {event.due_to or '-'}"
     elif kind == "owner_changed":
         text = "owner changed"
+    elif kind in ("verified", "sent_back"):
+        text = kind.replace("_", " ")
     elif kind == "created":
         text = "created"
     elif kind in ("repeated", "reworded", "split_off", "merged", "dropped", "detached"):
@@ -121,6 +126,17 @@ def _describe(event: ActionEvent | None, localised: bool) -> str | None:
     if event.comment:
         text += f": {event.comment}"
     return text
+
+
+def _verification_words(verification: Verification, localised: bool) -> str:
+    """The code (``awaiting``), or in the reader's words on the Excel sheet."""
+    if not localised:
+        return verification.value
+    return {
+        Verification.not_required: gettext("not required"),
+        Verification.awaiting: gettext("reported, awaiting verification"),
+        Verification.verified: gettext("verified"),
+    }[verification]
 
 
 def iter_rows(
@@ -168,6 +184,7 @@ def iter_rows(
                 last_change_at=event.at if event else None,
                 last_change=_describe(event, localised),
                 evidence=evidence.get(action.id),
+                verification=_verification_words(action.verification, localised),
             )
         last_id = ids[-1]
 
@@ -231,6 +248,7 @@ def _values(row: ExportRow) -> list[Any]:
         row.last_change,
         row.evidence,
         row.editions,
+        row.verification,
     ]
 
 

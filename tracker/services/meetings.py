@@ -148,6 +148,8 @@ class Decision:
     owner: Owner | None = None
     due_on: dt.date | None = None
     comment: str = ""
+    # Issue 14: ``verify`` or ``send_back`` an action awaiting verification.
+    verdict: str | None = None
 
 
 def apply_decision(
@@ -176,9 +178,11 @@ def apply_decision(
     # The comment is the reason an owner or due-date change carries; a separate comment
     # entry with the same words would only repeat it in the history.
     moves = decision.owner is not None or decision.due_on is not None
+    decides = decision.status is not None or decision.verdict is not None
     change = ActionChange(
         status=decision.status,
-        comment=why if decision.status is not None else ("" if moves else decision.comment.strip()),
+        comment=why if decides else ("" if moves else decision.comment.strip()),
+        verdict=decision.verdict,
         owner=decision.owner,
         due_on=decision.due_on,
         reason=why,

@@ -14,7 +14,7 @@ from werkzeug.wrappers import Response
 from ..auth import audit_actor, require
 from ..db import get_session
 from ..models import Organisation, Programme, User
-from ..services import memberships
+from ..services import memberships, verifiers
 from ..services import users as user_service
 from ..services.policy import PROGRAMME_ROLES, Access, Do
 
@@ -132,4 +132,56 @@ def remove_organisation(programme_id: int, organisation_id: int) -> Response:
     )
     session.commit()
     flash(gettext("%(name)s no longer takes part.", name=organisation.short_name), "info")
+    return _back(programme_id)
+
+
+# --------------------------------------------------------------------------- verification
+
+
+def _yes(name: str) -> bool:
+    return request.form.get(name, "") in ("1", "on", "yes", "true")
+
+
+@bp.post("/programmes/<id:programme_id>/verification")
+def set_verification(programme_id: int) -> Response:
+    """Require verification of what is reported implemented, or not (issue 14)."""
+    programme, access = _programme(programme_id)
+    session = get_session()
+    required = _yes("requires_verification")
+    verifiers.set_requires_verification(
+        session, programme, required, actor=access, audit=audit_actor()
+    )
+    session.commit()
+    flash(
+        gettext("Implemented now counts once verified.")
+        if required
+        else gettext("Implemented now counts as reported, without verification."),
+        "info",
+    )
+    return _back(programme_id)
+
+
+@bp.post("/programmes/<id:programme_id>/members/<id:user_id>/verifier")
+def set_verifier(programme_id: int, user_id: int) -> Response | tuple[str, int]:
+    """Name a member a verifier of the programme, or no longer (issue 14)."""
+    programme, access = _programme(programme_id)
+    session = get_session()
+    user = session.get(User, user_id)
+    if user is None:
+        abort(404)
+    verifies = _yes("verifies")
+    try:
+        verifiers.set_verifier(
+            session, user, programme, verifies, actor=access, audit=audit_actor()
+        )
+    except memberships.MembershipError as exc:
+        session.rollback()
+        return _render(programme, errors={"members": exc.message}, code=422)
+    session.commit()
+    flash(
+        gettext("%(name)s verifies here.", name=user.name)
+        if verifies
+        else gettext("%(name)s no longer verifies here.", name=user.name),
+        "info",
+    )
     return _back(programme_id)

@@ -11,7 +11,7 @@ from pydantic import (
     Field,
 )
 
-from ...models import EventKind, Status
+from ...models import EventKind, Status, Verification
 from .common import (
     Problem,
 )
@@ -31,6 +31,10 @@ class ActionOut(BaseModel):
     recommendation_id: int
     title: str
     status: Status
+    verification: Verification = Field(
+        description="not_required, awaiting (reported implemented, to be checked) or "
+        "verified (checked by a coordinator or the programme's verifier)."
+    )
     owner: OwnerOut
     assigned: bool = Field(
         description="Whether the owner can act on it (an active person or organisation)."
@@ -56,6 +60,12 @@ class EventOut(BaseModel):
     actor_name: str | None
     status_from: Status | None
     status_to: Status | None
+    verification_from: Verification | None = Field(
+        description="Status and verification events: the verification state before."
+    )
+    verification_to: Verification | None = Field(
+        description="Status and verification events: the verification state after."
+    )
     owner_user_from: int | None
     owner_user_to: int | None
     owner_organisation_from: int | None

@@ -25,6 +25,16 @@ class FiguresOut(BaseModel):
     percent_implemented: float | None = Field(
         description="implemented / applicable, in percent; null while nothing applies."
     )
+    verified: int = Field(description="Implemented and verified.")
+    awaiting_verification: int = Field(description="Reported implemented, awaiting verification.")
+    requires_verification: bool = Field(
+        description="Whether the programme requires verification: then progress counts "
+        "verified actions only."
+    )
+    progress_percent: float | None = Field(
+        description="What the summary shows as progress: verified / applicable where "
+        "verification is required, else implemented / applicable; in percent."
+    )
     by_status: list[StatusCount]
     overdue: int
     due_within_30: int

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
-from ...models import Status, User
+from ...models import Status, User, Verification
 from .. import policy
 
 PAGE_SIZE = 50
@@ -52,6 +52,8 @@ class ActionFilter:
     # Lineage: carried by at least this many editions; not carried by the latest one.
     min_editions: int | None = None
     not_in_latest: bool = False
+    # Issue 14: only actions in this verification state (``verification=awaiting``).
+    verification: Verification | None = None
     owned_by: User | None = None
     problems: tuple[str, ...] = field(default=(), compare=False)
     reader: policy.Access = field(default=policy.NOBODY, compare=False)
@@ -61,7 +63,8 @@ class ActionFilter:
         """Read ``status`` (repeatable), ``owner`` (id, ``none``, or a name or e-mail for
         ``resolve_owner``), ``organisation``,
         ``edition``, ``programme``, ``overdue=1``, ``due_within`` (days), ``q``, ``sort``,
-        ``editions`` (repeated in at least N editions), ``not_latest=1`` and ``escalated=1``.
+        ``editions`` (repeated in at least N editions), ``not_latest=1``, ``escalated=1``
+        and ``verification`` (``awaiting``, ``verified`` or ``not_required``).
 
         A malformed value is left out and named in ``problems``, never an error page.
         """
@@ -98,6 +101,7 @@ class ActionFilter:
             sort=sort,
             min_editions=_int(args.get("editions"), "editions", problems, 1000),
             not_in_latest=str(args.get("not_latest") or "") in ("1", "true", "on", "yes"),
+            verification=_verification(args.get("verification"), problems),
             problems=tuple(problems),
             reader=policy.as_access(reader),
         )
@@ -129,6 +133,8 @@ class ActionFilter:
             args["not_latest"] = "1"
         if f.escalated:
             args["escalated"] = "1"
+        if f.verification is not None:
+            args["verification"] = f.verification.value
         if f.text:
             args["q"] = f.text
         if f.sort != "due":
@@ -148,3 +154,14 @@ def _int(value: object, name: str, problems: list[str], upper: int = 2**31 - 1) 
         problems.append(f"{name} {text[:40]!r}")
         return None
     return int(text)
+
+
+def _verification(value: object, problems: list[str]) -> Verification | None:
+    text = str(value or "").strip()
+    if not text:
+        return None
+    try:
+        return Verification(text)
+    except ValueError:
+        problems.append(f"verification {text[:40]!r}")
+        return None

@@ -200,6 +200,8 @@ def _conditions(session: Session, flt: ActionFilter) -> list[sa.ColumnElement[bo
         conditions.append(edition_service.edition_count() >= flt.min_editions)
     if flt.not_in_latest:
         conditions.append(_not_in_latest(session, flt.programme_id))
+    if flt.verification is not None:
+        conditions.append(col(Action.verification) == flt.verification)
     if flt.programme_id is not None:
         conditions.append(col(Action.programme_id) == flt.programme_id)
     if flt.overdue or flt.due_within_days is not None:

@@ -65,6 +65,10 @@ def progress_json(progress: PublicProgress) -> dict[str, Any]:
             "applicable": progress.applicable,
             "implemented": progress.implemented,
             "percent_implemented": progress.percent_implemented,
+            "verified": progress.verified,
+            "awaiting_verification": progress.awaiting,
+            "requires_verification": progress.requires_verification,
+            "progress_percent": progress.percent_done,
             "overdue": progress.overdue,
             "by_status": {status.value: count for status, count in progress.by_status},
             "burnup": [

@@ -75,6 +75,11 @@ class PublicProgress:
     applicable: int
     implemented: int
     percent_implemented: float | None
+    # Issue 14: verified and reported apart; progress counts verified where required.
+    verified: int
+    awaiting: int
+    requires_verification: bool
+    percent_done: float | None
     overdue: int
     by_status: tuple[tuple[Status, int], ...]
     burnup: tuple[Any, ...]
@@ -127,6 +132,10 @@ def public_progress(
         applicable=figures.applicable,
         implemented=figures.implemented,
         percent_implemented=figures.percent_implemented,
+        verified=figures.verified,
+        awaiting=figures.awaiting,
+        requires_verification=figures.requires_verification,
+        percent_done=figures.percent_done,
         overdue=figures.overdue,
         by_status=tuple(figures.by_status.items()),
         burnup=tuple(summary.burnup),

@@ -129,7 +129,7 @@ def record_decision(meeting_id: int) -> Response | tuple[str, int]:
     session = get_session()
     form = {
         k: request.form.get(k, "")
-        for k in ("action_id", "version", "status", "owner", "due_on", "comment")
+        for k in ("action_id", "version", "status", "owner", "due_on", "comment", "verdict")
     }
     action_id = parse_id(form["action_id"])
     action = session.get(Action, action_id) if action_id else None
@@ -144,6 +144,7 @@ def record_decision(meeting_id: int) -> Response | tuple[str, int]:
             owner=parse_owner(form["owner"]),
             due_on=parse_date(form["due_on"], "due_on"),
             comment=form["comment"],
+            verdict=workflow.parse_verdict(form["verdict"]),
         )
         version = int(form["version"]) if form["version"].isdigit() else -1
         meeting_service.apply_decision(session, meeting, action_id, actor, version, decision)

@@ -100,7 +100,7 @@ def move_agenda_item(meeting_id: int, action_id: int) -> Response:
     return back_to_meeting(meeting, f"item-{action_id}")
 
 
-DECISION_FIELDS = ("version", "status", "owner", "due_on", "comment")
+DECISION_FIELDS = ("version", "status", "owner", "due_on", "comment", "verdict")
 
 
 def _decision_entry(action_id: int, typed: dict[str, str]) -> agenda_service.DecisionEntry:
@@ -116,6 +116,7 @@ def _decision_entry(action_id: int, typed: dict[str, str]) -> agenda_service.Dec
         owner=parse_owner(typed["owner"]),
         due_on=parse_date(typed["due_on"], "due_on"),
         comment=typed["comment"],
+        verdict=workflow.parse_verdict(typed["verdict"]),
     )
     return agenda_service.DecisionEntry(action_id, int(version), decision)
 
@@ -145,7 +146,8 @@ def record_agenda_decisions(meeting_id: int) -> Response | tuple[str, int]:
             item_errors[action_id] = {exc.field or "form": exc.message}
     result = agenda_service.record_decisions(session, meeting, actor, entries)
     for action_id, refusal in result.refused.items():
-        field = refusal.field if refusal.field in DECISION_FIELDS else "comment"
+        field = "verdict" if refusal.field == "verification" else refusal.field
+        field = field if field in DECISION_FIELDS else "comment"
         item_errors[action_id] = {field: refusal.message}
     session.commit()
     recorded = len(result.recorded)
