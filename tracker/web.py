@@ -110,10 +110,11 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(meetings.bp)
     app.register_blueprint(exports.bp)
 
-    from .views import actions, evidence, imports, programmes  # issue 3: action workflow
+    from .views import actions, bulk, evidence, imports, programmes  # issue 3: action workflow
 
     app.register_blueprint(actions.bp)
     app.register_blueprint(evidence.bp)  # issue 18: evidence files
+    app.register_blueprint(bulk.bp)  # issue 14: many actions at once
     app.register_blueprint(programmes.bp)
     app.register_blueprint(imports.bp)
 

@@ -17,6 +17,7 @@ from ..models import OPEN_STATUSES, Action, Programme, Status
 from ..services import listing, policy, workflow
 from ..services.editions import EditionText
 from ..services.summary import ProgrammeSummary
+from ..services.workflow.bulk import BulkItem, BulkResult
 from . import schemas
 
 _STATUS_ORDER = {status: number for number, status in enumerate(Status)}
@@ -46,6 +47,10 @@ def summary_out(programme_id: int, summary: ProgrammeSummary) -> schemas.Summary
                 "open": figures.open,
                 "implemented": figures.implemented,
                 "percent_implemented": figures.percent_implemented,
+                "verified": figures.verified,
+                "awaiting_verification": figures.awaiting,
+                "requires_verification": figures.requires_verification,
+                "progress_percent": figures.percent_done,
                 "by_status": [
                     {"status": status, "count": count}
                     for status, count in figures.by_status.items()
@@ -92,6 +97,7 @@ def action_out(
         "recommendation_id": action.recommendation_id,
         "title": action.title,
         "status": action.status,
+        "verification": action.verification,
         "owner": {
             "user_id": action.owner_user_id,
             "user_name": owner_name,
@@ -186,10 +192,11 @@ def action_filter(query: schemas.ActionQuery, reader: policy.Who) -> listing.Act
         sort=query.sort,
         min_editions=query.editions,
         not_in_latest=bool(query.not_latest),
+        verification=query.verification,
     )
 
 
-def action_change(body: schemas.ActionUpdate) -> workflow.ActionChange:
+def action_change(body: schemas.ChangeFields) -> workflow.ActionChange:
     """The workflow's change from a PATCH body; an owner left out of the body stays."""
     owner: workflow.Owner | None = None
     if "owner" in body.model_fields_set:
@@ -210,4 +217,26 @@ def action_change(body: schemas.ActionUpdate) -> workflow.ActionChange:
         due_on=body.due_on,
         unpin=body.pinned is False,
         reason=body.reason or "",
+        verdict=body.verdict,
+    )
+
+
+def bulk_out(items: list[BulkItem], result: BulkResult) -> schemas.BulkResult:
+    """A result per distinct id, in the order given (issue 14)."""
+    refused = {r.action_id: r for r in result.refused}
+    out: list[dict[str, Any]] = []
+    for action_id in dict.fromkeys(item.action_id for item in items):
+        if action_id in result.changed:
+            out.append(
+                {"id": action_id, "outcome": "changed", "version": result.changed[action_id],
+                 "reason": None, "message": None, "field": None}
+            )  # fmt: skip
+            continue
+        r = refused[action_id]
+        out.append(
+            {"id": action_id, "outcome": "refused", "version": r.current_version,
+             "reason": r.because.value, "message": r.message, "field": r.field}
+        )  # fmt: skip
+    return schemas.BulkResult.model_validate(
+        {"changed": len(result.changed), "refused": len(result.refused), "items": out}
     )

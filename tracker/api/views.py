@@ -16,6 +16,7 @@ from ..services import catalogue, editions, listing, policy, workflow
 from ..services import memberships as memberships_service
 from ..services import programmes as programme_service
 from ..services import summary as summary_service
+from ..services.workflow import bulk
 from . import convert, schemas
 from .auth import Caller
 from .blueprint import bp
@@ -309,3 +310,33 @@ def update_action(
         ) from None
     session.commit()
     return _detail_out(caller, action_id)
+
+
+@operation(
+    bp,
+    method="POST",
+    path="/actions/bulk",
+    operation_id="bulk_update_actions",
+    summary="Update many actions",
+    description="One change (as in PATCH /actions/{id}) for up to 1,000 actions, each "
+    "given with the version you read. Each action is changed on its own, under the same "
+    "rules, version check and history as one PATCH, or refused on its own (stale, not "
+    "found, forbidden, refused by a rule) and left unchanged; the answer is 200 with a "
+    "result per action. A change no action could take (nothing to change, no reason for "
+    "an owner or due date) is 422. Needs a token with the write scope.",
+    tag="actions",
+    response=schemas.BulkResult,
+    scope=TokenScope.write,
+    body=schemas.BulkUpdate,
+)
+def bulk_update_actions(caller: Caller, body: schemas.BulkUpdate) -> schemas.BulkResult:
+    session = get_session()
+    items = [bulk.BulkItem(item.id, item.version) for item in body.items]
+    try:
+        result = bulk.apply_bulk(session, caller.user, items, convert.action_change(body.change))
+    except workflow.InvalidChange as exc:
+        session.rollback()
+        errors = [{"field": f"change.{exc.field}", "message": exc.message}] if exc.field else None
+        raise ApiError("rule-refused", exc.message, errors=errors) from None
+    session.commit()
+    return convert.bulk_out(items, result)

@@ -41,6 +41,7 @@ from ..services.workflow import (
     StaleVersion,
     update_action,
 )
+from ..services.workflow.bulk import MAX_BULK
 from .forms import change_from_form, uploads_from_form
 from .fragments import cached
 
@@ -106,6 +107,8 @@ def _render_list(flt: listing.ActionFilter, *, mine: bool) -> str:
         choices=choices,
         statuses=list(Status),
         endpoint="actions.my_actions" if mine else "actions.list_actions",
+        bulk=listing.bulk_options(session, flt.reader, flt.programme_id),
+        bulk_limit=MAX_BULK,
     )
 
 

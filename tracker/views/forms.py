@@ -3,8 +3,9 @@
 One parser per kind of field, so that every page accepts the same spelling and says
 the same thing when it is wrong: a day (``parse_date``), a row id (``parse_id``, and
 ``IdConverter`` for ids in URLs: ``<id:action_id>``, outside 1..MAX_ID a 404), an
-owner choice (``parse_owner``), and the action update form as a whole
-(``change_from_form``). A malformed field raises ``workflow.InvalidChange`` naming the
+owner choice (``parse_owner``), the action update form as a whole
+(``change_from_form``), and the bulk form and its confirmation (``bulk_change_from_form``,
+``parse_bulk_items``). A malformed field raises ``workflow.InvalidChange`` naming the
 field, which the views answer with 422 and the form as typed. The services receive
 typed values only and never read a form.
 """
@@ -130,6 +131,12 @@ def change_from_form(form: Mapping[str, str]) -> tuple[ActionChange, int]:
     version_text = (form.get("version") or "").strip()
     if not (version_text.isascii() and version_text.isdigit()) or len(version_text) > 12:
         raise InvalidChange(gettext("The form is missing its version; reload the page."), None)
+    return bulk_change_from_form(form), int(version_text)
+
+
+def bulk_change_from_form(form: Mapping[str, str]) -> ActionChange:
+    """The change of a form without a version: the update form's fields (see above), as
+    the bulk form on the actions list sends them for every selected action."""
     due_mode = (form.get("due_mode") or "keep").strip()
     if due_mode not in ("keep", "follow", "pin"):
         raise InvalidChange(gettext("Choose how the due date is set."), "due_mode")
@@ -137,7 +144,7 @@ def change_from_form(form: Mapping[str, str]) -> tuple[ActionChange, int]:
     if due_mode == "pin" and due_on is None:
         raise InvalidChange(gettext("Give the date to pin the due date to."), "due_on")
     status = (form.get("status") or "").strip() or None
-    change = ActionChange(
+    return ActionChange(
         status=parse_status(status) if status else None,
         comment=form.get("comment") or "",
         evidence_url=form.get("evidence_url") or "",
@@ -147,7 +154,6 @@ def change_from_form(form: Mapping[str, str]) -> tuple[ActionChange, int]:
         reason=form.get("reason") or "",
         verdict=parse_verdict(form.get("verdict")),
     )
-    return change, int(version_text)
 
 
 def upload_limit() -> int:
@@ -165,3 +171,15 @@ def uploads_from_form(files: Iterable[FileStorage]) -> tuple[Upload, ...]:
             continue
         uploads.append(Upload(storage.filename, storage.stream.read(limit + 1), limit))
     return tuple(uploads)
+
+
+def parse_bulk_items(values: list[str]) -> list[tuple[int, int]]:
+    """A confirmation page's ``item`` fields, ``ID:VERSION`` each: the actions and the
+    versions the page showed. A value that cannot name one is left out."""
+    items: list[tuple[int, int]] = []
+    for value in values:
+        number, _, version = (value or "").partition(":")
+        action_id, seen = parse_id(number), parse_id(version)
+        if action_id is not None and seen is not None:
+            items.append((action_id, seen))
+    return items

@@ -21,6 +21,7 @@ from .actions import (
     OwnerOut,
     StaleVersionProblem,
 )
+from .bulk import BulkChange, BulkItemIn, BulkItemOut, BulkResult, BulkUpdate
 from .common import (
     DEFAULT_PER_PAGE,
     MAX_ID,
@@ -52,7 +53,7 @@ from .programmes import (
     ReportList,
     ReportOut,
 )
-from .requests import NEEDS_REASON, ActionQuery, ActionUpdate, OwnerIn
+from .requests import NEEDS_REASON, ActionQuery, ActionUpdate, ChangeFields, OwnerIn
 from .summary import (
     BurnupOut,
     FiguresOut,
@@ -75,7 +76,13 @@ __all__ = [
     "ActionPage",
     "ActionQuery",
     "ActionUpdate",
+    "BulkChange",
+    "BulkItemIn",
+    "BulkItemOut",
+    "BulkResult",
+    "BulkUpdate",
     "BurnupOut",
+    "ChangeFields",
     "CriterionOut",
     "Days",
     "DeadlineChangeOut",

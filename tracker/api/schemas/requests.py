@@ -14,7 +14,7 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails
 
-from ...models import Status
+from ...models import Status, Verification
 from .common import (
     DEFAULT_PER_PAGE,
     Days,
@@ -51,6 +51,9 @@ class ActionQuery(RequestModel):
     not_latest: bool | None = Field(
         default=None, description="Only actions not in their programme's latest edition."
     )
+    verification: Verification | None = Field(
+        default=None, description="Only actions in this verification state (awaiting: to check)."
+    )
     sort: Literal["due", "status", "changed"] = Field(
         default="due", description="Page pagination only; a cursor walks actions by id."
     )
@@ -77,7 +80,35 @@ class OwnerIn(RequestModel):
 NEEDS_REASON = ("owner", "due_on", "pinned")
 
 
-class ActionUpdate(RequestModel):
+class ChangeFields(RequestModel):
+    """What a change to an action may name; fields left out are not changed."""
+
+    status: Status | None = Field(
+        default=None, description="The new status; some moves need a comment or evidence."
+    )
+    comment: Text | None = Field(default=None, description="Goes into the history.")
+    evidence_url: Url | None = Field(default=None, description="An http(s) link to the evidence.")
+    owner: OwnerIn | None = Field(
+        default=None, description="Coordinators: the new owner; null leaves it unassigned."
+    )
+    due_on: dt.date | None = Field(
+        default=None, description="Coordinators: pin the due date to this day."
+    )
+    pinned: bool | None = Field(
+        default=None, description="Coordinators: false makes the due date follow the deadline."
+    )
+    reason: Text | None = Field(
+        default=None, description="Why the owner or due date changes; required for those."
+    )
+    verdict: Literal["verify", "send_back"] | None = Field(
+        default=None,
+        description="Coordinators and the programme's verifiers: verify an action awaiting "
+        "verification, or send it back to in progress (needs a comment). With status "
+        "implemented, a coordinator verifies in the same step.",
+    )
+
+
+class ActionUpdate(ChangeFields):
     """A change to one action, checked by the same rules as the web form.
 
     Give version from the last read; fields left out are not changed. Giving owner,
@@ -100,20 +131,3 @@ class ActionUpdate(RequestModel):
         return self
 
     version: Id = Field(description="The action's version as you last read it.")
-    status: Status | None = Field(
-        default=None, description="The new status; some moves need a comment or evidence."
-    )
-    comment: Text | None = Field(default=None, description="Goes into the history.")
-    evidence_url: Url | None = Field(default=None, description="An http(s) link to the evidence.")
-    owner: OwnerIn | None = Field(
-        default=None, description="Coordinators: the new owner; null leaves it unassigned."
-    )
-    due_on: dt.date | None = Field(
-        default=None, description="Coordinators: pin the due date to this day."
-    )
-    pinned: bool | None = Field(
-        default=None, description="Coordinators: false makes the due date follow the deadline."
-    )
-    reason: Text | None = Field(
-        default=None, description="Why the owner or due date changes; required for those."
-    )

@@ -7,7 +7,8 @@ loading every row. The CSV/XLSX export reuses ``filtered_query``.
 
 By job: ``filters`` (the URL's filter), ``query`` (conditions, count, page),
 ``choices`` (what the filter form and the owner field offer), ``detail`` (one
-action's page). The names stay importable from here.
+action's page), ``selection`` (a bulk change's actions). The names stay importable
+from here.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from .choices import (
 from .detail import ActionDetail, action_detail, events_of, names_for
 from .filters import MAX_DAYS, MAX_TEXT_QUERY, PAGE_SIZE, SORTS, ActionFilter
 from .query import ActionRow, Page, count_actions, filtered_query, list_actions
+from .selection import BulkOptions, bulk_options, matching_ids, rows_for_ids
 
 __all__ = [
     "MAX_DAYS",
@@ -35,6 +37,7 @@ __all__ = [
     "ActionDetail",
     "ActionFilter",
     "ActionRow",
+    "BulkOptions",
     "FilterChoices",
     "OrganisationOption",
     "OwnerChoices",
@@ -43,12 +46,15 @@ __all__ = [
     "PersonChoice",
     "ProgrammeOption",
     "action_detail",
+    "bulk_options",
     "count_actions",
     "events_of",
     "filter_choices",
     "filtered_query",
     "list_actions",
+    "matching_ids",
     "names_for",
     "owner_choices",
     "resolve_owner",
+    "rows_for_ids",
 ]
