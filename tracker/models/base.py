@@ -116,11 +116,9 @@ class EventKind(enum.StrEnum):
 
 
 class Verification(enum.StrEnum):
-    """Whether an action's reported completion is checked (issue 14).
-
-    ``awaiting``: reported implemented where the programme requires verification;
-    ``verified``: checked by a coordinator or a verifier; ``not_required`` otherwise.
-    """
+    """Whether an action's reported completion is checked: awaiting (reported implemented
+    where the programme requires verification), verified (checked by a coordinator or a
+    verifier), not_required otherwise."""
 
     not_required = "not_required"
     awaiting = "awaiting"
