@@ -61,15 +61,19 @@ class ReminderMail:
     unassigned: list[ActionItem] = field(default_factory=list)
     escalation: list[Any] = field(default_factory=list)  # digest.EscalationDigest
     countdown: list[CountdownItem] = field(default_factory=list)
+    verification: list[ActionItem] = field(default_factory=list)  # issue 14: to verify
     # Past SECTION_LIMIT: how many more (and how many of them late), and where all are.
     own_more: int = 0
     own_more_late: int = 0
     unassigned_more: int = 0
+    verification_more: int = 0
     all_lines_url: str = ""
 
     @property
     def is_empty(self) -> bool:
-        return not (self.own or self.unassigned or self.escalation or self.countdown)
+        return not (
+            self.own or self.unassigned or self.escalation or self.countdown or self.verification
+        )
 
     def subject(self) -> str:
         """'Tracker reminders: Cambodia APMBC: 2 actions due, 1 late', numbers grouped."""
@@ -89,6 +93,9 @@ class ReminderMail:
         if self.unassigned:
             unassigned = len(self.unassigned) + self.unassigned_more
             parts.append(_count("%(count)s unassigned", "%(count)s unassigned", unassigned))
+        if self.verification:
+            count = len(self.verification) + self.verification_more
+            parts.append(_count("%(count)s to verify", "%(count)s to verify", count))
         if self.escalation:
             escalated = sum(digest.total for digest in self.escalation)
             parts.append(_count("%(count)s to escalate", "%(count)s to escalate", escalated))
@@ -101,7 +108,7 @@ class ReminderMail:
                 )
             )
         programmes = dict.fromkeys(
-            [i.programme_label for i in self.own + self.unassigned]
+            [i.programme_label for i in self.own + self.unassigned + self.verification]
             + [d.programme_label for d in self.escalation]
             + [c.programme_label for c in self.countdown]
         )
@@ -208,6 +215,15 @@ def build_reminder_mail(
             mail.own, mail.own_more, mail.own_more_late = section, more, more_late
         else:
             mail.unassigned, mail.unassigned_more = section, more
+    for row in rows:
+        if row.kind != LineKind.verification.value or row.a_id in listed:
+            continue
+        listed.add(row.a_id)
+        if len(mail.verification) < SECTION_LIMIT:
+            item = action_item(row, programmes[row.programme_id], now, settings)
+            mail.verification.append(item)
+        else:
+            mail.verification_more += 1
     escalated = sorted({r.programme_id for r in rows if r.kind == LineKind.escalation.value})
     shown = {item.id for item in mail.own + mail.unassigned}
     mail.escalation = escalation_digests(

@@ -24,6 +24,7 @@ from ..db import new_session
 from ..models import Programme
 from . import due, grouping, lines
 from .upcoming import UpcomingReminder, upcoming_reminders
+from .verification import insert_verification_lines
 
 __all__ = [
     "DryRun",
@@ -51,6 +52,7 @@ def _plan_lines(session: Session, now: dt.datetime) -> int:
     due.drop(session, due.DUE)
     escalations, weeks = lines.insert_escalation_lines(session, programmes, now)
     inserted += escalations + lines.insert_countdown_lines(session, programmes, now)
+    inserted += insert_verification_lines(session, programmes, now)  # issue 14
     for programme_id, week in weeks:
         session.execute(
             sa.update(Programme)

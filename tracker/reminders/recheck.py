@@ -33,6 +33,7 @@ from ..models import (
 from ..services import programmes as programme_service
 from . import policy
 from .recipients import is_responsible, organisation_acts, personal_owner_acts
+from .verification import verification_reason
 
 LINE: sa.Table = ReminderLine.__table__  # type: ignore[attr-defined]
 ACTION: sa.Table = Action.__table__  # type: ignore[attr-defined]
@@ -81,6 +82,7 @@ def _lines_statement(states: tuple[LineState, ...]) -> Any:
             ACTION.c.id.label("a_id"),
             ACTION.c.title,
             ACTION.c.status,
+            ACTION.c.verification,
             ACTION.c.due_on.label("a_due_on"),
             sa.func.coalesce(owner.c.name, organisation.c.short_name).label("owner"),
             sa.case((LINE.c.kind == LineKind.own.value, mine), else_=sa.false()).label("mine"),
@@ -123,6 +125,8 @@ def _reason(
     ):
         return "paused"
     kind = LineKind(row.kind)
+    if kind == LineKind.verification:  # to verifiers, who need not coordinate
+        return verification_reason(row)
     if kind != LineKind.own and row.programme_id not in coordinates:
         return "no longer a coordinator"
     if kind == LineKind.countdown:
