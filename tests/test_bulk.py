@@ -249,3 +249,22 @@ def test_api_bulk_two_hundred_with_twenty_edited_meanwhile(
         "/api/v1/actions/bulk", json={"items": items[:1], "change": {}}, headers=headers
     )
     assert refused.status_code == 422
+
+
+def test_select_all_follows_a_typed_owner_and_never_widens(
+    session: Session, make_user: Any, make_organisation: Any, client_for: Any
+) -> None:
+    """'Select all that match' with the owner typed in the filter: exactly that person's
+    actions; a name that finds nobody selects nothing (422), never every owner's."""
+    world = _world(session, make_user, make_organisation)
+    person = make_user(role="owner", name="Sokha Owner", email="sokha@example.org")
+    theirs = [make_action(session, world["programme"], owner_user_id=person.id) for _ in range(2)]
+    session.commit()
+    client = client_for(world["coordinator"])
+    base = {"all_matching": "1", "f-programme": str(world["programme"].id), "status": "blocked",
+            "comment": "Waiting."}  # fmt: skip
+    page = client.post("/actions/bulk/confirm", data=base | {"f-owner": person.email})
+    items = re.findall(r'name="item" value="(\d+):\d+"', page.get_data(as_text=True))
+    assert sorted(int(i) for i in items) == sorted(a.id for a in theirs)
+    nobody = client.post("/actions/bulk/confirm", data=base | {"f-owner": "Nobody Such"})
+    assert nobody.status_code == 422 and 'name="item"' not in nobody.get_data(as_text=True)

@@ -44,7 +44,10 @@ def _selected_ids() -> tuple[list[int], listing.ActionFilter | None]:
         args = MultiDict(
             (k[2:], v) for k, v in request.form.items(multi=True) if k.startswith("f-")
         )
-        flt = listing.ActionFilter.from_args(args, reader=access)
+        # A typed owner is looked up as the list did: one unresolved matches nothing.
+        flt = listing.resolve_owner(
+            get_session(), listing.ActionFilter.from_args(args, reader=access)
+        )
         if request.form.get("mine") == "1":
             flt = listing.ActionFilter(**{**flt.__dict__, "owned_by": _user()})
         return listing.matching_ids(get_session(), flt, bulk.MAX_BULK + 1), flt

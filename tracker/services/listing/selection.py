@@ -54,8 +54,9 @@ class BulkOptions:
 
 
 def bulk_options(session: Session, reader: policy.Who, programme_id: int | None) -> BulkOptions:
-    """The bulk form's fields for ``reader``; the owner list is the programme's when the
-    list is filtered to one (or the reader coordinates only one), else empty."""
+    """The bulk form's fields for ``reader``; the owner list is the programme's once the
+    list is filtered to one the reader coordinates (as the owner filter's suggestions:
+    no list of everyone on every page), else empty."""
     access = policy.as_access(reader)
     managed = access.managed_ids
     in_scope = [programme_id] if programme_id is not None else sorted(managed or [])
@@ -64,6 +65,6 @@ def bulk_options(session: Session, reader: policy.Who, programme_id: int | None)
     )
     can_verify = can_assign or bool(access.verifier_in)
     owners = OwnerChoices([], [])
-    if len(in_scope) == 1 and policy.is_manager(access, in_scope[0]):
-        owners = owner_choices(session, in_scope[0])
+    if programme_id is not None and policy.is_manager(access, programme_id):
+        owners = owner_choices(session, programme_id)
     return BulkOptions(can_assign, can_verify, owners)
