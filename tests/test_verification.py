@@ -213,3 +213,15 @@ def test_viewer_named_verifier_is_refused(session, make_user, programme) -> None
     viewer = make_user(role="viewer")
     with pytest.raises(verifiers.MembershipError):
         verifiers.set_verifier(session, viewer, programme, True)
+
+
+def test_list_filters_what_awaits_verification(
+    session, action, owner, coordinator, programme, client_for
+) -> None:
+    """verification=awaiting lists the reported action only; the filter form offers it."""
+    other = make_action(session, programme, text="Still open.")
+    session.commit()
+    _report(session, action, owner)
+    page = client_for(coordinator).get("/actions?verification=awaiting").get_data(as_text=True)
+    assert f'/actions/{action.id}"' in page and f'/actions/{other.id}"' not in page
+    assert '<option value="awaiting" selected>' in page
