@@ -68,6 +68,7 @@ def test_guard_allow_list_is_explicit() -> None:
     assert is_public(None, "/api/v1/openapi.json")
     assert is_public(None, "/api/v1/docs")
     assert is_public(None, "/calendar/3f9a0c.ics")
+    assert is_public("reminder_link.page", "/r/eyJ1IjoxfQ.sig")  # issue 18: the link is the key
     assert not is_public("main.index", "/")
     assert not is_public(None, "/calendar/3f9a0c.ics/../admin")
     assert not is_public(None, "/api/v1/actions")

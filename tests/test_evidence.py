@@ -294,3 +294,41 @@ def test_coordinator_may_withdraw_another_persons_file(
     )
     assert response.status_code == 303
     assert _files(session)[0].withdrawn_by_id == world["coordinator"].id
+
+
+def test_exports_and_the_meeting_pack_name_the_evidence(
+    session: Session, world: Any, client_for: Any
+) -> None:
+    """The CSV export names the files still served; the meeting pack names the files the
+    action had on the meeting day (a withdrawn one no more)."""
+    import csv
+
+    from pypdf import PdfReader
+
+    from tracker.models import AgendaItem, Meeting
+    from tracker.services.meeting_pack import build_meeting_pack
+
+    owner = client_for(world["owner"])
+    action = world["action"]
+    assert _post(owner, action, [(PDF, "handover.pdf"), (png(), "wrong.png")]).status_code == 303
+    wrong = _files(session)[1]
+    assert owner.post(f"/evidence/{wrong.id}/withdraw", data={"reason": "x"}).status_code == 303
+    text = owner.get("/actions/export.csv").get_data(as_text=True).lstrip("\ufeff")
+    row = next(r for r in csv.DictReader(io.StringIO(text)) if int(r["Action"]) == action.id)
+    assert row["Evidence files"] == "handover.pdf"
+
+    session.rollback()
+    meeting = Meeting(
+        programme_id=action.programme_id, held_on=dt.date.today() + dt.timedelta(days=1),
+        title="Technical working group",
+    )  # fmt: skip
+    session.add(meeting)
+    session.flush()
+    session.add(AgendaItem(meeting_id=meeting.id, action_id=action.id, reasons="added"))
+    session.commit()
+    pack = build_meeting_pack(session, meeting)
+    assert [item.evidence for item in pack.items] == [["handover.pdf"]]
+    pdf = client_for(world["coordinator"]).get(f"/meetings/{meeting.id}/pack.pdf")
+    assert pdf.status_code == 200, pdf.get_data(as_text=True)[:300]
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages)
+    assert "Evidence files: handover.pdf" in text and "wrong.png" not in text

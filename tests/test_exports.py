@@ -170,7 +170,8 @@ def test_excel_export_is_formatted_for_reading(
     login(make_user(role="viewer"))
     sheet = load_workbook(io.BytesIO(client.get("/actions/export.xlsx").data)).active
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == "A1:P7"  # 16 columns (verification last), a header, six actions
+    # 17 columns (verification, then issue 18's evidence files, last), a header, six actions
+    assert sheet.auto_filter.ref == "A1:Q7"
     widths = {letter: sheet.column_dimensions[letter].width for letter in "AEFN"}
     assert widths["E"] >= 40 and widths["A"] <= 10 and widths["N"] >= 30
     header = [cell.value for cell in sheet[1]]

@@ -49,11 +49,11 @@ SINGLE_BAD_VALUES = [
 SIGNING_OUT = re.compile(r"/(auth/logout|profile/sign-out-everywhere|profile/sessions/)")
 
 
-def _ids(session: Session, admin: User) -> dict[str, int]:
+def _ids(session: Session, admin: User) -> dict[str, Any]:
     """A real id for each URL argument, so the pages behind them are reached."""
     target = session.exec(select(User).where(User.id != admin.id)).first()
     assert target is not None
-    token = token_service.create_token(session, admin, "sweep", "read").token
+    api_token = token_service.create_token(session, admin, "sweep", "read").token
     session.commit()
 
     def first(model: Any) -> int:
@@ -71,9 +71,21 @@ def _ids(session: Session, admin: User) -> dict[str, int]:
     workflow.update_action(session, int(action.id or 0), admin, action.version, change)
     session.commit()
     from tracker.models import EvidenceFile
+    from tracker.reminders.links import Choice, sign_link
+
+    # A genuine one-tap link (issue 18) for the sweeping admin, who owns the action, so
+    # that its page and form are swept, not only its refusal.
+    action.owner_user_id = admin.id
+    session.add(action)
+    session.commit()
+    from flask import current_app
+
+    key = current_app.config["SECRET_KEY"]
+    token = sign_link(key, admin, int(action.id or 0), action.version, Choice.open)
 
     file = session.get(EvidenceFile, first(EvidenceFile))
     return {
+        "token": token,
         "file_id": first(EvidenceFile),
         "event_id": int(file.event_id) if file is not None else 1,
         "programme_id": first(Programme),
@@ -82,7 +94,7 @@ def _ids(session: Session, admin: User) -> dict[str, int]:
         "user_id": int(target.id or 1),
         "organisation_id": first(Organisation),
         "change_id": first(DeadlineChange),
-        "token_id": int(token.id or 1),
+        "token_id": int(api_token.id or 1),
         "message_id": first(OutboxMessage),
     }
 
@@ -105,7 +117,7 @@ def _path(rule: Any, values: dict[str, str]) -> str:
 @pytest.fixture
 def admin_client(
     runner: FlaskCliRunner, client: FlaskClient, make_user: Any, login: Any, session: Session
-) -> tuple[FlaskClient, dict[str, int]]:
+) -> tuple[FlaskClient, dict[str, Any]]:
     """An admin signed in on the Cambodia demo with a year of history."""
     assert runner.invoke(args=["load-demo"]).exit_code == 0
     admin = make_user(role=Role.admin.value)
@@ -128,7 +140,7 @@ def test_every_html_route_with_an_id_uses_the_id_converter(app: Flask) -> None:
 
 
 def test_bad_ids_in_urls_are_404(
-    admin_client: tuple[FlaskClient, dict[str, int]], app: Flask
+    admin_client: tuple[FlaskClient, dict[str, Any]], app: Flask
 ) -> None:
     """Oversized, negative, non-numeric and huge ids in a URL answer 404, never 5xx."""
     client, ids = admin_client
@@ -193,7 +205,7 @@ def _forms(html: str, page: str) -> list[tuple[str, str, dict[str, str]]]:
 
 
 def test_hostile_values_in_every_form_and_query_are_never_5xx(
-    admin_client: tuple[FlaskClient, dict[str, int]], app: Flask
+    admin_client: tuple[FlaskClient, dict[str, Any]], app: Flask
 ) -> None:
     """Every form and filter on every page, filled with huge ids, NUL, 100k characters and
     malformed dates, answers with a page or a marked field, never 5xx."""

@@ -215,6 +215,7 @@ PUBLIC_ENDPOINTS = frozenset(
         "public.index",  # issue 11: the public progress pages (they read no session)
         "public.page",
         "public.public_file",  # a file of an update a coordinator made public
+        "reminder_link.page",  # issue 18: /r/<token>, the signed link is the credential
     }
 )
 # Paths open to all: the health checks, the API's own description and its docs page,

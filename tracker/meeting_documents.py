@@ -190,6 +190,8 @@ def render_minutes_docx(pack: MeetingPack, *, printed_on: dt.date) -> bytes:
         document.add_paragraph(gettext("No decision recorded."))
     for item in decided:
         document.add_heading(f"#{item.action_id} {item.title}", level=2)
+        if item.evidence:
+            document.add_paragraph(gettext("Evidence files:") + " " + ", ".join(item.evidence))
         for decision in item.decisions:
             paragraph = document.add_paragraph(style="List Bullet")
             paragraph.add_run(describe_decision(decision)).bold = True

@@ -132,3 +132,7 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(members.bp)
     app.register_blueprint(public.bp)
+
+    from .views import reminder_link  # issue 18: one tap from a reminder
+
+    app.register_blueprint(reminder_link.bp)

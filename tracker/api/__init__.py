@@ -13,7 +13,7 @@ def load_operations() -> None:
     """Import every module that declares operations: each registers its routes on the
     blueprint and its operations in the OpenAPI document (the app and the messages'
     extractor both need all of them)."""
-    from . import docs, views  # noqa: F401
+    from . import docs, evidence, views  # noqa: F401
 
 
 def init_app(app: Flask) -> None:

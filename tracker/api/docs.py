@@ -118,16 +118,23 @@ def _operations(document: dict[str, Any]) -> list[dict[str, Any]]:
                         links,
                     )
                 )
-            body = op.get("requestBody", {}).get("content", {}).get("application/json")
+            body_media, body = next(
+                iter(op.get("requestBody", {}).get("content", {}).items()), (None, None)
+            )
             responses = []
             for status, response in op["responses"].items():
                 media, content = next(iter(response["content"].items()))
+                # A file (issue 18) has no schema of ours: its media types, then "file".
+                if "$ref" not in content["schema"]:
+                    media = ", ".join(response["content"])
                 responses.append(
                     {
                         "status": status,
                         "description": _t(response["description"]),
                         "media": media,
-                        "schema": _ref_name(content["schema"]["$ref"]),
+                        "schema": _ref_name(content["schema"]["$ref"])
+                        if "$ref" in content["schema"]
+                        else None,
                     }
                 )
             operations.append(
@@ -141,6 +148,7 @@ def _operations(document: dict[str, Any]) -> list[dict[str, Any]]:
                     "scope": op["x-scope"],
                     "parameters": parameters,
                     "body": _ref_name(body["schema"]["$ref"]) if body else None,
+                    "body_media": body_media,
                     "responses": responses,
                 }
             )

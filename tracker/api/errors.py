@@ -56,7 +56,18 @@ PROBLEMS: dict[str, tuple[int, str, str]] = {
         "The action was saved after the version you sent. Nothing was changed; the "
         "current state and the changes since are in the body. Re-apply on top and retry.",
     ),
-    "unsupported-media-type": (415, "Send JSON", "Send the body as application/json."),
+    "gone": (410, "Gone", "The file was withdrawn: it is named in the history, no longer served."),
+    "too-large": (
+        413,
+        "Too large",
+        "The request is larger than the site accepts (TRACKER_MAX_CONTENT_LENGTH); a file "
+        "larger than TRACKER_UPLOAD_MAX_MB is refused by the rules (422).",
+    ),
+    "unsupported-media-type": (
+        415,
+        "Wrong media type",
+        "Send the body as application/json (a file upload: multipart/form-data).",
+    ),
     "invalid-request": (
         422,
         "Invalid request body",
@@ -77,6 +88,8 @@ _BY_STATUS = {
     404: "not-found",
     405: "method-not-allowed",
     409: "stale-version",
+    410: "gone",
+    413: "too-large",
     415: "unsupported-media-type",
     422: "invalid-request",
 }

@@ -49,6 +49,10 @@ class Operation:
     body: type[BaseModel] | None = None
     conflict: type[BaseModel] | None = None
     path_params: dict[str, str] = field(default_factory=dict)
+    # Issue 18: a multipart/form-data body (a file upload; the view parses it with
+    # ``parse_form`` once it knows the action exists), and a file as the answer.
+    form: type[BaseModel] | None = None
+    download: tuple[str, ...] = ()
 
     @property
     def flask_rule(self) -> str:
@@ -63,6 +67,10 @@ class Operation:
             statuses.add(400)
         if self.body is not None:
             statuses |= {400, 415, 422}
+        if self.form is not None:
+            statuses |= {413, 415, 422}
+        if self.download:
+            statuses.add(410)
         if self.scope == TokenScope.write:
             statuses.add(403)
         if self.conflict is not None:
@@ -73,7 +81,9 @@ class Operation:
 OPERATIONS: list[Operation] = []
 
 
-def operation(bp: Blueprint, **declared: Any) -> Callable[[Callable[..., BaseModel]], Any]:
+def operation(
+    bp: Blueprint, **declared: Any
+) -> Callable[[Callable[..., BaseModel | Response]], Any]:
     """Declare, route and describe one API operation (see ``Operation`` for the fields).
 
     The view is called with the ``caller``, the path ids, and ``query`` and ``body``
@@ -82,7 +92,7 @@ def operation(bp: Blueprint, **declared: Any) -> Callable[[Callable[..., BaseMod
     op = Operation(**declared)
     OPERATIONS.append(op)
 
-    def decorator(view: Callable[..., BaseModel]) -> Callable[..., Response]:
+    def decorator(view: Callable[..., BaseModel | Response]) -> Callable[..., Response]:
         @wraps(view)
         def endpoint(**path_ids: int) -> Response:
             if any(value > schemas.MAX_ID for value in path_ids.values()):
@@ -103,6 +113,8 @@ def operation(bp: Blueprint, **declared: Any) -> Callable[[Callable[..., BaseMod
             if op.body is not None:
                 kwargs["body"] = parse_body(op.body)
             result = view(caller, **kwargs)
+            if isinstance(result, Response):  # a file (``download``)
+                return result
             return Response(result.model_dump_json(), mimetype=JSON)
 
         bp.add_url_rule(op.flask_rule, op.operation_id, endpoint, methods=[op.method])
@@ -182,6 +194,32 @@ def parse_body(model: type[BaseModel]) -> Any:
         raise errors.invalid(exc, where="body") from None
 
 
+MULTIPART = "multipart/form-data"
+
+
+@dataclass(frozen=True)
+class FormBody:
+    """A validated multipart body, and the file name each file part was sent with."""
+
+    body: Any
+    filenames: dict[str, str]
+
+
+def parse_form(model: type[BaseModel]) -> FormBody:
+    """Validate a multipart/form-data body with ``model``: text parts and file parts."""
+    if request.mimetype != MULTIPART:
+        raise ApiError("unsupported-media-type", gettext("Send the body as multipart/form-data."))
+    data: dict[str, Any] = {name: request.form.get(name) for name in request.form}
+    filenames: dict[str, str] = {}
+    for name, storage in request.files.items():
+        data[name] = storage.read()
+        filenames[name] = storage.filename or name
+    try:
+        return FormBody(model.model_validate(data), filenames)
+    except ValidationError as exc:
+        raise errors.invalid(exc, where="body") from None
+
+
 # --------------------------------------------------------------------------- document
 
 
@@ -195,6 +233,8 @@ def _schema_models() -> list[tuple[type[BaseModel], Any]]:
             pairs.append((op.query, "validation"))
         if op.body is not None:
             pairs.append((op.body, "validation"))
+        if op.form is not None:
+            pairs.append((op.form, "validation"))
     return list(dict.fromkeys(pairs))
 
 
@@ -233,6 +273,12 @@ def _responses(op: Operation) -> dict[str, Any]:
     responses: dict[str, Any] = {
         "200": {"description": op.response.__doc__ or "OK", "content": _content(op.response)}
     }
+    if op.download:
+        binary = {"schema": {"type": "string", "format": "binary"}}
+        responses["200"] = {
+            "description": "The file, as an attachment.",
+            "content": dict.fromkeys(op.download, binary),
+        }
     for status in op.error_statuses:
         slugs = [slug for slug, (code, _t, _m) in PROBLEMS.items() if code == status]
         meaning = " / ".join(PROBLEMS[s][1] for s in slugs)
@@ -269,6 +315,8 @@ def _operation_object(op: Operation, components: dict[str, Any]) -> dict[str, An
         described["parameters"] = parameters
     if op.body is not None:
         described["requestBody"] = {"required": True, "content": _content(op.body)}
+    if op.form is not None:
+        described["requestBody"] = {"required": True, "content": _content(op.form, MULTIPART)}
     described["responses"] = _responses(op)
     return described
 

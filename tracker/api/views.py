@@ -8,6 +8,8 @@ form does. The conversions between service results and schemas are in ``convert.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask_babel import gettext
 
 from ..db import get_session
@@ -274,11 +276,22 @@ def get_action(caller: Caller, action_id: int) -> schemas.ActionDetail:
 def update_action(
     caller: Caller, action_id: int, body: schemas.ActionUpdate
 ) -> schemas.ActionDetail:
+    apply_change(caller, action_id, body.version, lambda: convert.action_change(body))
+    return _detail_out(caller, action_id)
+
+
+def apply_change(
+    caller: Caller, action_id: int, version: int,
+    make_change: Callable[[], workflow.ActionChange], *, commit: bool = True,
+) -> None:  # fmt: skip
+    """Save the change ``make_change`` reads from the request through the workflow, as the
+    token's user; its refusals (and the reading's) as problems.
+
+    The update above and an evidence upload (``api/evidence.py``) both save this way.
+    """
     session = get_session()
     try:
-        workflow.update_action(
-            session, action_id, caller.user, body.version, convert.action_change(body)
-        )
+        workflow.update_action(session, action_id, caller.user, version, make_change())
     except workflow.ActionNotFound:
         session.rollback()
         raise _not_found("action", action_id) from None
@@ -300,7 +313,7 @@ def update_action(
                 "Someone saved this action after version %(seen)s (it is now %(now)s); "
                 "nothing was changed. The current state is in 'current', what changed in "
                 "'changes'.",
-                seen=body.version,
+                seen=version,
                 now=current.version,
             ),
             extra={
@@ -308,8 +321,8 @@ def update_action(
                 "changes": [event.model_dump(mode="json") for event in changes],
             },
         ) from None
-    session.commit()
-    return _detail_out(caller, action_id)
+    if commit:
+        session.commit()
 
 
 @operation(

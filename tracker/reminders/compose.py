@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from flask_babel import gettext, ngettext
@@ -17,8 +17,9 @@ from sqlmodel import Session, col, select
 from ..formatting import format_number, relative_days
 from ..labels import label
 from ..mail import MailSettings, render_mail
-from ..models import Action, LineKind, Organisation, Programme, Status, User
+from ..models import Action, LineKind, Organisation, OutboxMessage, Programme, Status, User
 from . import policy
+from .links import link_urls
 
 DUE_SOON_DAYS = 30
 # A section lists at most this many actions (the most overdue, then by id) and says
@@ -39,6 +40,8 @@ class ActionItem:
     reason: str = ""
     late: bool = False
     programme_label: str = ""  # "Cambodia APMBC", as the subject names it
+    # Issue 18: the recipient's one-tap links (on_track, blocked, done, open), own lines only.
+    links: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -197,6 +200,9 @@ def build_reminder_mail(
 
     mail = ReminderMail(recipient=recipient.name)
     mail.all_lines_url = f"{settings.base_url}/reminders/mail/{message_id}"
+    secret_key = _secret_key()
+    planned = session.get(OutboxMessage, message_id)
+    issued_at = planned.planned_at if planned is not None else now
     listed: set[int] = set()
     for kind in (LineKind.own, LineKind.unassigned):
         section: list[ActionItem] = []
@@ -206,7 +212,14 @@ def build_reminder_mail(
                 continue  # an action is listed once per mail: own first
             listed.add(row.a_id)
             if len(section) < SECTION_LIMIT:
-                section.append(action_item(row, programmes[row.programme_id], now, settings))
+                item = action_item(row, programmes[row.programme_id], now, settings)
+                if kind == LineKind.own:  # issue 18: the owner's one-tap links
+                    links = link_urls(
+                        settings.base_url, secret_key, recipient, row.a_id, row.a_version,
+                        issued_at=issued_at,
+                    )  # fmt: skip
+                    item = replace(item, links=links)
+                section.append(item)
                 continue
             more += 1
             today = policy.local_date(now, programmes[row.programme_id].timezone)
@@ -235,6 +248,13 @@ def build_reminder_mail(
             today = policy.local_date(now, programme.timezone)
             mail.countdown.append(_countdown(session, programme, row.due_on, today))
     return mail
+
+
+def _secret_key() -> str:
+    """The key the one-tap links are signed with: the app's, as the web workers check them."""
+    from flask import current_app
+
+    return str(current_app.config["SECRET_KEY"])
 
 
 def render_reminder(mail: ReminderMail, settings: MailSettings) -> tuple[str, str, str]:

@@ -140,17 +140,35 @@ def next_threshold_at(
     now: dt.datetime,
 ) -> dt.datetime:
     """When the series next reaches a threshold after ``now``; ``NEVER`` when it will not."""
+    found = next_threshold(
+        due_on,
+        before_days=before_days,
+        overdue_every_days=overdue_every_days,
+        timezone=timezone,
+        now=now,
+    )
+    return found.reached_at if found is not None else NEVER
+
+
+def next_threshold(
+    due_on: dt.date,
+    *,
+    before_days: Sequence[int],
+    overdue_every_days: int,
+    timezone: str,
+    now: dt.datetime,
+) -> Threshold | None:
+    """The series' next threshold after ``now``, with its offset; None when none is left."""
     upcoming = [
-        at
+        Threshold(at, -days)
         for days in before_days
         if (at := reached_at(due_on - dt.timedelta(days=days), timezone)) > now
     ]
     period = _overdue_period(due_on, overdue_every_days, timezone, now) + 1
     if overdue_every_days > 0 and period <= MAX_OVERDUE_PERIODS:
-        upcoming.append(
-            reached_at(due_on + dt.timedelta(days=period * overdue_every_days), timezone)
-        )
-    return min((at for at in upcoming if at > now), default=NEVER)
+        offset = period * overdue_every_days
+        upcoming.append(Threshold(reached_at(due_on + dt.timedelta(days=offset), timezone), offset))
+    return min((t for t in upcoming if t.reached_at > now), default=None)
 
 
 def skipped_between(
@@ -317,3 +335,28 @@ class SeriesClock:
             return reached_at(due_on + dt.timedelta(days=period * self.overdue_every_days),
                               self.timezone)  # fmt: skip
         return NEVER
+
+
+def skipped_when_on_track(
+    due_on: dt.date,
+    *,
+    before_days: Sequence[int],
+    overdue_every_days: int,
+    timezone: str,
+    now: dt.datetime,
+) -> Threshold | None:
+    """The threshold an owner's "On track" from a reminder skips (issue 18): exactly the
+    next one after ``now``, except the one-day reminder and the first overdue one, which
+    are never skipped (None then, and when no threshold is left)."""
+    following = next_threshold(
+        due_on,
+        before_days=before_days,
+        overdue_every_days=overdue_every_days,
+        timezone=timezone,
+        now=now,
+    )
+    if following is None or following.offset_days == -1:
+        return None
+    if overdue_every_days > 0 and following.offset_days == overdue_every_days:
+        return None
+    return following

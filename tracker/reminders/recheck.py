@@ -84,6 +84,7 @@ def _lines_statement(states: tuple[LineState, ...]) -> Any:
             ACTION.c.status,
             ACTION.c.verification,
             ACTION.c.due_on.label("a_due_on"),
+            ACTION.c.version.label("a_version"),  # issue 18: one-tap links say what changed
             sa.func.coalesce(owner.c.name, organisation.c.short_name).label("owner"),
             sa.case((LINE.c.kind == LineKind.own.value, mine), else_=sa.false()).label("mine"),
             sa.case((LINE.c.kind == LineKind.unassigned.value, assigned), else_=sa.false()).label(

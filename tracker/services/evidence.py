@@ -153,6 +153,20 @@ def names_by_action(session: Session, action_ids: Iterable[int]) -> dict[int, li
     return dict(names)
 
 
+def names_as_of(
+    session: Session, action_ids: Iterable[int], until: dt.datetime
+) -> dict[int, list[str]]:
+    """The names of the files attached before ``until`` and not withdrawn by then, per
+    action (a meeting pack shows the evidence as it stood on the meeting day)."""
+    names: dict[int, list[str]] = defaultdict(list)
+    for summary in summaries(session, action_ids):
+        if summary.uploaded_at < until and not (
+            summary.withdrawn_at is not None and summary.withdrawn_at < until
+        ):
+            names[summary.action_id].append(summary.name)
+    return dict(names)
+
+
 def _readable_file(session: Session, who: policy.Who, file_id: int) -> tuple[EvidenceFile, Action]:
     evidence = session.exec(
         select(EvidenceFile)

@@ -23,6 +23,7 @@ from sqlmodel import Session, col
 from ..labels import label
 from ..models import Action, ActionEvent, Organisation, Recommendation, User, Verification
 from . import editions
+from . import evidence as evidence_service
 from .listing import ActionFilter, filtered_query
 
 if TYPE_CHECKING:
@@ -50,6 +51,7 @@ class ExportRow:
     last_change: str | None
     evidence: str | None = None
     verification: str = ""  # issue 14: not_required, awaiting or verified (last column)
+    evidence_files: str | None = None  # issue 18: the names of the files still served
 
 
 # The CSV's columns: stable English, whatever the reader's language, since scripts and
@@ -71,11 +73,12 @@ CSV_HEADERS = [
     "Evidence",
     "Editions carrying it",
     "Verification",
+    "Evidence files",
 ]
 
 # Excel column widths (characters), in the order of the columns: wide for the texts,
 # narrow for numbers and dates, so the file opens readable without resizing.
-XLSX_WIDTHS = [8, 18, 26, 10, 60, 40, 22, 16, 16, 12, 10, 18, 40, 40, 16, 16]
+XLSX_WIDTHS = [8, 18, 26, 10, 60, 40, 22, 16, 16, 12, 10, 18, 40, 40, 16, 16, 40]
 
 
 def headers() -> list[str]:
@@ -97,6 +100,7 @@ def headers() -> list[str]:
         gettext("Evidence"),
         gettext("Editions carrying it"),
         gettext("Verification"),
+        gettext("Evidence files"),
     ]
 
 
@@ -159,6 +163,7 @@ def iter_rows(
         ids = [row[0].id for row in page]
         latest = _latest_events(session, ids)
         evidence = _latest_evidence(session, ids)
+        files = evidence_service.names_by_action(session, ids)
         people_organisations = _organisations_of(
             session, {row[0].owner_user_id for row in page if row[0].owner_user_id}
         )
@@ -185,6 +190,7 @@ def iter_rows(
                 last_change=_describe(event, localised),
                 evidence=evidence.get(action.id),
                 verification=_verification_words(action.verification, localised),
+                evidence_files="; ".join(files.get(action.id, [])) or None,
             )
         last_id = ids[-1]
 
@@ -249,6 +255,7 @@ def _values(row: ExportRow) -> list[Any]:
         row.evidence,
         row.editions,
         row.verification,
+        row.evidence_files,
     ]
 
 

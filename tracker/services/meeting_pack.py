@@ -29,6 +29,7 @@ from ..models import (
 )
 from . import agenda as agenda_service
 from . import edition_summary
+from . import evidence as evidence_service
 from . import meetings as meeting_service
 from . import programmes as programme_service
 from . import snapshot as snapshot_service
@@ -65,6 +66,8 @@ class PackItem:
     state: snapshot_service.ActionState | None
     reasons: list[str] = field(default_factory=list)
     decisions: list[PackDecision] = field(default_factory=list)
+    # Issue 18: the evidence files the action had by the end of the meeting day.
+    evidence: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -202,6 +205,7 @@ def build_meeting_pack(
         if missing
         else []
     )
+    files = evidence_service.names_as_of(session, [action_id for action_id, _ in order], until)
     items = [
         PackItem(
             action_id=action_id,
@@ -209,6 +213,7 @@ def build_meeting_pack(
             state=states.get(action_id),
             reasons=reasons,
             decisions=by_action.get(action_id, []),
+            evidence=files.get(action_id, []),
         )
         for action_id, reasons in order
     ]

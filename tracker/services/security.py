@@ -88,3 +88,18 @@ def count_failures(session: Session, *, email: str, now: dt.datetime) -> int:
         )
     ).one()
     return int(count)
+
+
+# --- issue 18: one-tap reminder links, throttled like sign-in, per address ---
+
+
+def link_throttle(session: Session, *, address: str, now: dt.datetime) -> Throttle | None:
+    """A Throttle if this address has failed too often lately, at sign-in or with a
+    reminder link: the same count, so guessing cannot alternate between the two."""
+    return sign_in_throttle(session, email="", address=address, now=now)
+
+
+def record_failed_link(session: Session, *, address: str, now: dt.datetime) -> None:
+    """Count a refused reminder link against its address (no account: the link names one
+    only if it is genuine)."""
+    record_failed_sign_in(session, email="", address=address, now=now)

@@ -11,6 +11,8 @@ person is asked for the modern format or a PDF), and anything else.
 Images are decoded under a pixel limit (against decompression bombs) and re-encoded
 without their metadata, so GPS and other location tags never reach the database; a
 small JPEG thumbnail is made from the same pixels. Pure: bytes in, checked file out.
+``filetype`` and Pillow are imported by the first check, not when the app starts
+(commands start without them, issue 15).
 """
 
 from __future__ import annotations
@@ -23,9 +25,7 @@ import warnings
 import zipfile
 from dataclasses import dataclass
 
-import filetype
 from flask_babel import gettext
-from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ..formatting import format_number
 
@@ -156,6 +156,8 @@ def _content_type(name: str, data: bytes) -> str:
                 name=name,
             )
         )
+    import filetype
+
     kind = filetype.guess(data)
     mime = kind.mime if kind is not None else None
     if mime in OLD_OFFICE:
@@ -231,6 +233,8 @@ def _is_csv(data: bytes) -> bool:
 
 def _clean_image(name: str, data: bytes, content_type: str) -> tuple[bytes, bytes]:
     """The image re-encoded without metadata (EXIF, GPS, XMP, text), and its thumbnail."""
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
     unreadable = UploadRefused(gettext("%(name)s could not be read as an image.", name=name))
     try:

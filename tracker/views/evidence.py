@@ -7,21 +7,18 @@ so a file can never run as a page of this site. A withdrawn file answers 410.
 
 from __future__ import annotations
 
-import io
-
-from flask import Blueprint, abort, flash, redirect, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext
 from flask_login import login_required
 from werkzeug.wrappers import Response
 
 from ..auth import current_access, signed_in_user
 from ..db import get_session
+from ..downloads import file_response
 from ..models import EvidenceFile
 from ..services import evidence
 
 bp = Blueprint("evidence", __name__, url_prefix="/evidence")
-
-SANDBOX = "sandbox"
 
 
 def _serve(file_id: int, *, thumbnail: bool) -> Response:
@@ -32,19 +29,12 @@ def _serve(file_id: int, *, thumbnail: bool) -> Response:
         )
     except evidence.EvidenceRefused as refused:
         abort(404 if refused.hidden else 410, description=refused.message)
-    response = send_file(
-        io.BytesIO(data),
-        mimetype="image/jpeg" if thumbnail else summary.content_type,
-        as_attachment=not thumbnail,
-        download_name=summary.name if not thumbnail else f"thumbnail-{summary.id}.jpg",
-        etag=False,
-        conditional=False,
-        max_age=0,
+    return file_response(
+        data,
+        name=summary.name if not thumbnail else f"thumbnail-{summary.id}.jpg",
+        content_type="image/jpeg" if thumbnail else summary.content_type,
+        attachment=not thumbnail,
     )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = SANDBOX
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
 
 
 @bp.get("/<id:file_id>")

@@ -41,6 +41,7 @@ from .common import (
     TokenInfo,
     Url,
 )
+from .evidence import EvidenceList, EvidenceOut, EvidenceUpload
 from .programmes import (
     CriterionOut,
     DeadlineChangeOut,
@@ -88,6 +89,9 @@ __all__ = [
     "DeadlineChangeOut",
     "EditionTextOut",
     "EventOut",
+    "EvidenceList",
+    "EvidenceOut",
+    "EvidenceUpload",
     "FieldError",
     "FiguresOut",
     "Id",
