@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
 from ...models import Action, Membership, Participation, Role, User
 from .access import ACTING_ROLES, Who, as_access
@@ -55,6 +56,25 @@ def acts_in_programme(user_id: Any, programme_id: Any) -> sa.ColumnElement[bool]
 
 def effectively_assigned(
     *, owner_user_id: Any = None, owner_organisation_id: Any = None, programme_id: Any = None
+) -> sa.ColumnElement[bool]:
+    """SQL: the action has an owner who can act on it in its programme (see ``_assigned``).
+
+    On ``action``'s own columns (no argument) the expression is built once per process:
+    every list page and action page asks it, and building its aliases cost more than
+    running it.
+    """
+    if owner_user_id is None and owner_organisation_id is None and programme_id is None:
+        return _on_action()
+    return _assigned(owner_user_id, owner_organisation_id, programme_id)
+
+
+@cache
+def _on_action() -> sa.ColumnElement[bool]:
+    return _assigned(None, None, None)
+
+
+def _assigned(
+    owner_user_id: Any, owner_organisation_id: Any, programme_id: Any
 ) -> sa.ColumnElement[bool]:
     """SQL: the action has an owner who can act on it in its programme.
 
@@ -114,5 +134,12 @@ def effectively_assigned(
 
 def effective_owner_active(session: Session, action: Action) -> bool:
     """Whether ``action`` has an owner who can act on it (see ``effectively_assigned``)."""
-    found = session.exec(select(Action.id).where(Action.id == action.id, effectively_assigned()))
+    found = session.execute(_owner_active_statement(), {"action_id": action.id})
     return found.first() is not None
+
+
+@cache
+def _owner_active_statement() -> sa.Select[Any]:
+    return sa.select(col(Action.id)).where(
+        col(Action.id) == sa.bindparam("action_id"), effectively_assigned()
+    )
