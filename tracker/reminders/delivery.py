@@ -277,8 +277,8 @@ def deliver_pending(
             token = secrets.token_hex(16)
             with new_session(engine, write=True) as session, session.begin():
                 candidates = _candidates(session, now, seen, BATCH)
-                seen.update(candidates)
                 claimed = _claim(session, candidates, now, token) if candidates else []
+                seen.update(candidates)
             if not candidates:
                 break
             if claimed:

@@ -140,29 +140,35 @@ def _due_row(row: Any, clock: policy.SeriesClock, now: dt.datetime) -> dict[str,
 def plan_due(session: Session, now: dt.datetime) -> int:
     """Fill ``reminder_due`` for ``now`` and store each action's next instant.
 
-    Returns how many actions were looked at. The update keeps a concurrent change's
-    NULL ("compute again") through the version condition, and touches neither
-    ``version`` nor ``updated_at``, so it never conflicts with someone editing.
+    Returns how many actions reached a threshold (the rows lines are made from). The
+    update keeps a concurrent change's NULL ("compute again") through the version
+    condition, and touches neither ``version`` nor ``updated_at``, so it never
+    conflicts with someone editing.
     """
     reset(session, SCAN, DUE)
     _scan(session, now)
     clocks = _clocks(session, now)
-    last, seen = 0, 0
+    last = 0
     while True:
         rows = session.execute(
             sa.select(SCAN).where(SCAN.c.n > last).order_by(SCAN.c.n).limit(CHUNK)
         ).all()
         if not rows:
             break
-        last, seen = rows[-1].n, seen + len(rows)
+        last = rows[-1].n
         # Statuses are read as stored strings; the enum's members compare equal to them.
         batch = [_due_row(row, clocks[row.programme_id], now) for row in rows]
         session.execute(sa.insert(DUE), batch)
     drop(session, SCAN)
+    # Statistics for the joins that follow: without them both planners take the
+    # temporary table for a large one and scan action (0.7 s with nothing due at 100,000).
+    session.execute(sa.text("ANALYZE reminder_due"))
     action: sa.Table = Action.__table__  # type: ignore[attr-defined]
     session.execute(
         sa.update(action)
         .where(action.c.id == DUE.c.action_id, action.c.version == DUE.c.version)
         .values(next_reminder_at=DUE.c.next_at)
     )
-    return seen
+    return session.execute(
+        sa.select(sa.func.count()).select_from(DUE).where(DUE.c.offset_days.is_not(None))
+    ).scalar_one()

@@ -12,6 +12,7 @@ planned by either continues without repeating a line.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 
 import sqlalchemy as sa
@@ -185,36 +186,56 @@ def insert_superseded(session: Session, now: dt.datetime, rules: dict[int, Progr
     return insert_rows(session, drafts)
 
 
+@functools.cache
+def _coordinator_statement(stale: bool) -> Any:
+    """``_coordinator_lines``' INSERT, built once per process (a tick runs it for every
+    programme with a countdown, so building it each time cost more than running it)."""
+    paused = USER.c.reminders_paused_until >= sa.bindparam("today", type_=sa.Date())
+    skipped, planned = LineState.skipped.value, LineState.planned.value
+    select = (
+        sa.select(
+            sa.bindparam("key", type_=sa.String()) + sa.cast(USER.c.id, sa.String),
+            USER.c.id,
+            sa.bindparam("kind", type_=sa.String()),
+            sa.bindparam("programme_id", type_=sa.Integer()),
+            sa.null(),
+            sa.bindparam("due_on", type_=sa.Date()),
+            sa.bindparam("offset", type_=sa.Integer()),
+            sa.bindparam("at", type_=UTCDateTime()),
+            sa.literal(skipped) if stale else sa.case((paused, skipped), else_=planned),
+            sa.literal("stale") if stale else sa.case((paused, "paused"), else_=sa.null()),
+            sa.bindparam("now", type_=UTCDateTime()),
+        )
+        .select_from(USER.join(MEMBER, MEMBER.c.user_id == USER.c.id))
+        .where(
+            MEMBER.c.programme_id == sa.bindparam("programme_id", type_=sa.Integer()),
+            MEMBER.c.role == Role.coordinator.value,
+            USER.c.active,
+        )
+    )
+    return sqlite.insert(LINE).from_select(COLUMNS, select).on_conflict_do_nothing(
+        index_elements=["key"]
+    ), postgresql.insert(LINE).from_select(COLUMNS, select).on_conflict_do_nothing(
+        index_elements=["key"]
+    )
+
+
 def _coordinator_lines(
     session: Session, programme: Programme, now: dt.datetime, *, key: str, kind: LineKind,
     due_on: dt.date, offset: int, at: dt.datetime, stale: bool = False,
 ) -> int:  # fmt: skip
     """One line per active coordinator of the programme, ``key`` followed by their id."""
-    today = policy.local_date(now, programme.timezone)
-    paused = USER.c.reminders_paused_until >= today
-    skipped, planned = LineState.skipped.value, LineState.planned.value
-    select = (
-        sa.select(
-            sa.literal(key) + sa.cast(USER.c.id, sa.String),
-            USER.c.id,
-            sa.literal(kind.value),
-            sa.literal(programme.id),
-            sa.null(),
-            sa.literal(due_on, sa.Date),
-            sa.literal(offset),
-            sa.literal(at, UTCDateTime()),
-            sa.literal(skipped) if stale else sa.case((paused, skipped), else_=planned),
-            sa.literal("stale") if stale else sa.case((paused, "paused"), else_=sa.null()),
-            sa.literal(now, UTCDateTime()),
-        )
-        .select_from(USER.join(MEMBER, MEMBER.c.user_id == USER.c.id))
-        .where(
-            MEMBER.c.programme_id == programme.id,
-            MEMBER.c.role == Role.coordinator.value,
-            USER.c.active,
-        )
+    for_sqlite, for_postgresql = _coordinator_statement(stale)
+    statement = for_postgresql if session.get_bind().dialect.name == "postgresql" else for_sqlite
+    values = {
+        "key": key, "kind": kind.value, "programme_id": programme.id, "due_on": due_on,
+        "offset": offset, "at": at, "now": now,
+        "today": policy.local_date(now, programme.timezone),
+    }  # fmt: skip
+    done = session.connection().execute(
+        statement, values, execution_options={"preserve_rowcount": True}
     )
-    return _insert(session, select)
+    return max(0, int(done.rowcount or 0))
 
 
 def insert_escalation_lines(

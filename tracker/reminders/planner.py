@@ -46,9 +46,10 @@ class PlanResult:
 def _plan_lines(session: Session, now: dt.datetime) -> int:
     """Every line a tick at ``now`` adds (inserted, not yet grouped); how many."""
     programmes = list(session.exec(select(Programme).order_by(col(Programme.id))))
-    due.plan_due(session, now)
-    inserted = lines.insert_action_lines(session, now)
-    inserted += lines.insert_superseded(session, now, {p.id or 0: p for p in programmes})
+    inserted = 0
+    if due.plan_due(session, now):
+        inserted += lines.insert_action_lines(session, now)
+        inserted += lines.insert_superseded(session, now, {p.id or 0: p for p in programmes})
     due.drop(session, due.DUE)
     escalations, weeks = lines.insert_escalation_lines(session, programmes, now)
     inserted += escalations + lines.insert_countdown_lines(session, programmes, now)
