@@ -12,14 +12,24 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext
 from sqlmodel import Session, col
 
 from ..formatting import local_today
-from ..models import Action, ActionEvent, EvidenceFile, Programme, PublishedUpdate, User
+from ..models import (
+    Action,
+    ActionEvent,
+    EventKind,
+    EvidenceFile,
+    Programme,
+    PublishedUpdate,
+    User,
+)
 from . import evidence, policy
 from .evidence import EvidenceSummary
 
@@ -70,14 +80,16 @@ def _check(session: Session, who: policy.Who, action_id: int, event_id: int) -> 
     return event
 
 
-def has_something_to_show(session: Session, event: ActionEvent) -> bool:
-    """A comment, an evidence link or a file still served: else there is nothing to show."""
+def shows_something(event: Any, files: Iterable[EvidenceSummary]) -> bool:
+    """A comment, an evidence link or a file of this entry still served: else a public page
+    would have nothing to show of it (the action page offers the button by this too).
+    ``event`` is an ``ActionEvent`` or a journal row read by attribute. A withdrawal's
+    reason is about a file taken back, never something to publish."""
+    if EventKind(event.kind) == EventKind.evidence_withdrawn:
+        return False
     if (event.comment or "").strip() or event.evidence_url:
         return True
-    return any(
-        s.event_id == event.id and not s.withdrawn
-        for s in evidence.summaries(session, [event.action_id])
-    )
+    return any(f.event_id == event.id and not f.withdrawn for f in files)
 
 
 def publish_update(
@@ -93,7 +105,7 @@ def publish_update(
     ).scalar_one_or_none()
     if existing is not None:
         return existing
-    if not has_something_to_show(session, event):
+    if not shows_something(event, evidence.summaries(session, [event.action_id])):
         raise PublishUpdateRefused(
             gettext("This entry has no comment, evidence link or file to show.")
         )

@@ -206,9 +206,11 @@ def _history(session: Any, detail: listing.ActionDetail, context: dict[str, Any]
     def render() -> Markup:
         events = listing.events_of(session, detail.action.id or 0)
         full = replace(detail, events=events, **listing.names_for(session, [detail.action], events))
+        files = [f for found in context["evidence_by_event"].values() for f in found]
         html = render_template(
             "actions/_history_list.html",
             detail=full,
+            public_showable={e.id for e in events if public_updates.shows_something(e, files)},
             event_diffs=edition_service.event_diffs(events),
             edition_names=edition_service.report_labels(session, [e.report_id for e in events]),
             **context,
