@@ -23,7 +23,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import force_locale, gettext
@@ -32,6 +31,7 @@ from werkzeug.wrappers import Response
 from .. import charts
 from ..auth import audit_actor, current_access, require_programme
 from ..db import get_session
+from ..downloads import file_response
 from ..models import Status
 from ..services import programmes as programme_service
 from ..services import public as public_service
@@ -133,16 +133,8 @@ def public_file(name: str, file_id: int) -> Response:
     if found is None:
         abort(404)
     summary, data = found
-    response = send_file(
-        io.BytesIO(data),
-        mimetype=summary.content_type,
-        as_attachment=True,
-        download_name=summary.name,
-        etag=False,
-        conditional=False,
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "sandbox"
+    # The one way files are served (nosniff, sandbox, attachment); public caching on top.
+    response = file_response(data, name=summary.name, content_type=summary.content_type)
     return _public(response)
 
 
