@@ -155,3 +155,16 @@ def test_public_page_in_chromium_at_phone_and_desktop(
     assert scroll <= width, f"horizontal scroll at 360 px: {scroll} > {width}"
     page.screenshot(path=str(ARTIFACTS / f"public-phone-{backend}.png"), full_page=True)
     context.close()
+
+
+def test_public_page_in_khmer_names_the_statuses_in_khmer(
+    app: Any, runner: FlaskCliRunner, session: Session, client_for: Any, make_user: Any
+) -> None:
+    """?lang=km: no interface text left in English; the statuses and the burn-up chart
+    had stayed English (the enum's own label; the chart drawn outside the page's locale)."""
+    from tests.test_khmer_pages import english_left, load_english_msgids
+
+    _published(runner, session, client_for, make_user)
+    page = app.test_client().get("/p/cambodia-apmbc?lang=km").get_data(as_text=True)
+    assert "ជាប់គាំង" in page  # Blocked (the demo's action 1)
+    assert english_left(page, load_english_msgids()) == []

@@ -91,12 +91,13 @@ def page(name: str) -> Response:
         response.headers["Content-Disposition"] = f'inline; filename="{progress.slug}.csv"'
         return _public(response)
     assert programme.id is not None
-    burnup = charts.burnup_for_screens(
-        list(progress.burnup),
-        today=progress.today,
-        deadline=progress.deadline,
-        history=programme_service.deadline_history(session, programme.id),
-    )
+    with force_locale(_language()):  # the chart's words in the page's language
+        burnup = charts.burnup_for_screens(
+            list(progress.burnup),
+            today=progress.today,
+            deadline=progress.deadline,
+            history=programme_service.deadline_history(session, programme.id),
+        )
     return _render("public/page.html", p=progress, burnup_svg=burnup, statuses=list(Status))
 
 
