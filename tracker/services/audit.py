@@ -215,27 +215,19 @@ CSV_HEADERS = ("at_utc", "kind", "actor", "actor_email", "address", "subject_typ
 
 
 def stream_audit_csv(session: Session, audit_filter: AuditFilter) -> Iterator[str]:
-    """The matching entries as CSV in chunks (UTF-8 with a byte-order mark, for Excel)."""
-    import csv
-    import io
+    """The matching entries as CSV in chunks, as the actions export writes its file."""
+    from .exports import csv_chunks
 
-    from .exports import csv_safe
+    yield from csv_chunks(
+        CSV_HEADERS, (_csv_values(row) for row in iter_audit(session, audit_filter))
+    )
 
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    buffer.write("\ufeff")
-    writer.writerow(CSV_HEADERS)
-    for number, row in enumerate(iter_audit(session, audit_filter), start=1):
-        entry = row.entry
-        values = (
-            entry.at.isoformat(timespec="seconds"), entry.kind, row.actor_name or "",
-            row.actor_email or "", entry.address or "", entry.subject_type,
-            entry.subject_id if entry.subject_id is not None else "", entry.subject_label,
-            entry.old or "", entry.new or "",
-        )  # fmt: skip
-        writer.writerow([csv_safe(value) for value in values])
-        if number % 500 == 0:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
+
+def _csv_values(row: AuditRow) -> tuple[object, ...]:
+    entry = row.entry
+    return (
+        entry.at.isoformat(timespec="seconds"), entry.kind, row.actor_name or "",
+        row.actor_email or "", entry.address or "", entry.subject_type,
+        entry.subject_id if entry.subject_id is not None else "", entry.subject_label,
+        entry.old or "", entry.new or "",
+    )  # fmt: skip
