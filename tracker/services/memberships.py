@@ -227,36 +227,34 @@ def add_organisation(
     audit: AuditActor | None = None,
 ) -> bool:
     """Make ``organisation`` take part in ``programme``; False if it already did."""
-    check_manager(actor, programme)
-    assert programme.id is not None and organisation.id is not None
-    if takes_part(session, programme.id, organisation.id):
-        return False
-    session.add(Participation(programme_id=programme.id, organisation_id=organisation.id))
-    _changed(
-        session, audit, "programme.organisation_changed", programme, organisation.short_name,
-        None, {"takes_part": True},
-    )  # fmt: skip
-    return True
+    return set_participation(session, organisation, programme, True, actor=actor, audit=audit)
 
 
-def remove_organisation(
+def set_participation(
     session: Session,
     organisation: Organisation,
     programme: Programme,
+    taking_part: bool,
     *,
     actor: policy.Who = None,
     audit: AuditActor | None = None,
 ) -> bool:
-    """The organisation no longer takes part; its open actions there become unassigned."""
+    """Make ``organisation`` take part in ``programme`` or no longer; False if it already
+    was so (nothing changes, nothing is audited). Once it no longer takes part, its open
+    actions there show as unassigned (``policy.effectively_assigned``)."""
     check_manager(actor, programme)
     assert programme.id is not None and organisation.id is not None
     found = _participation(session, programme.id, organisation.id)
-    if found is None:
+    if (found is not None) == taking_part:
         return False
-    session.delete(found)
+    if found is None:
+        session.add(Participation(programme_id=programme.id, organisation_id=organisation.id))
+    else:
+        session.delete(found)
+    state: dict[str, object] = {"takes_part": True}
     _changed(
         session, audit, "programme.organisation_changed", programme, organisation.short_name,
-        {"takes_part": True}, None,
+        None if taking_part else state, state if taking_part else None,
     )  # fmt: skip
     return True
 

@@ -127,8 +127,8 @@ def remove_organisation(programme_id: int, organisation_id: int) -> Response:
     organisation = session.get(Organisation, organisation_id)
     if organisation is None:
         abort(404)
-    memberships.remove_organisation(
-        session, organisation, programme, actor=access, audit=audit_actor()
+    memberships.set_participation(
+        session, organisation, programme, False, actor=access, audit=audit_actor()
     )
     session.commit()
     flash(gettext("%(name)s no longer takes part.", name=organisation.short_name), "info")
