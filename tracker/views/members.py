@@ -11,7 +11,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext
 from werkzeug.wrappers import Response
 
-from ..auth import audit_actor, require
+from ..auth import audit_actor, require_programme
 from ..db import get_session
 from ..models import Organisation, Programme, User
 from ..services import memberships, verifiers
@@ -22,10 +22,8 @@ bp = Blueprint("members", __name__)
 
 
 def _programme(programme_id: int) -> tuple[Programme, Access]:
-    programme = get_session().get(Programme, programme_id)
-    if programme is None:
-        abort(404)
-    return programme, require(Do.manage_members, programme)
+    """Every page here manages the programme's members."""
+    return require_programme(programme_id, Do.manage_members)
 
 
 def _render(

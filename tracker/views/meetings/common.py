@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 from werkzeug.wrappers import Response
 
 from ... import charts, meeting_documents
-from ...auth import current_access, require
+from ...auth import current_access, require_programme
 from ...db import get_session
 from ...formatting import local_today
 from ...models import Action, Meeting, Programme, Status
@@ -27,11 +27,7 @@ bp = Blueprint("meetings", __name__)
 
 def load_programme(programme_id: int, do: Do = Do.read) -> Programme:
     """The programme, if the signed-in person may ``do`` this to it (else 404 or 403)."""
-    programme = get_session().get(Programme, programme_id)
-    if programme is None:
-        abort(404)
-    require(do, programme)
-    return programme
+    return require_programme(programme_id, do)[0]
 
 
 def load_meeting(meeting_id: int, do: Do = Do.read) -> tuple[Meeting, Programme]:
