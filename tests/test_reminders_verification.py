@@ -87,3 +87,43 @@ def test_verifier_digest_weekly_and_owner_silent(
     last = max(_lines(session, LineKind.verification), key=lambda line: line.id or 0)
     assert (last.state, last.reason) == (LineState.cancelled, "no longer awaiting verification")
     assert not _lines(session, LineKind.own)
+
+
+def test_mail_page_lists_what_awaits_verification(
+    app: Flask, session: Session, make_user: Any, smtp_server: Any, client_for: Any
+) -> None:
+    """The page behind a digest lists its verification lines, as the mail does, each once
+    and linked to its action; an action the reader also owns is listed with their own."""
+    from tracker.models import OutboxMessage
+
+    qa = make_user(role="owner", name="QA verifier")
+    owner = make_user(role="owner", name="Budget owner")
+    programme = make_programme(session)
+    reported = [
+        make_action(session, programme, text=f"Reported {n}.", owner_user_id=owner.id,
+                    due_on=TODAY + dt.timedelta(days=60), follows_deadline=False)
+        for n in (1, 2)
+    ]  # fmt: skip
+    verifiers.set_verifier(session, qa, programme, True)
+    session.commit()
+    for action in reported:
+        update_action(
+            session, action.id, owner, action.version,
+            ActionChange(status="implemented", evidence_url="https://example.org/proof"),
+            at=MONDAY - dt.timedelta(days=1),
+        )  # fmt: skip
+    session.commit()
+    app.config.update(smtp_server.config())
+    run_tick(get_engine(app), MONDAY, MailSettings.from_config(app.config))
+    session.rollback()
+    message_id = session.exec(
+        select(OutboxMessage.id).where(OutboxMessage.recipient_user_id == qa.id)
+    ).one()
+
+    page = client_for(qa).get(f"/reminders/mail/{message_id}").get_data(as_text=True)
+    assert "Awaiting your verification (2)" in page
+    for action in reported:
+        assert page.count(f'href="/actions/{action.id}"') == 1
+    assert "Reported 1." in page and "Reported 2." in page
+    assert "Budget owner" in page
+    assert client_for(owner).get(f"/reminders/mail/{message_id}").status_code == 404

@@ -3,13 +3,15 @@
 Only its recipient may read it (anyone else, admins included, gets the same 404 as
 for a mail that does not exist). It lists the lines the mail carries or carried
 (planned or sent), in the mail's order, most overdue first; lines cancelled at the
-delivery re-check were not in the mail and are not listed.
+delivery re-check were not in the mail and are not listed. As in the mail, an action
+is listed once: own and unassigned first, then what awaits the reader's verification.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlmodel import Session, select
 
@@ -26,6 +28,7 @@ class MailLines:
     unassigned: list[ActionItem] = field(default_factory=list)
     escalation: list[Programme] = field(default_factory=list)
     countdown: list[tuple[Programme, dt.date]] = field(default_factory=list)
+    verification: list[ActionItem] = field(default_factory=list)  # issue 14: to verify
 
 
 def mail_lines(
@@ -44,6 +47,7 @@ def mail_lines(
     page = MailLines(message)
     states = (LineState.planned, LineState.sent)
     listed: set[int] = set()
+    to_verify: list[tuple[Any, Programme]] = []
     for row in read_lines(session, message_id, reader.id, states):
         programme = programmes.get(row.programme_id)
         if programme is None:
@@ -59,4 +63,10 @@ def mail_lines(
             page.escalation.append(programme)
         elif kind == LineKind.countdown:
             page.countdown.append((programme, row.due_on))
+        elif kind == LineKind.verification and row.a_id is not None:
+            to_verify.append((row, programme))
+    for row, programme in to_verify:  # after the own lines, as the mail lists them
+        if row.a_id not in listed:
+            listed.add(row.a_id)
+            page.verification.append(action_item(row, programme, now, settings))
     return page
