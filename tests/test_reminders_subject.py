@@ -66,3 +66,34 @@ def test_countdown_body_says_one_day_and_groups_numbers(app: Flask) -> None:
     for body in (text, html):
         assert "(1 day left)" in body and "1 days" not in body
         assert "1 / 1,200" in body
+
+
+def test_subject_in_khmer_counts_each_section(app: Flask) -> None:
+    """A Khmer reader's subject says every count in Khmer: the counted phrases are in the
+    catalogue (they were passed through a helper Babel's extractor did not see)."""
+    from types import SimpleNamespace
+
+    from flask_babel import force_locale
+
+    escalation = SimpleNamespace(total=4, programme_label="Cambodia APMBC")
+    mail = ReminderMail(
+        "Dara",
+        own=[_item(1, late=False), _item(2, late=False), _item(3, late=True)],
+        unassigned=[_item(4, late=False)],
+        verification=[_item(5, late=False)],
+        verification_more=2,
+        escalation=[escalation],
+        countdown=[_countdown(1826)],
+    )
+    with app.test_request_context(), force_locale("km"):
+        subject = mail.subject()
+    assert subject == (
+        "ការរំលឹកពី Tracker៖ Cambodia APMBC: សកម្មភាព 2 ដល់កាលកំណត់, 1 ហួសកាលកំណត់; "
+        "1 មិនទាន់ចាត់តាំង; 3 ត្រូវផ្ទៀងផ្ទាត់; 4 ត្រូវលើកឡើងទៅថ្នាក់លើ; "
+        "នៅសល់ 1,826 ថ្ងៃដល់កាលកំណត់នៃសន្ធិសញ្ញា"
+    )
+    with app.test_request_context():
+        assert mail.subject() == (
+            "Tracker reminders: Cambodia APMBC: 2 actions due, 1 late; 1 unassigned; "
+            "3 to verify; 4 to escalate; 1,826 days to the treaty deadline"
+        )

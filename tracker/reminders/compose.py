@@ -79,35 +79,57 @@ class ReminderMail:
         )
 
     def subject(self) -> str:
-        """'Tracker reminders: Cambodia APMBC: 2 actions due, 1 late', numbers grouped."""
+        """'Tracker reminders: Cambodia APMBC: 2 actions due, 1 late', numbers grouped.
+
+        Each counted phrase is a literal ``ngettext`` call, so Babel's extractor finds it
+        and the catalogue carries its plural forms (a helper taking the texts hid them).
+        """
         late = sum(1 for item in self.own if item.late) + self.own_more_late
         due = len(self.own) + self.own_more - late
+        unassigned = len(self.unassigned) + self.unassigned_more
+        to_verify = len(self.verification) + self.verification_more
+        escalated = sum(digest.total for digest in self.escalation)
+        n = format_number
         parts: list[str] = []
         if due and late:
             parts.append(
-                _count("%(count)s action due", "%(count)s actions due", due)
+                ngettext("%(count)s action due", "%(count)s actions due", due, count=n(due))
                 + ", "
-                + _count("%(count)s late", "%(count)s late", late)
+                + ngettext("%(count)s late", "%(count)s late", late, count=n(late))
             )
         elif due:
-            parts.append(_count("%(count)s action due", "%(count)s actions due", due))
+            parts.append(
+                ngettext("%(count)s action due", "%(count)s actions due", due, count=n(due))
+            )
         elif late:
-            parts.append(_count("%(count)s action late", "%(count)s actions late", late))
+            parts.append(
+                ngettext("%(count)s action late", "%(count)s actions late", late, count=n(late))
+            )
         if self.unassigned:
-            unassigned = len(self.unassigned) + self.unassigned_more
-            parts.append(_count("%(count)s unassigned", "%(count)s unassigned", unassigned))
+            parts.append(
+                ngettext(
+                    "%(count)s unassigned", "%(count)s unassigned", unassigned, count=n(unassigned)
+                )
+            )
         if self.verification:
-            count = len(self.verification) + self.verification_more
-            parts.append(_count("%(count)s to verify", "%(count)s to verify", count))
+            parts.append(
+                ngettext(
+                    "%(count)s to verify", "%(count)s to verify", to_verify, count=n(to_verify)
+                )
+            )
         if self.escalation:
-            escalated = sum(digest.total for digest in self.escalation)
-            parts.append(_count("%(count)s to escalate", "%(count)s to escalate", escalated))
+            parts.append(
+                ngettext(
+                    "%(count)s to escalate", "%(count)s to escalate", escalated, count=n(escalated)
+                )
+            )
         for item in self.countdown:
             parts.append(
-                _count(
+                ngettext(
                     "%(count)s day to the treaty deadline",
                     "%(count)s days to the treaty deadline",
                     item.days_left,
+                    count=n(item.days_left),
                 )
             )
         programmes = dict.fromkeys(
@@ -119,11 +141,6 @@ class ReminderMail:
         if programmes:
             what = f"{', '.join(programmes)}: {what}"
         return gettext("Tracker reminders: %(parts)s", parts=what)
-
-
-def _count(singular: str, plural: str, number: int) -> str:
-    """A counted phrase in the right plural, its number grouped like every other number."""
-    return ngettext(singular, plural, number, count=format_number(number))
 
 
 def _owner_names(session: Session, actions: list[Action]) -> dict[int, str]:
