@@ -65,7 +65,7 @@ def test_burnup_is_built_from_the_history(session: Session) -> None:
         (dt.date(2025, 5, 20), 5, 1),
     ]
     months = charts.monthly_values(points, TODAY)
-    assert [(m.month.month, m.scope, m.implemented) for m in months] == [
+    assert [(m.month.month, m.scope, m.done) for m in months] == [
         (1, 5, 0), (3, 5, 1), (4, 4, 1), (5, 5, 1), (6, 5, 1),
     ]  # fmt: skip
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 from flask_babel import format_date, gettext
 from markupsafe import Markup, escape
@@ -20,6 +19,9 @@ from .labels import label as label_of
 from .models import DeadlineChange, DeadlineKind, Status
 from .services.edition_summary import CriterionTrend
 from .services.summary import BurnupPoint, OwnerRow, ScorePoint
+from .services.summary.series import MonthValue as MonthValue  # re-exported: the table's rows
+from .services.summary.series import month_start
+from .services.summary.series import monthly_values as monthly_values
 
 WIDTH = 720
 PHONE_WIDTH = 360
@@ -49,42 +51,6 @@ def _nice_ceiling(value: int) -> int:
         step *= 10
 
 
-def _month_start(day: dt.date) -> dt.date:
-    return day.replace(day=1)
-
-
-@dataclass
-class MonthValue:
-    month: dt.date
-    scope: int
-    implemented: int
-
-
-def monthly_values(points: Sequence[BurnupPoint], until: dt.date) -> list[MonthValue]:
-    """The running totals at the end of each month in which they changed, and the last month.
-
-    Totals hold between the rows, so the table says everything the chart says
-    without a line for every quiet month.
-    """
-    if not points:
-        return []
-    values: list[MonthValue] = []
-    month = _month_start(points[0].day)
-    index, scope, done = 0, 0, 0
-    while month <= until:
-        next_month = (month + dt.timedelta(days=32)).replace(day=1)
-        while index < len(points) and points[index].day < next_month:
-            scope, done = points[index].scope, points[index].implemented
-            index += 1
-        if not values or (scope, done) != (values[-1].scope, values[-1].implemented):
-            values.append(MonthValue(month, scope, done))
-        month = next_month
-    last = _month_start(until)
-    if values and values[-1].month != last:
-        values.append(MonthValue(last, values[-1].scope, values[-1].implemented))
-    return values
-
-
 def burnup_chart(
     points: Sequence[BurnupPoint],
     *,
@@ -93,17 +59,21 @@ def burnup_chart(
     history: Sequence[DeadlineChange],
     chart_id: str = "burnup",
     phone: bool = False,
+    verified: bool = False,
 ) -> Markup:
     """Implemented actions against the actions that apply, with every deadline marked.
 
     ``phone`` draws it for a narrow screen (issue 13): drawn 360 units wide, so the
     labels keep about their size at 360 px, with fewer ticks and the legend on two lines.
+    ``verified`` (a programme that requires verification, issue 14): the line is the
+    verified actions, and the title, description and legend say so, since an action
+    reported done but not yet checked is not progress there.
     """
     width = PHONE_WIDTH if phone else WIDTH
     left, right, top, bottom = (34, 10, 44, 78) if phone else (48, 20, 44, 58)
     height = 330 if phone else 320
     plot_w, plot_h = width - left - right, height - top - bottom
-    start = _month_start(points[0].day) if points else _month_start(today)
+    start = month_start(points[0].day) if points else month_start(today)
     end = max(today, deadline or today, points[-1].day if points else today)
     end = (end + dt.timedelta(days=45)).replace(day=1)
     span = max((end - start).days, 1)
@@ -115,14 +85,24 @@ def burnup_chart(
     def y(value: float) -> float:
         return top + plot_h * (1 - value / y_max)
 
-    title = gettext("Burn-up: implemented actions over time")
     last = points[-1] if points else BurnupPoint(today, 0, 0)
-    desc = gettext(
-        "%(done)s of %(scope)s applicable actions implemented on %(today)s.",
-        done=last.implemented,
-        scope=last.scope,
-        today=format_day(today),
-    )
+    done_word = gettext("Verified") if verified else gettext("Implemented")
+    if verified:
+        title = gettext("Burn-up: verified actions over time")
+        desc = gettext(
+            "%(done)s of %(scope)s applicable actions verified on %(today)s.",
+            done=last.verified,
+            scope=last.scope,
+            today=format_day(today),
+        )
+    else:
+        title = gettext("Burn-up: implemented actions over time")
+        desc = gettext(
+            "%(done)s of %(scope)s applicable actions implemented on %(today)s.",
+            done=last.implemented,
+            scope=last.scope,
+            today=format_day(today),
+        )
     if deadline:
         desc += " " + gettext("Treaty deadline: %(day)s.", day=format_day(deadline))
     parts = [
@@ -185,7 +165,7 @@ def burnup_chart(
     )
     if points:
         scope_path = _step_path(points, x, y, today, "scope")
-        done_path = _step_path(points, x, y, today, "implemented")
+        done_path = _step_path(points, x, y, today, "verified" if verified else "implemented")
         area = done_path + f" L{_n(x(max(today, points[-1].day)))},{_n(y(0))}"
         area += f" L{_n(x(points[0].day))},{_n(y(0))} Z"
         parts.append(f'<path class="burnup-done-area" d="{area}"/>')
@@ -202,7 +182,7 @@ def burnup_chart(
             f'<line class="burnup-done" x1="{left}" x2="{left + 24}" '
             f'y1="{legend_y - 5}" y2="{legend_y - 5}"/>'
             f'<text class="legend-label" x="{left + 30}" y="{legend_y}">'
-            f"{escape(gettext('Implemented'))}</text></g></svg>"
+            f"{escape(done_word)}</text></g></svg>"
         )
         return Markup("".join(parts))  # noqa: S704 (every text part went through escape())
     parts.append(
@@ -213,7 +193,7 @@ def burnup_chart(
         f'<line class="burnup-done" x1="{left + 180}" x2="{left + 204}" '
         f'y1="{legend_y - 4}" y2="{legend_y - 4}"/>'
         f'<text class="legend-label" x="{left + 210}" y="{legend_y}">'
-        f"{escape(gettext('Implemented'))}</text></g>"
+        f"{escape(done_word)}</text></g>"
     )
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 (every text part went through escape())
@@ -225,12 +205,14 @@ def burnup_for_screens(
     today: dt.date,
     deadline: dt.date | None,
     history: Sequence[DeadlineChange],
+    verified: bool = False,
 ) -> Markup:
     """The burn-up twice: wide above 600 px, the phone drawing below (CSS shows one)."""
-    wide = burnup_chart(points, today=today, deadline=deadline, history=history)
+    wide = burnup_chart(points, today=today, deadline=deadline, history=history, verified=verified)
     narrow = burnup_chart(
-        points, today=today, deadline=deadline, history=history, chart_id="burnup-phone", phone=True
-    )
+        points, today=today, deadline=deadline, history=history, chart_id="burnup-phone",
+        phone=True, verified=verified,
+    )  # fmt: skip
     return Markup(f'<div class="chart-wide">{wide}</div><div class="chart-narrow">{narrow}</div>')  # noqa: S704 (both escaped by burnup_chart)
 
 

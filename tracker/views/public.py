@@ -97,6 +97,7 @@ def page(name: str) -> Response:
             today=progress.today,
             deadline=progress.deadline,
             history=programme_service.deadline_history(session, programme.id),
+            verified=progress.requires_verification,
         )
     return _render("public/page.html", p=progress, burnup_svg=burnup, statuses=list(Status))
 

@@ -95,18 +95,21 @@ def _render_body(template: str, **context: Any) -> Markup:
 
 def _render_programme(session: Session, programme: Programme, *, several: bool) -> _Page:
     summary = summary_service.summarise_programme(session, programme, cache=summary_cache())
+    verifying = summary.figures.requires_verification  # progress counts verified (issue 14)
     burnup = charts.burnup_for_screens(
         summary.burnup,
         today=summary.today,
         deadline=summary.deadline,
         history=summary.history,
+        verified=verifying,
     )
     body = _render_body(
         "summary/programme.html",
         s=summary,
         several=several,
         burnup_svg=burnup,
-        burnup_months=charts.monthly_values(summary.burnup, summary.today),
+        burnup_months=charts.monthly_values(summary.burnup, summary.today, verified=verifying),
+        verifying=verifying,
         bars_svg=charts.status_bars(summary.organisations),
         trend_svg=charts.score_trend(summary.scores),
         edition_counts=edition_summary.count_latest_edition(session, programme.id),  # type: ignore[arg-type]
@@ -153,6 +156,7 @@ def programme(programme_id: int) -> str:
         programme_id,
         local_today(found.timezone),
         summary_service.utc_offset_minutes(found.timezone),
+        found.requires_verification,  # switching it writes no event; the labels follow it
     )
 
     def render() -> _Page:

@@ -64,6 +64,10 @@ class BurnupOut(BaseModel):
     day: dt.date
     scope: int
     implemented: int
+    verified: int = Field(
+        description="Implemented and verified at the end of the day: what progress counts "
+        "where the programme requires verification."
+    )
 
 
 class ScoreOut(BaseModel):

@@ -3,22 +3,48 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from ...models import Action, ActionEvent, Criterion, EventKind, Programme, Report, Status
+from ...models import (
+    Action,
+    ActionEvent,
+    Criterion,
+    EventKind,
+    Programme,
+    Report,
+    Status,
+    Verification,
+)
+
+# The journal kinds that move a burn-up total: creation and status changes carry the
+# status (a send-back returns an action to in progress), verification the checked state.
+_BURNUP_KINDS = (
+    EventKind.created,
+    EventKind.status_changed,
+    EventKind.sent_back,
+    EventKind.verified,
+)
 
 
 @dataclass
 class BurnupPoint:
-    """Running totals at the end of ``day``: actions that apply and actions implemented."""
+    """Running totals at the end of ``day``: actions that apply, actions implemented, and
+    actions verified (issue 14: what progress counts where the programme verifies)."""
 
     day: dt.date
     scope: int
     implemented: int
+    verified: int = 0
+
+    def done(self, verifying: bool) -> int:
+        """What the chart draws as progress: verified where the programme verifies."""
+        return self.verified if verifying else self.implemented
 
 
 @dataclass
@@ -59,19 +85,35 @@ def _as_date(value: object) -> dt.date:
 
 
 def burnup_series(session: Session, programme: Programme) -> list[BurnupPoint]:
-    """Running totals per day with a change: applicable actions and implemented ones.
+    """Running totals per day with a change: applicable, implemented and verified actions.
 
-    Built from the journal (creation and status events), grouped by local day in SQL,
-    so it shows the past as it was recorded rather than today's state.
+    Built from the journal (creation, status and verification events), grouped by local
+    day in SQL, so it shows the past as it was recorded rather than today's state.
+
+    Verified counts what the headline figures count as verified (implemented and
+    checked): an event that records the verification state moves it by its before and
+    after, so a report awaiting verification adds nothing, a verification adds one and a
+    send-back or a reopening of a verified action takes it away. Events from before
+    verification existed carry no such state: they count by status, as the upgrade made
+    every implemented action verified.
     """
     implemented, not_applicable = Status.implemented.value, Status.not_applicable.value
     status_to, status_from = col(ActionEvent.status_to), col(ActionEvent.status_from)
+    verification_to = col(ActionEvent.verification_to)
+    verification_from = col(ActionEvent.verification_from)
 
     def moved(into: str) -> sa.ColumnElement[int]:
         entered = sa.and_(status_to == into, sa.or_(status_from.is_(None), status_from != into))
         left = sa.and_(status_from == into, sa.or_(status_to.is_(None), status_to != into))
         return sa.case((entered, 1), (left, -1), else_=0)
 
+    def is_verified(column: Any) -> sa.ColumnElement[int]:
+        return sa.case((column == Verification.verified.value, 1), else_=0)
+
+    verified = sa.case(
+        (verification_to.is_(None), moved(implemented)),
+        else_=is_verified(verification_to) - is_verified(verification_from),
+    )
     day = _local_day(session.get_bind().dialect.name, utc_offset_minutes(programme.timezone))
     created = sa.case((col(ActionEvent.kind) == EventKind.created, 1), else_=0)
     rows = session.execute(
@@ -79,23 +121,67 @@ def burnup_series(session: Session, programme: Programme) -> list[BurnupPoint]:
             day.label("day"),
             sa.func.sum(created - moved(not_applicable)),
             sa.func.sum(moved(implemented)),
+            sa.func.sum(verified),
         )
         .select_from(ActionEvent)
         .join(Action, col(Action.id) == col(ActionEvent.action_id))
         .where(
             col(Action.programme_id) == programme.id,
-            col(ActionEvent.kind).in_([EventKind.created, EventKind.status_changed]),
+            col(ActionEvent.kind).in_(_BURNUP_KINDS),
         )
         .group_by(day)
         .order_by(day)
     ).all()
     points: list[BurnupPoint] = []
-    scope = done = 0
-    for raw_day, scope_delta, done_delta in rows:
+    scope = done = checked = 0
+    for raw_day, scope_delta, done_delta, verified_delta in rows:
         scope += int(scope_delta or 0)
         done += int(done_delta or 0)
-        points.append(BurnupPoint(_as_date(raw_day), scope, done))
+        checked += int(verified_delta or 0)
+        points.append(BurnupPoint(_as_date(raw_day), scope, done, checked))
     return points
+
+
+def month_start(day: dt.date) -> dt.date:
+    """The first day of ``day``'s month (the chart's axis and its table start there)."""
+    return day.replace(day=1)
+
+
+@dataclass
+class MonthValue:
+    """The totals at the end of ``month``: applicable, and done as the chart draws it
+    (verified where the programme verifies, else implemented)."""
+
+    month: dt.date
+    scope: int
+    done: int
+
+
+def monthly_values(
+    points: Sequence[BurnupPoint], until: dt.date, *, verified: bool = False
+) -> list[MonthValue]:
+    """The running totals at the end of each month in which they changed, and the last month.
+
+    Totals hold between the rows, so the table says everything the chart says
+    without a line for every quiet month. ``verified``: the chart counts verified actions.
+    """
+    if not points:
+        return []
+    values: list[MonthValue] = []
+    month = month_start(points[0].day)
+    index, scope, done = 0, 0, 0
+    while month <= until:
+        next_month = (month + dt.timedelta(days=32)).replace(day=1)
+        while index < len(points) and points[index].day < next_month:
+            scope, done = points[index].scope, points[index].done(verified)
+            index += 1
+        if not values or (scope, done) != (values[-1].scope, values[-1].done):
+            values.append(MonthValue(month, scope, done))
+        month = next_month
+    last = month_start(until)
+    if values and values[-1].month != last:
+        values.append(MonthValue(last, values[-1].scope, values[-1].done))
+    return values
 
 
 def list_scores(session: Session, programme_id: int) -> list[ScorePoint]:

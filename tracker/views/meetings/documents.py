@@ -48,6 +48,7 @@ def pack_pdf(meeting_id: int) -> Response | tuple[str, int]:
                 deadline=pack.deadline,
                 history=pack.history,
                 chart_id="pack-burnup",
+                verified=pack.programme.requires_verification,
             )
         ),
         bars_svg=meeting_documents.chart_for_pdf(
