@@ -69,6 +69,12 @@ def reached_at(day: dt.date, timezone: str) -> dt.datetime:
     return local.astimezone(dt.UTC)
 
 
+def threshold(reference: dt.date, offset_days: int, timezone: str) -> Threshold:
+    """The threshold ``offset_days`` after ``reference`` (before it when negative), reached
+    at 08:00 local on its day: every series' points are made here."""
+    return Threshold(reached_at(reference + dt.timedelta(days=offset_days), timezone), offset_days)
+
+
 def local_date(now: dt.datetime, timezone: str) -> dt.date:
     return now.astimezone(ZoneInfo(timezone)).date()
 
@@ -95,17 +101,11 @@ def due_series(
 ) -> list[Threshold]:
     """The thresholds of an action's series reached by ``until`` (and after ``since``),
     oldest first."""
-    thresholds = [
-        Threshold(reached_at(due_on - dt.timedelta(days=days), timezone), -days)
-        for days in before_days
-    ]
+    thresholds = [threshold(due_on, -days, timezone) for days in before_days]
     first = 1 if since is None else _overdue_period(due_on, overdue_every_days, timezone, since) + 1
     last = _overdue_period(due_on, overdue_every_days, timezone, until)
     for period in range(first, last + 1):
-        offset = period * overdue_every_days
-        thresholds.append(
-            Threshold(reached_at(due_on + dt.timedelta(days=offset), timezone), offset)
-        )
+        thresholds.append(threshold(due_on, period * overdue_every_days, timezone))
     return sorted(
         t for t in thresholds if t.reached_at <= until and (since is None or t.reached_at > since)
     )
@@ -122,12 +122,8 @@ def latest_reached(
     """The most recent threshold of the series reached at ``now``, in constant time."""
     period = _overdue_period(due_on, overdue_every_days, timezone, now)
     if period:
-        offset = period * overdue_every_days
-        return Threshold(reached_at(due_on + dt.timedelta(days=offset), timezone), offset)
-    reached = [
-        Threshold(reached_at(due_on - dt.timedelta(days=days), timezone), -days)
-        for days in before_days
-    ]
+        return threshold(due_on, period * overdue_every_days, timezone)
+    reached = [threshold(due_on, -days, timezone) for days in before_days]
     return max((t for t in reached if t.reached_at <= now), default=None)
 
 
@@ -159,15 +155,10 @@ def next_threshold(
     now: dt.datetime,
 ) -> Threshold | None:
     """The series' next threshold after ``now``, with its offset; None when none is left."""
-    upcoming = [
-        Threshold(at, -days)
-        for days in before_days
-        if (at := reached_at(due_on - dt.timedelta(days=days), timezone)) > now
-    ]
+    upcoming = [threshold(due_on, -days, timezone) for days in before_days]
     period = _overdue_period(due_on, overdue_every_days, timezone, now) + 1
     if overdue_every_days > 0 and period <= MAX_OVERDUE_PERIODS:
-        offset = period * overdue_every_days
-        upcoming.append(Threshold(reached_at(due_on + dt.timedelta(days=offset), timezone), offset))
+        upcoming.append(threshold(due_on, period * overdue_every_days, timezone))
     return min((t for t in upcoming if t.reached_at > now), default=None)
 
 
@@ -196,17 +187,12 @@ def skipped_between(
         return ()
     if reached is None:
         assert due_on is not None
-        thresholds = [
-            Threshold(reached_at(due_on - dt.timedelta(days=days), timezone), -days)
-            for days in before_days
-        ]
+        thresholds = [threshold(due_on, -days, timezone) for days in before_days]
         if overdue_every_days > 0:
             first = max(1, recorded_offset // overdue_every_days + 1)
             last = latest.offset_days // overdue_every_days
             for period in range(first, last + 1):
-                offset = period * overdue_every_days
-                at = reached_at(due_on + dt.timedelta(days=offset), timezone)
-                thresholds.append(Threshold(at, offset))
+                thresholds.append(threshold(due_on, period * overdue_every_days, timezone))
         reached = thresholds
     return tuple(sorted(t for t in reached if recorded_offset < t.offset_days < latest.offset_days))
 
@@ -217,10 +203,7 @@ def countdown_series(
     """The treaty-deadline countdown thresholds reached by ``until``, oldest first."""
     return sorted(
         t
-        for t in (
-            Threshold(reached_at(deadline - dt.timedelta(days=days), timezone), -days)
-            for days in countdown_days
-        )
+        for t in (threshold(deadline, -days, timezone) for days in countdown_days)
         if t.reached_at <= until
     )
 
