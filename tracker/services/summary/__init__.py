@@ -13,7 +13,7 @@ assembles the page's summary from them, through the cache when given one.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
@@ -74,23 +74,6 @@ __all__ = [
 ]
 
 
-@dataclass
-class ProgrammeSummary:
-    programme: Programme
-    today: dt.date
-    deadline: dt.date | None
-    history: list[DeadlineChange]
-    figures: Figures
-    owners: list[OwnerRow]
-    owners_more: int
-    organisations: list[OwnerRow]
-    overdue: list[OverdueAction]
-    latest: list[Change]
-    burnup: list[BurnupPoint]
-    scores: list[ScorePoint]
-    reports: list[tuple[Report, list[Criterion]]]
-
-
 @dataclass(frozen=True)
 class _Computed:
     """The figures of one programme's summary that a cache may keep (no database objects)."""
@@ -102,6 +85,19 @@ class _Computed:
     overdue: list[OverdueAction]
     latest: list[Change]
     burnup: list[BurnupPoint]
+
+
+@dataclass(frozen=True)
+class ProgrammeSummary(_Computed):
+    """Everything the summary page shows for one programme: the figures a cache may keep,
+    and what is read each time (the programme, its deadlines and its scorecards)."""
+
+    programme: Programme
+    today: dt.date
+    deadline: dt.date | None
+    history: list[DeadlineChange]
+    scores: list[ScorePoint]
+    reports: list[tuple[Report, list[Criterion]]]
 
 
 def _compute_programme(session: Session, programme: Programme, today: dt.date) -> _Computed:
@@ -148,17 +144,11 @@ def summarise_programme(
         else compute()
     )
     return ProgrammeSummary(
+        **{f.name: getattr(computed, f.name) for f in fields(_Computed)},
         programme=programme,
         today=today,
         deadline=programme_service.current_deadline(session, programme.id),
         history=programme_service.deadline_history(session, programme.id),
-        figures=computed.figures,
-        owners=computed.owners,
-        owners_more=computed.owners_more,
-        organisations=computed.organisations,
-        overdue=computed.overdue,
-        latest=computed.latest,
-        burnup=computed.burnup,
         scores=list_scores(session, programme.id),
         reports=list_scorecards(session, programme.id),
     )
