@@ -20,12 +20,9 @@ from ..models import (
     Action,
     ActionEvent,
     DeadlineChange,
-    EventKind,
     Meeting,
-    Organisation,
     Programme,
     Status,
-    User,
 )
 from . import agenda as agenda_service
 from . import edition_summary
@@ -41,20 +38,9 @@ PACK_ACTIONS = 2_000
 OWNER_BARS = 12
 
 
-@dataclass
-class PackDecision:
-    """One history entry written with the meeting named: what changed, and why."""
-
-    action_id: int
-    kind: EventKind
-    status_from: Status | None
-    status_to: Status | None
-    due_from: dt.date | None
-    due_to: dt.date | None
-    owner_to: str | None
-    comment: str | None
-    actor_name: str | None
-    at: dt.datetime
+# One history entry written with the meeting named: what changed, and why. It reads as
+# an entry of the summary's latest changes, from the same query.
+PackDecision = summary_service.Change
 
 
 @dataclass
@@ -100,36 +86,13 @@ class MeetingPack:
 
 def list_pack_decisions(session: Session, meeting_id: int) -> list[PackDecision]:
     """Every history entry naming the meeting, oldest first, with the names it shows."""
-    new_user = sa.orm.aliased(User)
-    actor = sa.orm.aliased(User)
     rows = session.execute(
-        sa.select(
-            ActionEvent,
-            sa.func.coalesce(new_user.name, col(Organisation.short_name)),
-            col(actor.name),
-        )
-        .outerjoin(new_user, col(new_user.id) == col(ActionEvent.owner_user_to))
-        .outerjoin(Organisation, col(Organisation.id) == col(ActionEvent.owner_organisation_to))
-        .outerjoin(actor, col(actor.id) == col(ActionEvent.actor_id))
+        summary_service.select_changes()
         .where(col(ActionEvent.meeting_id) == meeting_id)
         .order_by(col(ActionEvent.at), col(ActionEvent.id))
         .limit(5_000)
     ).all()
-    return [
-        PackDecision(
-            action_id=e.action_id,
-            kind=e.kind,
-            status_from=e.status_from,
-            status_to=e.status_to,
-            due_from=e.due_from,
-            due_to=e.due_to,
-            owner_to=owner_name,
-            comment=e.comment,
-            actor_name=actor_name,
-            at=e.at,
-        )
-        for e, owner_name, actor_name in rows
-    ]
+    return [PackDecision(*row) for row in rows]
 
 
 def _owner_rows(snapshot: snapshot_service.Snapshot) -> list[summary_service.OwnerRow]:

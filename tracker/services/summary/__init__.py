@@ -35,6 +35,7 @@ from .lists import (
     count_by_owner,
     list_latest_changes,
     list_overdue,
+    select_changes,
 )
 from .series import (
     BurnupPoint,
@@ -68,6 +69,7 @@ __all__ = [
     "list_overdue",
     "list_scorecards",
     "list_scores",
+    "select_changes",
     "summarise_programme",
     "summarise_programmes",
     "utc_offset_minutes",

@@ -165,14 +165,14 @@ def list_overdue(
     return [OverdueAction(*row) for row in rows]
 
 
-def list_latest_changes(
-    session: Session, programme_id: int, *, limit: int = LATEST_CHANGES_LIMIT
-) -> list[Change]:
-    """The newest journal entries of the programme's actions (creation events left out)."""
+def select_changes() -> sa.Select[Any]:
+    """Journal entries as people read them (``Change``'s columns): with the action's
+    title, the new owner's name (a person's, else the organisation's) and the actor's.
+    The latest changes of a programme and the decisions of a meeting are both this."""
     actor = sa.orm.aliased(User)
     owner = sa.orm.aliased(User)
     owner_org = sa.orm.aliased(Organisation)
-    rows = session.execute(
+    return (
         sa.select(  # type: ignore[call-overload]
             col(ActionEvent.at),
             col(ActionEvent.action_id),
@@ -192,6 +192,15 @@ def list_latest_changes(
         .outerjoin(actor, actor.id == ActionEvent.actor_id)
         .outerjoin(owner, owner.id == ActionEvent.owner_user_to)
         .outerjoin(owner_org, owner_org.id == ActionEvent.owner_organisation_to)
+    )
+
+
+def list_latest_changes(
+    session: Session, programme_id: int, *, limit: int = LATEST_CHANGES_LIMIT
+) -> list[Change]:
+    """The newest journal entries of the programme's actions (creation events left out)."""
+    rows = session.execute(
+        select_changes()
         .where(col(Action.programme_id) == programme_id, col(ActionEvent.kind) != EventKind.created)
         .order_by(col(ActionEvent.at).desc(), col(ActionEvent.id).desc())
         .limit(limit)
