@@ -145,6 +145,19 @@ def test_openapi_document_describes_every_route(app: Flask, client: FlaskClient)
     assert described == routed
 
 
+def test_every_value_an_event_records_reaches_the_api() -> None:
+    """A journal entry in the API carries every before/after value ``record_event`` can
+    write: the API's ``EventOut`` is its own published shape (required fields with
+    descriptions), so this keeps it in step with the journal's ``EventValues``."""
+    from tracker.api.schemas import EventOut
+    from tracker.models import ActionEvent
+    from tracker.services.journal import EventValues
+
+    columns = set(ActionEvent.__table__.columns.keys())  # type: ignore[attr-defined]
+    assert set(EventValues.__annotations__) <= columns
+    assert set(EventValues.__annotations__) <= set(EventOut.model_fields)
+
+
 def test_docs_page_renders_every_operation(client: FlaskClient) -> None:
     """The docs page is public HTML listing each operation and each problem type."""
     response = client.get("/api/v1/docs")
