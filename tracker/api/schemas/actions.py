@@ -7,24 +7,24 @@ import datetime as dt
 from typing import Literal
 
 from pydantic import (
-    BaseModel,
     Field,
 )
 
 from ...models import EventKind, Status, Verification
 from .common import (
     Problem,
+    Schema,
 )
 
 
-class OwnerOut(BaseModel):
+class OwnerOut(Schema):
     user_id: int | None
     user_name: str | None
     organisation_id: int | None
     organisation_name: str | None
 
 
-class ActionOut(BaseModel):
+class ActionOut(Schema):
     id: int
     programme_id: int
     report_id: int
@@ -50,7 +50,7 @@ class ActionOut(BaseModel):
     editions: int = Field(description="How many editions carry its recommendation.")
 
 
-class EventOut(BaseModel):
+class EventOut(Schema):
     """One entry of an action's journal; each carries the before and after of its change."""
 
     id: int
@@ -86,7 +86,7 @@ class EventOut(BaseModel):
     text_to: str | None = Field(description="Lineage events: the later wording.")
 
 
-class EditionTextOut(BaseModel):
+class EditionTextOut(Schema):
     """The action's recommendation as one edition words it."""
 
     report_id: int
@@ -116,7 +116,7 @@ class ActionDetail(ActionOut):
     history: list[EventOut] = Field(description="The full journal, oldest first.")
 
 
-class ActionPage(BaseModel):
+class ActionPage(Schema):
     items: list[ActionOut]
     total: int = Field(description="How many actions match the filters.")
     page: int | None = Field(description="The page number, in page pagination.")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from .common import Id, RequestModel
+from .common import Id, RequestModel, Schema
 from .requests import ChangeFields
 
 MAX_BULK = 1_000  # as the workflow's bulk change
@@ -35,7 +35,7 @@ class BulkUpdate(RequestModel):
     change: BulkChange = Field(description="The change, as in PATCH /actions/{id}.")
 
 
-class BulkItemOut(BaseModel):
+class BulkItemOut(Schema):
     """What happened to one action of the request."""
 
     id: int
@@ -51,7 +51,7 @@ class BulkItemOut(BaseModel):
     field: str | None = Field(description="The field a refusal names, if any.")
 
 
-class BulkResult(BaseModel):
+class BulkResult(Schema):
     """One entry per distinct id, in the order given."""
 
     changed: int

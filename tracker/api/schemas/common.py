@@ -37,18 +37,30 @@ Url = Annotated[str, StringConstraints(max_length=MAX_URL, pattern=_NO_NUL)]
 ShortText = Annotated[str, StringConstraints(max_length=200, pattern=_NO_NUL)]
 
 
-class RequestModel(BaseModel):
+class Schema(BaseModel):
+    """The base of every API model.
+
+    Its validator and serializer are built by its first use, not when the module is
+    imported: building the ~40 models' core schemas was a tenth of every command's
+    start-up (``create_app`` imports the API to register its routes), and a command
+    never validates a request.
+    """
+
+    model_config = ConfigDict(defer_build=True)
+
+
+class RequestModel(Schema):
     """A request part: unknown fields are errors, types are not coerced."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
 
-class FieldError(BaseModel):
+class FieldError(Schema):
     field: str = Field(description="Where the problem is: a body field, or a query parameter.")
     message: str
 
 
-class Problem(BaseModel):
+class Problem(Schema):
     """An error, as RFC 9457 application/problem+json."""
 
     type: str = Field(description="A URI naming the kind of problem; see the docs page.")
@@ -60,7 +72,7 @@ class Problem(BaseModel):
     )
 
 
-class ProgrammeRole(BaseModel):
+class ProgrammeRole(Schema):
     """The role a person holds in one programme."""
 
     programme_id: int
@@ -69,7 +81,7 @@ class ProgrammeRole(BaseModel):
     role: str = Field(description="coordinator, owner or viewer in this programme.")
 
 
-class TokenInfo(BaseModel):
+class TokenInfo(Schema):
     """Who the token acts as: handy to check a token works."""
 
     user_id: int

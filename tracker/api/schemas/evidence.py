@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from .common import Id, Text
+from .common import Id, Schema, Text
 
 
-class EvidenceOut(BaseModel):
+class EvidenceOut(Schema):
     """An evidence file of an action: what it is, who attached it, whether it is withdrawn."""
 
     id: int
@@ -27,13 +27,13 @@ class EvidenceOut(BaseModel):
     download_url: str | None = Field(description="GET it with the token; null once withdrawn.")
 
 
-class EvidenceList(BaseModel):
+class EvidenceList(Schema):
     """An action's evidence files, oldest first, withdrawn ones included."""
 
     files: list[EvidenceOut]
 
 
-class EvidenceUpload(BaseModel):
+class EvidenceUpload(Schema):
     """A file for an action, sent as multipart/form-data; it becomes a history entry."""
 
     version: Id = Field(description="The action's version as you last read it.")

@@ -6,14 +6,14 @@ import datetime as dt
 from typing import Literal
 
 from pydantic import (
-    BaseModel,
     Field,
 )
 
 from ...models import DeadlineKind, Treaty
+from .common import Schema
 
 
-class DeadlineChangeOut(BaseModel):
+class DeadlineChangeOut(Schema):
     """One record of the treaty deadline's history; dates are never overwritten."""
 
     id: int
@@ -29,7 +29,7 @@ class DeadlineChangeOut(BaseModel):
     recorded_at: dt.datetime
 
 
-class ProgrammeOut(BaseModel):
+class ProgrammeOut(Schema):
     id: int
     country: str
     treaty: Treaty
@@ -40,7 +40,7 @@ class ProgrammeOut(BaseModel):
     )
 
 
-class ProgrammeList(BaseModel):
+class ProgrammeList(Schema):
     items: list[ProgrammeOut]
 
 
@@ -50,14 +50,14 @@ class ProgrammeDetail(ProgrammeOut):
     )
 
 
-class CriterionOut(BaseModel):
+class CriterionOut(Schema):
     position: int
     name: str
     weight: int | None
     score: float
 
 
-class ReportOut(BaseModel):
+class ReportOut(Schema):
     """One imported edition of a country profile, with its scorecard."""
 
     id: int
@@ -75,11 +75,11 @@ class ReportOut(BaseModel):
     scorecard: list[CriterionOut]
 
 
-class ReportList(BaseModel):
+class ReportList(Schema):
     items: list[ReportOut]
 
 
-class LinkOut(BaseModel):
+class LinkOut(Schema):
     """A recommendation of another edition that this one continues, or that continues it."""
 
     recommendation_id: int
@@ -91,7 +91,7 @@ class LinkOut(BaseModel):
     )
 
 
-class RecommendationOut(BaseModel):
+class RecommendationOut(Schema):
     id: int
     report_id: int
     position: int
@@ -104,5 +104,5 @@ class RecommendationOut(BaseModel):
     continued_by: list[LinkOut] = Field(description="Later recommendations that continue this one.")
 
 
-class RecommendationList(BaseModel):
+class RecommendationList(Schema):
     items: list[RecommendationOut]

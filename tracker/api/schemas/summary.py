@@ -5,19 +5,19 @@ from __future__ import annotations
 import datetime as dt
 
 from pydantic import (
-    BaseModel,
     Field,
 )
 
 from ...models import Status
+from .common import Schema
 
 
-class StatusCount(BaseModel):
+class StatusCount(Schema):
     status: Status
     count: int
 
 
-class FiguresOut(BaseModel):
+class FiguresOut(Schema):
     total: int
     applicable: int = Field(description="All actions but those not applicable.")
     open: int
@@ -42,7 +42,7 @@ class FiguresOut(BaseModel):
     unassigned: int
 
 
-class OwnerFigures(BaseModel):
+class OwnerFigures(Schema):
     user_id: int | None
     organisation_id: int | None
     name: str | None
@@ -52,7 +52,7 @@ class OwnerFigures(BaseModel):
     overdue: int
 
 
-class OverdueOut(BaseModel):
+class OverdueOut(Schema):
     id: int
     title: str
     due_on: dt.date
@@ -60,7 +60,7 @@ class OverdueOut(BaseModel):
     owner_name: str | None
 
 
-class BurnupOut(BaseModel):
+class BurnupOut(Schema):
     day: dt.date
     scope: int
     implemented: int
@@ -70,7 +70,7 @@ class BurnupOut(BaseModel):
     )
 
 
-class ScoreOut(BaseModel):
+class ScoreOut(Schema):
     report_id: int
     edition: str | None
     year: int | None
@@ -79,7 +79,7 @@ class ScoreOut(BaseModel):
     band: str | None
 
 
-class SummaryOut(BaseModel):
+class SummaryOut(Schema):
     programme_id: int
     today: dt.date = Field(description="Today in the programme's time zone.")
     current_deadline: dt.date | None
