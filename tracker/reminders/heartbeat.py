@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from ..db import dialect_insert
 from ..models import SchedulerHeartbeat, utcnow
 
 JOB_NAME = "reminders"
@@ -36,12 +37,8 @@ def record_heartbeat(
     session: Session, *, at: dt.datetime, result: dict[str, int], name: str = JOB_NAME
 ) -> None:
     """Upsert the job's heartbeat row; the caller commits."""
-    # The dialects' upserts, imported here: every page's frame imports this module, and
-    # the PostgreSQL dialect is a tenth of a command's start on a SQLite install.
-    from sqlalchemy.dialects import postgresql, sqlite
-
     table = SchedulerHeartbeat.__table__  # type: ignore[attr-defined]
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    insert = dialect_insert(session)
     summary = json.dumps(result, sort_keys=True)[:500]
     statement = insert(table).values(name=name, last_tick_at=at, last_result=summary, ticks=1)
     statement = statement.on_conflict_do_update(

@@ -16,9 +16,9 @@ import functools
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
+from ..db import dialect_insert
 from ..models import (
     Action,
     LineKind,
@@ -53,10 +53,10 @@ COLUMNS = [
 
 def _insert(session: Session, select: sa.Select[Any]) -> int:
     """``INSERT INTO reminder_line SELECT ... ON CONFLICT (key) DO NOTHING``; rows inserted."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = (
-        insert(LINE).from_select(COLUMNS, select).on_conflict_do_nothing(index_elements=["key"])
+        dialect_insert(session)(LINE)
+        .from_select(COLUMNS, select)
+        .on_conflict_do_nothing(index_elements=["key"])
     )
     # SQLAlchemy keeps an INSERT's row count only when asked (2.0.28+).
     done = session.connection().execute(statement, execution_options={"preserve_rowcount": True})
@@ -67,9 +67,7 @@ def insert_rows(session: Session, rows: list[dict[str, Any]]) -> int:
     """A few lines computed in Python (countdowns, superseded thresholds), if absent."""
     if not rows:
         return 0
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(LINE).on_conflict_do_nothing(index_elements=["key"])
+    statement = dialect_insert(session)(LINE).on_conflict_do_nothing(index_elements=["key"])
     done = session.connection().execute(
         statement, rows, execution_options={"preserve_rowcount": True}
     )
@@ -187,9 +185,10 @@ def insert_superseded(session: Session, now: dt.datetime, rules: dict[int, Progr
 
 
 @functools.cache
-def _coordinator_statement(stale: bool) -> Any:
-    """``_coordinator_lines``' INSERT, built once per process (a tick runs it for every
-    programme with a countdown, so building it each time cost more than running it)."""
+def _coordinator_statement(stale: bool, insert: Any) -> Any:
+    """``_coordinator_lines``' INSERT for the dialect's ``insert``, built once per process
+    (a tick runs it for every programme with a countdown, so building it each time cost
+    more than running it)."""
     paused = USER.c.reminders_paused_until >= sa.bindparam("today", type_=sa.Date())
     skipped, planned = LineState.skipped.value, LineState.planned.value
     select = (
@@ -213,11 +212,7 @@ def _coordinator_statement(stale: bool) -> Any:
             USER.c.active,
         )
     )
-    return sqlite.insert(LINE).from_select(COLUMNS, select).on_conflict_do_nothing(
-        index_elements=["key"]
-    ), postgresql.insert(LINE).from_select(COLUMNS, select).on_conflict_do_nothing(
-        index_elements=["key"]
-    )
+    return insert(LINE).from_select(COLUMNS, select).on_conflict_do_nothing(index_elements=["key"])
 
 
 def _coordinator_lines(
@@ -225,8 +220,7 @@ def _coordinator_lines(
     due_on: dt.date, offset: int, at: dt.datetime, stale: bool = False,
 ) -> int:  # fmt: skip
     """One line per active coordinator of the programme, ``key`` followed by their id."""
-    for_sqlite, for_postgresql = _coordinator_statement(stale)
-    statement = for_postgresql if session.get_bind().dialect.name == "postgresql" else for_sqlite
+    statement = _coordinator_statement(stale, dialect_insert(session))
     values = {
         "key": key, "kind": kind.value, "programme_id": programme.id, "due_on": due_on,
         "offset": offset, "at": at, "now": now,

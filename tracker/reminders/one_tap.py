@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from flask_babel import gettext
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
+from ..db import dialect_insert
 from ..models import (
     Action,
     ActionEvent,
@@ -188,6 +188,6 @@ def skip_next_reminder(
         for user_id in recipients
     ]
     table = ReminderLine.__table__  # type: ignore[attr-defined]
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    insert = dialect_insert(session)
     session.execute(insert(table).on_conflict_do_nothing(index_elements=["key"]), rows)
     return threshold.offset_days

@@ -13,10 +13,10 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from .. import mail
+from ..db import dialect_insert
 from ..models import (
     ApiToken,
     LineKind,
@@ -59,7 +59,7 @@ def plan_token_expiry(session: Session, now: dt.datetime, settings: mail.MailSet
     if not drafts:
         return 0
     table = ReminderLine.__table__  # type: ignore[attr-defined]
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    insert = dialect_insert(session)
     queued = 0
     for token, user, days in drafts:
         key = f"token:{token.id}:{days}"
