@@ -174,15 +174,26 @@ def _parse_programmes(session: Session, values: tuple[str, ...]) -> list[tuple[P
 @click.option(
     "--organisation", help="Short name of an organisation to take part in PROG (then: PROG only)."
 )
-def add_member_command(args: tuple[str, ...], organisation: str | None) -> None:
-    """EMAIL PROG ROLE: add a member or change their role; --organisation SHORT PROG: make
-    an organisation take part in a programme. PROG is an id or a slug."""
-    from ..services import memberships
+@click.option(
+    "--verifier/--no-verifier",
+    default=None,
+    help="Name the member a verifier of PROG (they verify or send back what others report "
+    "implemented), or no longer; a coordinator or an owner there. Unchanged without either.",
+)
+def add_member_command(
+    args: tuple[str, ...], organisation: str | None, verifier: bool | None
+) -> None:
+    """EMAIL PROG ROLE: add a member or change their role (--verifier: and name them a
+    verifier); --organisation SHORT PROG: make an organisation take part in a programme.
+    PROG is an id or a slug."""
+    from ..services import memberships, verifiers
     from ..services import users as user_service
 
     try:
         with db.session_scope() as session:
             if organisation is not None:
+                if verifier is not None:
+                    fail("--verifier names a person: add-member EMAIL PROG ROLE --verifier")
                 if len(args) != 1:
                     fail(
                         "with --organisation give the programme only: "
@@ -214,6 +225,11 @@ def add_member_command(args: tuple[str, ...], organisation: str | None) -> None:
                     audit=AuditActor(None, "command line"),
                 )
                 message = f"{user.email} in {_describe(programme)}: {change.describe()}"
+                if verifier is not None:  # issue 14: as the members page's verifier box
+                    named = verifiers.set_verifier(
+                        session, user, programme, verifier, audit=AuditActor(None, "command line")
+                    )
+                    message += "; " + _verifier_words(verifier, changed=named)
     except (user_service.UserError, memberships.MembershipError) as exc:
         fail(str(exc))
     click.echo(message)
@@ -237,6 +253,12 @@ def remove_member_command(email: str, programme_reference: str) -> None:
         click.echo(f"{user.email} removed from {_describe(programme)}")
     else:
         click.echo(f"{user.email} was not a member of {_describe(programme)}")
+
+
+def _verifier_words(verifies: bool, *, changed: bool) -> str:
+    if verifies:
+        return "now a verifier" if changed else "already a verifier"
+    return "no longer a verifier" if changed else "not a verifier"
 
 
 def _user(session: Session, email: str) -> User:
