@@ -15,18 +15,11 @@ from sqlmodel import Session, select
 
 from .. import languages
 from ..models import Organisation, Role, User
+from .errors import FieldError
 
 
-class UserError(ValueError):
-    """A user that cannot be created or changed as asked; one line for the user.
-
-    ``field`` names the form field at fault, so that a page can show the message
-    beside it.
-    """
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
+class UserError(FieldError):
+    """A user that cannot be created or changed as asked."""
 
 
 def normalise_email(email: str) -> str:

@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 
 from ..models import Action, Meeting, Programme, Status, User, utcnow
 from . import workflow
+from .errors import FieldError
 from .workflow import ActionChange, Owner
 
 MAX_TITLE = 300
@@ -22,13 +23,8 @@ MAX_TEXT = 20_000
 EARLIEST = dt.date(1997, 1, 1)
 
 
-class MeetingError(ValueError):
-    """A meeting that cannot be recorded as given; ``field`` names the form field."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
+class MeetingError(FieldError):
+    """A meeting that cannot be recorded as given."""
 
 
 def record_meeting(

@@ -20,15 +20,11 @@ from sqlmodel import Session, col, select
 from ..models import Action, Membership, Organisation, Participation, Programme, Role, User, utcnow
 from . import policy
 from .audit import AuditActor, record_audit
+from .errors import FieldError
 
 
-class MembershipError(ValueError):
-    """A membership change that cannot be made; ``field`` names the form field."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
+class MembershipError(FieldError):
+    """A membership change that cannot be made."""
 
 
 @dataclass(frozen=True)

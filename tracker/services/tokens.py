@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 
 from ..models import ApiToken, TokenScope, User, utcnow
 from .audit import AuditActor, record_audit
+from .errors import FieldError
 
 SECRET_PREFIX = "trk_"  # noqa: S105  (marks our tokens; not a secret)
 PREFIX_LENGTH = 12  # "trk_" and 8 characters of the secret: enough to tell tokens apart
@@ -32,12 +33,8 @@ LIFETIME_DAYS = (30, 90, 365)
 DEFAULT_LIFETIME_DAYS = 90
 
 
-class TokenError(ValueError):
+class TokenError(FieldError):
     """A token that cannot be created or revoked; the message says why."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
 
 
 @dataclass(frozen=True)

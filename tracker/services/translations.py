@@ -19,17 +19,14 @@ from sqlmodel import Session, select
 from .. import languages
 from ..models import Action, ActionTranslation, Role, User, utcnow
 from . import editions
+from .errors import FieldError
 
 MAX_TITLE = 500
 MAX_TEXT = 20_000
 
 
-class TranslationError(ValueError):
-    """A translation that cannot be saved; ``field`` names the form field at fault."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
+class TranslationError(FieldError):
+    """A translation that cannot be saved."""
 
 
 @dataclass(frozen=True)
