@@ -238,3 +238,17 @@ def test_meeting_pack_caption_says_verified(
     )
     assert "Verified actions against the actions that apply, up to 14 Jun 2025" in text
     assert "Implemented actions against" not in text
+
+
+def test_khmer_summary_says_verified_and_names_the_months_in_khmer(
+    session: Session, make_user: Any, client_for: Any
+) -> None:
+    """A Khmer reader's month table: Khmer month names (they were strftime's English) and
+    the verified column in Khmer."""
+    programme, _coordinator, _actions = _verifying_world(session, make_user)
+    reader = make_user(role="coordinator", language="km")
+    page = client_for(reader).get(f"/programmes/{programme.id}/summary").get_data(as_text=True)
+    table = page[page.index("chart-data") :]
+    assert "<td>មករា 2025</td>" in table and "<td>កុម្ភៈ 2025</td>" in table
+    assert "Jan 2025" not in table and "Feb 2025" not in table
+    assert '<th scope="col" class="num">បានផ្ទៀងផ្ទាត់</th>' in table

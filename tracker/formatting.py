@@ -28,6 +28,11 @@ def format_day(value: dt.date | None) -> str:
     return str(format_date(value, DAY_PATTERN))
 
 
+def format_month(value: dt.date) -> str:
+    """'Oct 2023', 'តុលា 2023': a month in the reader's language (strftime is English)."""
+    return str(format_date(value, "MMM y"))
+
+
 def format_number(value: float | None) -> str:
     """Grouped digits: 1,495."""
     return "—" if value is None else str(format_decimal(value))

@@ -82,6 +82,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.autoescape = True
     app.after_request(_security_headers)
     app.jinja_env.filters["day"] = formatting.format_day
+    app.jinja_env.filters["month"] = formatting.format_month
     app.jinja_env.filters["relative_days"] = formatting.relative_days
     app.jinja_env.filters["instant"] = formatting.format_instant
     app.jinja_env.filters["score"] = formatting.format_score
