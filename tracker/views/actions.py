@@ -83,17 +83,21 @@ def resolved_filter(session: Any, flt: listing.ActionFilter) -> listing.ActionFi
     return replace(flt, owner_user_id=owner_user_id, owner_unresolved=unresolved)
 
 
+def _rows_html(page: listing.Page) -> Markup:
+    return Markup(render_template("actions/_rows.html", page=page))  # noqa: S704 (autoescaped Jinja output)
+
+
 def _render_list(flt: listing.ActionFilter, *, mine: bool) -> str:
     session = get_session()
     flt = resolved_filter(session, flt)
     number = _page_number()
     owner = (flt.owned_by.id, flt.owned_by.organisation_id) if flt.owned_by else None
-    # Plain rows and options (no ORM objects), cached while the data generation holds.
-    page = cached(
-        session,
-        ("list-page", owner, _hashable(flt.to_args()), flt.owner_user_id, number),
-        lambda: listing.list_actions(session, flt, number),
-    )
+    # Plain rows and options (no ORM objects), cached while the data generation holds;
+    # the rows' HTML too (the reader's key holds the language and the links' root), so
+    # a repeated page renders the frame and the form, not 50 rows of dates and labels.
+    key = (owner, _hashable(flt.to_args()), flt.owner_user_id, number)
+    page = cached(session, ("list-page", *key), lambda: listing.list_actions(session, flt, number))
+    rows_html = cached(session, ("list-rows", *key), lambda: _rows_html(page))
     choices = cached(
         session,
         ("filter-choices", flt.programme_id),
@@ -102,6 +106,7 @@ def _render_list(flt: listing.ActionFilter, *, mine: bool) -> str:
     return render_template(
         "actions/list.html",
         page=page,
+        rows_html=rows_html,
         flt=flt,
         mine=mine,
         choices=choices,

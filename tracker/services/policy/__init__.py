@@ -48,6 +48,7 @@ from .queries import (
     acts_in_programme,
     effective_owner_active,
     effectively_assigned,
+    effectively_assigned_per_row,
     owned_by,
     readable,
 )
@@ -65,6 +66,7 @@ __all__ = [
     "as_access",
     "effective_owner_active",
     "effectively_assigned",
+    "effectively_assigned_per_row",
     "forget_access",
     "owned_by",
     "readable",

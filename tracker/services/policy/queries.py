@@ -132,6 +132,66 @@ def _assigned(
     )
 
 
+@cache
+def effectively_assigned_per_row() -> sa.ColumnElement[bool]:
+    """SQL: ``effectively_assigned`` on ``action``'s columns, asked row by row.
+
+    The same rule as ``_assigned``, as EXISTS subqueries correlated to each action (a
+    probe of the unique (user, programme) membership and (programme, organisation)
+    indexes per row), for a statement that reads a few known actions: the 50 rows of a
+    list page, one action's page. The set form builds the sets of every acting pair
+    first, which at 100,000 actions (2,500 memberships) was most of the page's rows
+    statement on SQLite (7 ms of CPU against 2). Built once per process.
+    """
+    action = Action.__table__  # type: ignore[attr-defined]
+    person = sa.alias(User.__table__, name="row_person")  # type: ignore[attr-defined]
+    member = sa.alias(Membership.__table__, name="row_membership")  # type: ignore[attr-defined]
+    part = sa.alias(Participation.__table__, name="row_part")  # type: ignore[attr-defined]
+    acting = [role.value for role in sorted(ACTING_ROLES)]
+    person_acts = sa.exists(
+        sa.select(member.c.id)
+        .join(person, person.c.id == member.c.user_id)
+        .where(
+            member.c.user_id == action.c.owner_user_id,
+            member.c.programme_id == action.c.programme_id,
+            member.c.role.in_(acting),
+            person.c.active,
+        )
+        .correlate(action)
+    )
+    active_admin = sa.exists(
+        sa.select(person.c.id)
+        .where(
+            person.c.id == action.c.owner_user_id,
+            person.c.active,
+            person.c.role == Role.admin.value,
+        )
+        .correlate(action)
+    )
+    organisation_acts = sa.exists(
+        sa.select(person.c.id)
+        .join(member, member.c.user_id == person.c.id)
+        .join(
+            part,
+            sa.and_(
+                part.c.organisation_id == person.c.organisation_id,
+                part.c.programme_id == member.c.programme_id,
+            ),
+        )
+        .where(
+            person.c.organisation_id == action.c.owner_organisation_id,
+            member.c.programme_id == action.c.programme_id,
+            member.c.role.in_(acting),
+            person.c.active,
+        )
+        .correlate(action)
+    )
+    return sa.or_(
+        sa.and_(action.c.owner_user_id.is_not(None), sa.or_(person_acts, active_admin)),
+        sa.and_(action.c.owner_organisation_id.is_not(None), organisation_acts),
+    )
+
+
 def effective_owner_active(session: Session, action: Action) -> bool:
     """Whether ``action`` has an owner who can act on it (see ``effectively_assigned``)."""
     found = session.execute(_owner_active_statement(), {"action_id": action.id})
@@ -141,5 +201,5 @@ def effective_owner_active(session: Session, action: Action) -> bool:
 @cache
 def _owner_active_statement() -> sa.Select[Any]:
     return sa.select(col(Action.id)).where(
-        col(Action.id) == sa.bindparam("action_id"), effectively_assigned()
+        col(Action.id) == sa.bindparam("action_id"), effectively_assigned_per_row()
     )
