@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from sqlmodel import Session
+import sqlalchemy as sa
+from sqlmodel import Session, col
 
 from tests.factories import make_action
 from tracker.models import Action, Organisation, Role, Status, User
@@ -159,3 +160,11 @@ def test_effective_owner_inactive_user_or_empty_organisation(session: Session, m
     assert policy.effective_owner_active(session, action_busy)
     assert not policy.effective_owner_active(session, action_empty)
     assert not policy.effective_owner_active(session, action_none)
+    # Lists and counts ask the rule as sets, a page's rows row by row: the same answers.
+    both = session.execute(
+        sa.select(
+            col(Action.id), policy.effectively_assigned(), policy.effectively_assigned_per_row()
+        )
+    ).all()
+    assert [(row[0], bool(row[1])) for row in both] == [(row[0], bool(row[2])) for row in both]
+    assert sum(bool(row[2]) for row in both) == 2

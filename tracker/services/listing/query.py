@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -142,8 +143,13 @@ def _joined() -> sa.Select[Any]:
     )
 
 
+@functools.cache
 def _page_rows() -> sa.Select[Any]:
-    """The page's rows as plain columns: the action's, and its names (prefixed ``row_``)."""
+    """The page's rows as plain columns: the action's, and its names (prefixed ``row_``).
+
+    Built once, on the first list: the statement is the same for every page, only its
+    ids change (built at import, it cost every command's start-up too).
+    """
     owner = sa.orm.aliased(User, name="owner_user")
     return (
         sa.select(
@@ -164,10 +170,6 @@ def _page_rows() -> sa.Select[Any]:
         .outerjoin(Organisation, col(Organisation.id) == Action.owner_organisation_id)
         .where(col(Action.id).in_(sa.bindparam("ids", expanding=True)))
     )
-
-
-# Built once: the statement is the same for every page, only its ids change.
-_PAGE_ROWS = _page_rows()
 
 
 def filtered_query(session: Session, flt: ActionFilter) -> sa.Select[Any]:
@@ -312,7 +314,7 @@ def list_actions(
     ).scalars()
     position = {action_id: index for index, action_id in enumerate(ids)}
     result = sorted(
-        session.execute(_PAGE_ROWS, {"ids": list(position)}).all(),
+        session.execute(_page_rows(), {"ids": list(position)}).all(),
         key=lambda row: position[row.id],
     )
     todays: dict[str, dt.date] = {}
