@@ -111,3 +111,22 @@ def test_each_role_sees_its_own_links_around_the_cached_body(
     assert "20%" in coordinator_html and "20%" in viewer_html
     assert ">Reminders</a>" in coordinator_html
     assert ">Reminders</a>" not in viewer_html
+
+
+def test_switching_verification_on_shows_at_once_on_the_home_page(
+    session: Session, client: FlaskClient, login: Any, make_user: Any
+) -> None:
+    """A setting that changes no action (verification switched on) still turns the cached
+    home page over: the burn-up says verified on the next read, not a minute later."""
+    from tracker.services import verifiers
+
+    world = build_world(session)
+    login(make_user(role="viewer"))
+    first = client.get("/").get_data(as_text=True)
+    assert "Burn-up: implemented actions over time" in first
+    verifiers.set_requires_verification(session, world.programme, True)
+    session.commit()
+    html = client.get("/").get_data(as_text=True)
+    assert "Burn-up: verified actions over time" in html
+    assert "Progress counts verified actions only." in html
+    assert "Burn-up: implemented actions over time" not in html

@@ -16,10 +16,13 @@ handful of index reads, whatever the size of the data):
 * memberships and organisations taking part (newest id, newest role change, count):
   who belongs to a programme decides who can act on its actions (issue 11);
 * the updates shown on public pages (newest id, count): showing or hiding one changes
-  what the public page holds.
+  what the public page holds;
+* the newest audit entry: every administrative change writes one in its transaction
+  (ARCHITECTURE.md), so a setting that moves no row above (verification switched on,
+  which turns the burn-up's "implemented" into "verified") shows at once.
 
-Edits that move none of these (a user or organisation renamed in place) show once the
-entry is ``max_age`` seconds old (60 by default). Entries are keyed by what they
+Edits that move none of these and are not audited show once the entry is ``max_age``
+seconds old (60 by default). Entries are keyed by what they
 describe (a programme or all of them) and the programme-local day, so they also turn
 over at midnight. The cache lives in one process (each gunicorn worker has its own)
 and holds at most ``max_entries`` entries, the least recently used going first.
@@ -45,6 +48,7 @@ from sqlmodel import Session, col
 from ..models import (
     Action,
     ActionEvent,
+    AuditEntry,
     DeadlineChange,
     Membership,
     Organisation,
@@ -89,6 +93,8 @@ def _generation_statement() -> sa.Select[Any]:
         # Updates shown on or taken off a public page (issue 11).
         newest(col(PublishedUpdate.id)),
         sa.select(sa.func.count()).select_from(PublishedUpdate).scalar_subquery(),
+        # Administrative changes (settings, roles, names): each writes one audit entry.
+        newest(col(AuditEntry.id)),
     )
 
 

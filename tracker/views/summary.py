@@ -156,7 +156,6 @@ def programme(programme_id: int) -> str:
         programme_id,
         local_today(found.timezone),
         summary_service.utc_offset_minutes(found.timezone),
-        found.requires_verification,  # switching it writes no event; the labels follow it
     )
 
     def render() -> _Page:
