@@ -8,6 +8,7 @@ feed does not use these: it stays neutral.
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel import dates as babel_dates
@@ -25,7 +26,17 @@ def local_today(timezone: str, now: dt.datetime | None = None) -> dt.date:
 def format_day(value: dt.date | None) -> str:
     if value is None:
         return "—"
-    return str(format_date(value, DAY_PATTERN))
+    locale = get_locale()
+    if locale is None:
+        return str(format_date(value, DAY_PATTERN))
+    return _day_in(value, str(locale))
+
+
+# A list shows the same few dates on many rows (a deadline's actions share it), and Babel
+# formats each in tens of microseconds: the words of a (date, locale) are kept (issue 15).
+@lru_cache(maxsize=4096)
+def _day_in(value: dt.date, locale: str) -> str:
+    return str(babel_dates.format_date(value, DAY_PATTERN, locale=locale))
 
 
 def format_month(value: dt.date) -> str:
@@ -43,6 +54,19 @@ def relative_days(value: dt.date | None, today: dt.date) -> str:
     if value is None:
         return ""
     delta = (value - today).days
+    locale = get_locale()
+    if locale is None:
+        return _relative(delta)
+    return _relative_in(delta, str(locale))
+
+
+@lru_cache(maxsize=4096)
+def _relative_in(delta: int, locale: str) -> str:
+    """``_relative`` in ``locale``, the current one (the key only): kept as ``_day_in``."""
+    return _relative(delta)
+
+
+def _relative(delta: int) -> str:
     if delta == 0:
         return gettext("due today")
     if delta > 0:

@@ -4,11 +4,11 @@ The same rule as the summary's bodies (``services/summary_cache.py``): an entry 
 only while the data generation, read in one small statement per request, is the one it
 was made at, and for at most 60 seconds (edits that move no generation, a rename, show
 within that). What is cached here is data or HTML that holds nothing of one session:
-the list's page of rows and its filter options, and an action's rendered history when
-no entry carries a form. Every key holds what changes what the reader may see: their
-programmes and roles there, the verifier rights, the language, the address the links
-are built under, and the quarter-hour of the day (no programme-local day changes within
-one, and "overdue" and "in 3 days" follow it).
+the list's page of rows, their rendered table and its filter options, and an action's
+rendered history when no entry carries a form. Every key holds what changes what the
+reader may see: their programmes and roles there, the verifier rights, the language,
+the address the links are built under, and the quarter-hour of the day (no
+programme-local day changes within one, and "overdue" and "in 3 days" follow it).
 
 A separate cache from the summary's (``FRAGMENT_CACHE_SIZE`` entries, 0 turns it off),
 so that walking through many actions does not push the summaries out.
