@@ -2,11 +2,13 @@
 
 Only the actions whose next threshold has come, or that changed since (``next_reminder_at``
 NULL), are read, and in SQL: one ``INSERT ... SELECT`` copies them into the connection's
-temporary ``reminder_scan`` table. That table is then read a chunk at a time; for each
-action the latest reached threshold and the next instant are worked out by day
-arithmetic (``policy.SeriesClock``: time zones and daylight saving, which SQLite cannot
-compute) and written to the temporary ``reminder_due`` table, one row per action, never
-one per line. The next instants go back onto the actions in one ``UPDATE ... FROM``;
+temporary ``reminder_scan`` table. What a threshold depends on is the programme's policy
+and the action's due date, never the action itself, so the day arithmetic
+(``policy.SeriesClock``: time zones and daylight saving, which SQLite cannot compute) is
+done once per (programme, due date) of the scanned open actions, a few thousand at
+most, into the temporary ``reminder_day`` table; one ``INSERT ... SELECT`` joins the two
+into ``reminder_due``, one row per action, never one per line, and no action row passes
+through Python. The next instants go back onto the actions in one ``UPDATE ... FROM``;
 the lines are made from ``reminder_due`` in SQL by ``lines``.
 """
 
@@ -22,21 +24,34 @@ from sqlmodel import Session
 from ..models import OPEN_STATUSES, Action, Programme, UTCDateTime
 from . import policy
 
-CHUNK = 2000
 _tables = sa.MetaData()
-# Temporary tables live in the planning connection only, and go with its transaction
-# on PostgreSQL; ``reset`` drops them before and after each use on both backends.
+# Temporary tables live in the planning connection only; ``reset`` drops them (if left
+# over) before each use and the pass drops them after; a failed pass rolls them back
+# (both backends' DDL is transactional). No ``postgresql_on_commit``: a ``postgresql_``
+# keyword makes SQLAlchemy import that dialect with this module, at every command's start.
 SCAN = sa.Table(
     "reminder_scan",
     _tables,
-    sa.Column("n", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("action_id", sa.Integer, nullable=False),
+    sa.Column("action_id", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("programme_id", sa.Integer, nullable=False),
     sa.Column("status", sa.String(20), nullable=False),
     sa.Column("due_on", sa.Date),
     sa.Column("version", sa.Integer, nullable=False),
     prefixes=["TEMPORARY"],
-    postgresql_on_commit="DROP",
+)
+DAY = sa.Table(
+    "reminder_day",
+    _tables,
+    sa.Column("programme_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("due_on", sa.Date, primary_key=True),
+    sa.Column("next_at", UTCDateTime, nullable=False),
+    # The latest reached threshold of a series with this due date (NULL when none is).
+    sa.Column("offset_days", sa.Integer),
+    sa.Column("reached_at", UTCDateTime),
+    sa.Column("suffix", sa.String(40)),  # ":2025-12-31:-7:u", the key after "a<id>"
+    sa.Column("stale", sa.Boolean),
+    sa.Column("today", sa.Date),
+    prefixes=["TEMPORARY"],
 )
 DUE = sa.Table(
     "reminder_due",
@@ -52,8 +67,10 @@ DUE = sa.Table(
     sa.Column("stale", sa.Boolean),
     sa.Column("today", sa.Date),  # the programme's local date, for pauses
     prefixes=["TEMPORARY"],
-    postgresql_on_commit="DROP",
 )
+
+
+DUE_COLUMNS = [c.name for c in DUE.columns]
 
 
 def reset(session: Session, *tables: sa.Table) -> None:
@@ -95,18 +112,33 @@ def _clocks(session: Session, now: dt.datetime) -> dict[int, policy.SeriesClock]
     }
 
 
-def _scan(session: Session, now: dt.datetime) -> None:
-    """Copy the actions to look at into ``reminder_scan``: two index lookups, no ``OR``.
+def _source(session: Session) -> str:
+    """``action``, named with its index on SQLite (``INDEXED BY``, which SQLAlchemy cannot
+    express): statistics gathered while the column was all NULL, right after the
+    migration or a bulk load, would otherwise steer every later tick to a full scan."""
+    if session.get_bind().dialect.name == "sqlite":
+        return "action INDEXED BY ix_action_next_reminder_at"
+    return "action"
 
-    (SQLite answers the ``OR`` with a full scan.) On SQLite the index is named
-    (``INDEXED BY``, which SQLAlchemy cannot express): statistics gathered while the
-    column was all NULL, right after the migration or a bulk load, would otherwise
-    steer every later tick to a full scan.
-    """
-    hinted = session.get_bind().dialect.name == "sqlite"
-    source = "action INDEXED BY ix_action_next_reminder_at" if hinted else "action"
+
+def has_due(session: Session, now: dt.datetime) -> bool:
+    """Whether any action's next threshold has come, or is to compute again: two index
+    probes, so that a tick with nothing due makes no temporary table at all."""
+    source = _source(session)
+    found = session.execute(
+        sa.text(
+            f"SELECT 1 FROM {source} WHERE next_reminder_at IS NULL "  # noqa: S608
+            f"UNION ALL SELECT 1 FROM {source} WHERE next_reminder_at <= :now LIMIT 1"
+        ).bindparams(sa.bindparam("now", now, type_=UTCDateTime()))
+    ).first()
+    return found is not None
+
+
+def _scan(session: Session, now: dt.datetime) -> None:
+    """Copy the actions to look at into ``reminder_scan``: two index lookups, no ``OR``
+    (SQLite answers the ``OR`` with a full scan)."""
     into = "INSERT INTO reminder_scan (action_id, programme_id, status, due_on, version) "
-    pick = f"SELECT id, programme_id, status, due_on, version FROM {source} "  # noqa: S608
+    pick = f"SELECT id, programme_id, status, due_on, version FROM {_source(session)} "  # noqa: S608
     session.execute(sa.text(into + pick + "WHERE next_reminder_at IS NULL"))
     session.execute(
         sa.text(into + pick + "WHERE next_reminder_at <= :now").bindparams(
@@ -115,26 +147,45 @@ def _scan(session: Session, now: dt.datetime) -> None:
     )
 
 
-def _due_row(row: Any, clock: policy.SeriesClock, now: dt.datetime) -> dict[str, Any]:
-    """One ``reminder_due`` row: the action's next instant and its latest reached threshold."""
-    out: dict[str, Any] = {"action_id": row.action_id, "version": row.version}
-    nothing = {"due_on": None, "offset_days": None, "reached_at": None, "tail": None,
-               "stale": None, "today": None}  # fmt: skip
-    if row.status not in OPEN_STATUSES or row.due_on is None:
-        return out | nothing | {"next_at": policy.NEVER}
-    out["next_at"] = clock.next_at(row.due_on)
-    offset = clock.latest(row.due_on)
+def _day_row(
+    programme_id: int, due_on: dt.date, clock: policy.SeriesClock, now: dt.datetime
+) -> dict[str, Any]:
+    """One ``reminder_day`` row: a series' next instant and latest reached threshold."""
+    row: dict[str, Any] = {"programme_id": programme_id, "due_on": due_on,
+                           "next_at": clock.next_at(due_on)}  # fmt: skip
+    offset = clock.latest(due_on)
     if offset is None:
-        return out | nothing
-    at = _reached_at(row.due_on + dt.timedelta(days=offset), clock.timezone)
-    return out | {
-        "due_on": row.due_on,
+        return row | {"offset_days": None, "reached_at": None, "suffix": None, "stale": None,
+                      "today": None}  # fmt: skip
+    at = _reached_at(due_on + dt.timedelta(days=offset), clock.timezone)
+    return row | {
         "offset_days": offset,
         "reached_at": at,
-        "tail": f"a{row.action_id}:{row.due_on.isoformat()}:{offset:+d}:u",
+        "suffix": f":{due_on.isoformat()}:{offset:+d}:u",
         "stale": now - at > policy.STALE_AFTER,
         "today": clock.today,
     }
+
+
+def _plan_days(session: Session, now: dt.datetime) -> None:
+    """Fill ``reminder_day`` for the (programme, due date) pairs of the scanned open actions."""
+    clocks = _clocks(session, now)
+    pairs = session.execute(
+        sa.select(SCAN.c.programme_id, SCAN.c.due_on)
+        .where(SCAN.c.status.in_(sorted(OPEN_STATUSES)), SCAN.c.due_on.is_not(None))
+        .distinct()
+    ).all()
+    # Programmes with the same policy and zone share the answers for a due date.
+    known: dict[tuple[Any, dt.date], dict[str, Any]] = {}
+    rows = []
+    for programme_id, due_on in pairs:
+        clock = clocks[programme_id]
+        key = ((clock.before_days, clock.overdue_every_days, clock.timezone), due_on)
+        if key not in known:
+            known[key] = _day_row(programme_id, due_on, clock, now)
+        rows.append(known[key] | {"programme_id": programme_id})
+    if rows:
+        session.execute(sa.insert(DAY), rows)
 
 
 def plan_due(session: Session, now: dt.datetime) -> int:
@@ -145,21 +196,36 @@ def plan_due(session: Session, now: dt.datetime) -> int:
     condition, and touches neither ``version`` nor ``updated_at``, so it never
     conflicts with someone editing.
     """
-    reset(session, SCAN, DUE)
+    reset(session, SCAN, DAY, DUE)
     _scan(session, now)
-    clocks = _clocks(session, now)
-    last = 0
-    while True:
-        rows = session.execute(
-            sa.select(SCAN).where(SCAN.c.n > last).order_by(SCAN.c.n).limit(CHUNK)
-        ).all()
-        if not rows:
-            break
-        last = rows[-1].n
-        # Statuses are read as stored strings; the enum's members compare equal to them.
-        batch = [_due_row(row, clocks[row.programme_id], now) for row in rows]
-        session.execute(sa.insert(DUE), batch)
-    drop(session, SCAN)
+    # PostgreSQL never analyses a temporary table by itself; without statistics both
+    # planners take one for a large table and join it badly.
+    session.execute(sa.text("ANALYZE reminder_scan"))
+    _plan_days(session, now)
+    session.execute(sa.text("ANALYZE reminder_day"))
+    open_series = sa.and_(
+        DAY.c.programme_id == SCAN.c.programme_id,
+        DAY.c.due_on == SCAN.c.due_on,
+        SCAN.c.status.in_(sorted(OPEN_STATUSES)),
+    )
+    never = sa.literal(policy.NEVER, UTCDateTime())
+    session.execute(
+        sa.insert(DUE).from_select(
+            DUE_COLUMNS,
+            sa.select(
+                SCAN.c.action_id,
+                SCAN.c.version,
+                sa.func.coalesce(DAY.c.next_at, never),
+                sa.case((DAY.c.offset_days.is_not(None), DAY.c.due_on), else_=sa.null()),
+                DAY.c.offset_days,
+                DAY.c.reached_at,
+                sa.literal("a") + sa.cast(SCAN.c.action_id, sa.String) + DAY.c.suffix,
+                DAY.c.stale,
+                DAY.c.today,
+            ).select_from(SCAN.outerjoin(DAY, open_series)),
+        )
+    )
+    drop(session, SCAN, DAY)
     # Statistics for the joins that follow: without them both planners take the
     # temporary table for a large one and scan action (0.7 s with nothing due at 100,000).
     session.execute(sa.text("ANALYZE reminder_due"))

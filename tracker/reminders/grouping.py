@@ -1,24 +1,26 @@
-"""A tick's new lines, grouped into one message per recipient, in SQL.
+"""A pass's new lines, grouped into one message per recipient and recorded, in SQL.
 
-The planned lines this transaction inserted are the reminder lines with no message yet
-(every committed planned line has one: grouping happens in the transaction that plans
-them). ``GROUP BY recipient`` gives each recipient's first line and count; one
-``INSERT ... SELECT`` makes the messages, with a Message-ID derived from that first
-line (``<reminder.<first line id>@domain>``: a line belongs to one message, so the same
-lines keep the same identity, and a rare second delivery after a crash carries it);
-one ``UPDATE`` ties the lines to them. No line passes through Python.
+The new lines (``newlines``: every line this planning pass made, the keys recorded
+before already dropped) are grouped with ``GROUP BY recipient``; one ``INSERT ...
+SELECT`` makes the messages, each with a Message-ID of a token drawn for this pass and
+the recipient (unique, and kept by the message: a rare second delivery after a crash
+carries it); then one ``INSERT ... SELECT ... ON CONFLICT (key) DO NOTHING`` records
+the lines with their message already set. A concurrent scheduler that recorded some of
+the same keys first keeps them: a message left with no line is deleted before the
+commit. No line passes through Python.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from ..db import dialect_insert
 from ..models import (
-    LineKind,
     LineState,
     MessageKind,
     MessageStatus,
@@ -27,62 +29,54 @@ from ..models import (
     User,
     UTCDateTime,
 )
+from . import newlines
 from .due import drop, reset
+from .newlines import COLUMNS, NEW, insert_ignoring
 
 LINE: sa.Table = ReminderLine.__table__  # type: ignore[attr-defined]
 MESSAGE: sa.Table = OutboxMessage.__table__  # type: ignore[attr-defined]
 USER: sa.Table = User.__table__  # type: ignore[attr-defined]
-# Token warnings get a message each, with its own identity (``token_expiry``).
-DIGEST_KINDS = [k.value for k in LineKind if k is not LineKind.token_expiry]
 MAILS = sa.Table(
     "reminder_mail",
     sa.MetaData(),
     sa.Column("recipient_user_id", sa.Integer, primary_key=True, autoincrement=False),
-    sa.Column("first_line_id", sa.Integer, nullable=False),
     sa.Column("lines", sa.Integer, nullable=False),
+    sa.Column("message_row", sa.Integer),  # outbox_message.id, once made
     prefixes=["TEMPORARY"],
-    postgresql_on_commit="DROP",
 )
+PLANNED = LineState.planned.value
+MESSAGE_COLUMNS = [
+    "message_id", "kind", "recipient_user_id", "recipient_email", "subject", "status",
+    "attempts", "next_attempt_at", "planned_at",
+]  # fmt: skip
 
 
-def ungrouped() -> sa.ColumnElement[bool]:
-    """SQL: a planned line of this transaction, not yet in a message."""
-    return sa.and_(
-        LINE.c.outbox_message_id.is_(None),
-        LINE.c.state == LineState.planned.value,
-        LINE.c.kind.in_(DIGEST_KINDS),
+def _message_id(recipient_user_id: Any, token: str, domain: str) -> sa.ColumnElement[str]:
+    return (
+        sa.literal(f"<reminder.{token}.u") + sa.cast(recipient_user_id, sa.String) + f"@{domain}>"
     )
 
 
-def _message_id(first_line_id: Any, domain: str) -> sa.ColumnElement[str]:
-    return sa.literal("<reminder.") + sa.cast(first_line_id, sa.String) + f"@{domain}>"
-
-
-def group_into_messages(session: Session, now: dt.datetime, domain: str) -> tuple[list[int], int]:
-    """Make one pending message per recipient of the new lines: (message ids, lines)."""
+def record_new_lines(session: Session, now: dt.datetime, domain: str) -> tuple[list[int], int, int]:
+    """Make one pending message per recipient of the pass's new planned lines and record
+    every new line: (message ids, planned lines in them, lines recorded)."""
+    if not newlines.made(session):
+        return [], 0, 0
     reset(session, MAILS)
     session.execute(
         sa.insert(MAILS).from_select(
-            ["recipient_user_id", "first_line_id", "lines"],
-            sa.select(LINE.c.recipient_user_id, sa.func.min(LINE.c.id), sa.func.count())
-            .where(ungrouped())
-            .group_by(LINE.c.recipient_user_id),
+            ["recipient_user_id", "lines"],
+            sa.select(NEW.c.recipient_user_id, sa.func.count())
+            .where(NEW.c.state == PLANNED)
+            .group_by(NEW.c.recipient_user_id),
         )
     )
-    message_id = _message_id(MAILS.c.first_line_id, domain)
+    session.execute(sa.text("ANALYZE reminder_mail"))  # PostgreSQL never does it itself
+    token = secrets.token_hex(8)
+    message_id = _message_id(MAILS.c.recipient_user_id, token, domain)
     session.execute(
         sa.insert(MESSAGE).from_select(
-            [
-                "message_id",
-                "kind",
-                "recipient_user_id",
-                "recipient_email",
-                "subject",
-                "status",
-                "attempts",
-                "next_attempt_at",
-                "planned_at",
-            ],
+            MESSAGE_COLUMNS,
             sa.select(
                 message_id,
                 sa.literal(MessageKind.reminder.value),
@@ -98,34 +92,66 @@ def group_into_messages(session: Session, now: dt.datetime, domain: str) -> tupl
             .where(sa.true()),
         )
     )
-    mine = (
-        sa.select(MESSAGE.c.id)
-        .select_from(MESSAGE.join(MAILS, MESSAGE.c.message_id == message_id))
-        .where(MAILS.c.recipient_user_id == LINE.c.recipient_user_id)
-        .scalar_subquery()
+    session.execute(
+        sa.update(MAILS).values(
+            message_row=sa.select(MESSAGE.c.id)
+            .where(MESSAGE.c.message_id == message_id)
+            .scalar_subquery()
+        )
     )
-    session.execute(sa.update(LINE).where(ungrouped()).values(outbox_message_id=mine))
+    lines = (
+        sa.select(
+            *(NEW.c[name] for name in COLUMNS),
+            sa.case((NEW.c.state == PLANNED, MAILS.c.message_row), else_=sa.null()),
+        )
+        .select_from(NEW.outerjoin(MAILS, MAILS.c.recipient_user_id == NEW.c.recipient_user_id))
+        .where(sa.true())  # SQLite: an upsert's SELECT with a join needs a WHERE
+        .order_by(NEW.c.n)
+    )
+    statement = insert_ignoring(dialect_insert(session), LINE).from_select(
+        [*COLUMNS, "outbox_message_id"], lines
+    )
+    done = session.connection().execute(statement, execution_options={"preserve_rowcount": True})
+    recorded = max(0, int(done.rowcount or 0))
+    made = int(session.execute(sa.select(sa.func.count()).select_from(NEW)).scalar_one())
+    mine = sa.select(MAILS.c.message_row)
+    if recorded < made:  # a concurrent scheduler recorded some of these lines first
+        session.execute(
+            sa.delete(MESSAGE).where(
+                MESSAGE.c.id.in_(mine),
+                ~sa.exists().where(LINE.c.outbox_message_id == MESSAGE.c.id),
+            )
+        )
+        session.execute(
+            sa.update(MAILS)
+            .where(~sa.exists().where(MESSAGE.c.id == MAILS.c.message_row))
+            .values(message_row=None)
+        )
+        planned = session.execute(
+            sa.select(sa.func.count()).where(LINE.c.outbox_message_id.in_(mine))
+        ).scalar_one()
+    else:
+        planned = session.execute(
+            sa.select(sa.func.coalesce(sa.func.sum(MAILS.c.lines), 0))
+        ).scalar_one()
     ids = list(
         session.execute(
-            sa.select(MESSAGE.c.id)
-            .select_from(MESSAGE.join(MAILS, MESSAGE.c.message_id == message_id))
-            .order_by(MAILS.c.recipient_user_id)
+            mine.where(MAILS.c.message_row.is_not(None)).order_by(MAILS.c.recipient_user_id)
         ).scalars()
     )
-    lines = int(
-        session.execute(sa.select(sa.func.coalesce(sa.func.sum(MAILS.c.lines), 0))).scalar() or 0
-    )
     drop(session, MAILS)
-    return ids, lines
+    return ids, int(planned or 0), recorded
 
 
 def would_send(session: Session) -> list[tuple[str, list[str]]]:
     """For a dry run, before its rollback: each recipient's new planned line keys."""
+    if not newlines.made(session):
+        return []
     rows = session.execute(
-        sa.select(USER.c.email, LINE.c.key)
-        .select_from(LINE.join(USER, USER.c.id == LINE.c.recipient_user_id))
-        .where(ungrouped())
-        .order_by(LINE.c.recipient_user_id, LINE.c.id)
+        sa.select(USER.c.email, NEW.c.key)
+        .select_from(NEW.join(USER, USER.c.id == NEW.c.recipient_user_id))
+        .where(NEW.c.state == PLANNED)
+        .order_by(NEW.c.recipient_user_id, NEW.c.n)
     )
     out: dict[str, list[str]] = {}
     for email, key in rows:

@@ -3,8 +3,9 @@
 Each statement joins ``reminder_due`` (one row per action with a reached threshold) to
 the people who get it (the owner, else the owning organisation's members, else the
 programme's coordinators) and inserts one line per (series, threshold, recipient)
-under its unique ``key``, insert-if-absent: however many schedulers plan at once,
-each line is planned by exactly one of them, and no line passes through Python. Keys
+under its unique ``key`` into the pass's new lines (``newlines``), which ``grouping``
+records insert-if-absent: however many schedulers plan at once, each line is planned
+by exactly one of them, and no line passes through Python. Keys
 are those the row-by-row planner used (``own:a12:2025-12-31:-7:u5``), so a database
 planned by either continues without repeating a line.
 """
@@ -31,47 +32,25 @@ from ..models import (
     UTCDateTime,
 )
 from ..services import escalation as escalation_rule
-from ..services import programmes as programme_service
-from . import policy
-from .due import DUE
-from .recipients import (
-    is_personal_owner,
-    member_acts,
-    organisation_acts,
-    personal_owner_acts,
-)
+from . import newlines, policy
+from .due import DUE, drop, reset
+from .newlines import NEW, insert_ignoring
+from .recipients import is_personal_owner, organisation_recipients, personal_owner_acts
 
 LINE: sa.Table = ReminderLine.__table__  # type: ignore[attr-defined]
 ACTION: sa.Table = Action.__table__  # type: ignore[attr-defined]
 USER: sa.Table = User.__table__  # type: ignore[attr-defined]
 MEMBER: sa.Table = Membership.__table__  # type: ignore[attr-defined]
-COLUMNS = [
-    "key", "recipient_user_id", "kind", "programme_id", "action_id", "due_on",
-    "offset_days", "reached_at", "state", "reason", "planned_at",
-]  # fmt: skip
-
-
-def _insert(session: Session, select: sa.Select[Any]) -> int:
-    """``INSERT INTO reminder_line SELECT ... ON CONFLICT (key) DO NOTHING``; rows inserted."""
-    statement = (
-        dialect_insert(session)(LINE)
-        .from_select(COLUMNS, select)
-        .on_conflict_do_nothing(index_elements=["key"])
-    )
-    # SQLAlchemy keeps an INSERT's row count only when asked (2.0.28+).
-    done = session.connection().execute(statement, execution_options={"preserve_rowcount": True})
-    return max(0, int(done.rowcount or 0))
-
-
-def insert_rows(session: Session, rows: list[dict[str, Any]]) -> int:
-    """A few lines computed in Python (countdowns, superseded thresholds), if absent."""
-    if not rows:
-        return 0
-    statement = dialect_insert(session)(LINE).on_conflict_do_nothing(index_elements=["key"])
-    done = session.connection().execute(
-        statement, rows, execution_options={"preserve_rowcount": True}
-    )
-    return max(0, int(done.rowcount or 0))
+# An organisation's recipients per programme, for one planning pass (``insert_action_lines``).
+ORG = sa.Table(
+    "reminder_org_recipient",
+    sa.MetaData(),
+    sa.Column("programme_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("organisation_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("user_id", sa.Integer, primary_key=True, autoincrement=False),
+    prefixes=["TEMPORARY"],
+)
+ORG_COLUMNS = ["programme_id", "organisation_id", "user_id"]
 
 
 def _series_select(kind: LineKind, user: Any, now: dt.datetime) -> sa.Select[Any]:
@@ -97,16 +76,32 @@ def _series_select(kind: LineKind, user: Any, now: dt.datetime) -> sa.Select[Any
 
 
 def insert_action_lines(session: Session, now: dt.datetime) -> int:
-    """Owners', organisations' and unassigned lines of every due action; rows inserted."""
+    """Owners', organisations' and unassigned lines of every due action; rows inserted.
+
+    Who gets an organisation's reminders in a programme is worked out first, once per
+    (programme, organisation), into the temporary ``reminder_org_recipient`` table.
+    """
     reached = DUE.c.offset_days.is_not(None)
     owner = _series_select(LineKind.own, USER, now).join(USER, USER.c.id == ACTION.c.owner_user_id)
-    inserted = _insert(session, owner.where(reached, is_personal_owner(USER, ACTION)))
-    members = _series_select(LineKind.own, USER, now).join(
-        USER, USER.c.organisation_id == ACTION.c.owner_organisation_id
+    inserted = newlines.insert_select(
+        session, owner.where(reached, is_personal_owner(USER, ACTION))
     )
-    inserted += _insert(
-        session, members.where(reached, ~personal_owner_acts(ACTION), member_acts(USER, ACTION))
+    reset(session, ORG)
+    session.execute(sa.insert(ORG).from_select(ORG_COLUMNS, organisation_recipients()))
+    session.execute(sa.text("ANALYZE reminder_org_recipient"))  # none without (PostgreSQL)
+    of_organisation = sa.and_(
+        ORG.c.programme_id == ACTION.c.programme_id,
+        ORG.c.organisation_id == ACTION.c.owner_organisation_id,
     )
+    members = (
+        _series_select(LineKind.own, USER, now)
+        .join(ORG, of_organisation)
+        .join(USER, USER.c.id == ORG.c.user_id)
+    )
+    inserted += newlines.insert_select(
+        session, members.where(reached, ~personal_owner_acts(ACTION))
+    )
+    organisation_acts = sa.exists(sa.select(ORG.c.user_id).where(of_organisation))
     coordinators = (
         _series_select(LineKind.unassigned, USER, now)
         .join(
@@ -118,12 +113,13 @@ def insert_action_lines(session: Session, now: dt.datetime) -> int:
         )
         .join(USER, USER.c.id == MEMBER.c.user_id)
     )
-    inserted += _insert(
+    inserted += newlines.insert_select(
         session,
         coordinators.where(
-            reached, USER.c.active, ~personal_owner_acts(ACTION), ~organisation_acts(ACTION)
+            reached, USER.c.active, ~personal_owner_acts(ACTION), ~organisation_acts
         ),
     )
+    drop(session, ORG)
     return inserted
 
 
@@ -132,10 +128,11 @@ def insert_superseded(session: Session, now: dt.datetime, rules: dict[int, Progr
 
     Only for series with a line recorded before (a series seen for the first time
     supersedes nothing: its older thresholds predate its tracking); a handful of rows
-    after a scheduler's break, none on a regular tick.
+    after a scheduler's break, none on a regular tick. Run after ``newlines.prune``: a
+    recipient "got the latest now" when its line is among this pass's new lines.
     """
     earlier = sa.alias(LINE, name="earlier")
-    latest = sa.alias(LINE, name="latest")
+    latest = NEW
     series = (
         *(DUE.c[name] for name in ("action_id", "due_on", "offset_days", "reached_at", "tail")),
         *(earlier.c[name] for name in ("kind", "recipient_user_id", "programme_id")),
@@ -161,7 +158,6 @@ def insert_superseded(session: Session, now: dt.datetime, rules: dict[int, Progr
                 + ":"
                 + DUE.c.tail
                 + sa.cast(earlier.c.recipient_user_id, sa.String),
-                latest.c.planned_at == sa.literal(now, UTCDateTime()),
             ),
         )
         .group_by(*series)
@@ -179,16 +175,15 @@ def insert_superseded(session: Session, now: dt.datetime, rules: dict[int, Progr
             timezone=programme.timezone,
         ):
             key = f"{kind}:a{action_id}:{due_on.isoformat()}:{threshold.offset_days:+d}"
-            drafts.append(_superseded_row(key, user_id, kind, programme_id, action_id, due_on,
+            drafts.append(superseded_row(key, user_id, kind, programme_id, action_id, due_on,
                                           threshold, now))  # fmt: skip
-    return insert_rows(session, drafts)
+    return newlines.insert_rows(session, drafts)
 
 
 @functools.cache
 def _coordinator_statement(stale: bool, insert: Any) -> Any:
-    """``_coordinator_lines``' INSERT for the dialect's ``insert``, built once per process
-    (a tick runs it for every programme with a countdown, so building it each time cost
-    more than running it)."""
+    """``_coordinator_lines``' INSERT, built once per process (a tick runs it for every
+    programme with a countdown, so building it each time cost more than running it)."""
     paused = USER.c.reminders_paused_until >= sa.bindparam("today", type_=sa.Date())
     skipped, planned = LineState.skipped.value, LineState.planned.value
     select = (
@@ -212,36 +207,50 @@ def _coordinator_statement(stale: bool, insert: Any) -> Any:
             USER.c.active,
         )
     )
-    return insert(LINE).from_select(COLUMNS, select).on_conflict_do_nothing(index_elements=["key"])
+    return insert_ignoring(insert, NEW, select)
 
 
-def _coordinator_lines(
-    session: Session, programme: Programme, now: dt.datetime, *, key: str, kind: LineKind,
-    due_on: dt.date, offset: int, at: dt.datetime, stale: bool = False,
-) -> int:  # fmt: skip
-    """One line per active coordinator of the programme, ``key`` followed by their id."""
-    statement = _coordinator_statement(stale, dialect_insert(session))
-    values = {
+def coordinator_values(
+    programme: Programme, now: dt.datetime, *, key: str, kind: LineKind,
+    due_on: dt.date, offset: int, at: dt.datetime,
+) -> dict[str, Any]:  # fmt: skip
+    """The parameters of ``_coordinator_statement`` for one programme's line."""
+    return {
         "key": key, "kind": kind.value, "programme_id": programme.id, "due_on": due_on,
         "offset": offset, "at": at, "now": now,
         "today": policy.local_date(now, programme.timezone),
     }  # fmt: skip
-    done = session.connection().execute(
-        statement, values, execution_options={"preserve_rowcount": True}
+
+
+def coordinator_lines(session: Session, values: list[dict[str, Any]], *, stale: bool) -> int:
+    """One line per active coordinator of each programme in ``values`` (``key`` followed
+    by their id); one statement executed for the whole list; rows inserted."""
+    if not values:
+        return 0
+    statement = _coordinator_statement(stale, dialect_insert(session))
+    return newlines.execute(session, statement, values)  # both drivers sum executemany counts
+
+
+@functools.cache
+def _escalated_one() -> sa.Select[Any]:
+    """Any one action of a programme to escalate: built once, run with bound values."""
+    return (
+        sa.select(ACTION.c.id)
+        .where(escalation_rule.escalated_where(*escalation_rule.bound()))
+        .limit(1)
     )
-    return max(0, int(done.rowcount or 0))
 
 
 def insert_escalation_lines(
     session: Session, programmes: list[Programme], now: dt.datetime
-) -> tuple[int, list[tuple[int, str]]]:
+) -> list[tuple[int, str]]:
     """This ISO week's escalation digest: one line per coordinator and programme.
 
     Planned once per programme and week (``escalation_planned_week``), and only when
     the programme has an action to escalate; what the digest lists is read when it is
     sent.
     """
-    inserted, weeks = 0, []
+    weeks = []
     for programme in programmes:
         assert programme.id is not None
         week = policy.escalation_week(now, programme.timezone)
@@ -249,90 +258,23 @@ def insert_escalation_lines(
             continue
         label, at = week
         found = session.execute(
-            sa.select(ACTION.c.id).where(escalation_rule.escalated(programme, now)).limit(1)
+            _escalated_one(), escalation_rule.parameters(programme, now)
         ).first()
         lines = 0
         if found is not None:
-            lines = _coordinator_lines(
-                session, programme, now, key=f"escalation:p{programme.id}:{label}:u",
+            values = coordinator_values(
+                programme, now, key=f"escalation:p{programme.id}:{label}:u",
                 kind=LineKind.escalation, due_on=policy.local_date(at, programme.timezone),
                 offset=0, at=at,
             )  # fmt: skip
+            lines = coordinator_lines(session, [values], stale=False)
         if found is None or lines:
             # Done for the week; a programme with no coordinator yet is asked again.
             weeks.append((programme.id, label))
-        inserted += lines
-    return inserted, weeks
+    return weeks
 
 
-def insert_countdown_lines(session: Session, programmes: list[Programme], now: dt.datetime) -> int:
-    """The treaty-deadline countdown of each programme: its latest reached threshold for
-    each coordinator (stale when first seen late), the older ones recorded as superseded."""
-    deadlines = programme_service.current_deadlines(session, [p.id for p in programmes if p.id])
-    inserted = 0
-    for programme in programmes:
-        deadline = deadlines.get(programme.id or 0)
-        if deadline is None:
-            continue
-        reached = policy.countdown_series(
-            deadline,
-            countdown_days=policy.parse_days(programme.countdown_days),
-            timezone=programme.timezone,
-            until=now,
-        )
-        if not reached:
-            continue
-        *older, latest = reached
-        prefix = f"countdown:p{programme.id}:{deadline.isoformat()}"
-        fresh = _insert_countdown(session, programme, now, prefix, deadline, latest)
-        inserted += fresh
-        if fresh and older:
-            inserted += _countdown_superseded(session, programme, now, prefix, deadline,
-                                              latest, older)  # fmt: skip
-    return inserted
-
-
-def _insert_countdown(
-    session: Session, programme: Programme, now: dt.datetime, prefix: str,
-    deadline: dt.date, latest: policy.Threshold,
-) -> int:  # fmt: skip
-    return _coordinator_lines(
-        session, programme, now, key=f"{prefix}:{latest.offset_days:+d}:u",
-        kind=LineKind.countdown, due_on=deadline, offset=latest.offset_days,
-        at=latest.reached_at, stale=now - latest.reached_at > policy.STALE_AFTER,
-    )  # fmt: skip
-
-
-def _countdown_superseded(
-    session: Session, programme: Programme, now: dt.datetime, prefix: str,
-    deadline: dt.date, latest: policy.Threshold, older: list[policy.Threshold],
-) -> int:  # fmt: skip
-    """For the coordinators who got ``latest`` now: the older thresholds not recorded."""
-    got = session.execute(
-        sa.select(LINE.c.recipient_user_id).where(
-            LINE.c.key.startswith(f"{prefix}:{latest.offset_days:+d}:u"),
-            LINE.c.planned_at == sa.literal(now, UTCDateTime()),
-        )
-    ).scalars()
-    rows: list[dict[str, Any]] = []
-    for user_id in got:
-        recorded = session.execute(
-            sa.select(sa.func.max(LINE.c.offset_days)).where(
-                LINE.c.kind == LineKind.countdown.value,
-                LINE.c.programme_id == programme.id,
-                LINE.c.due_on == deadline,
-                LINE.c.recipient_user_id == user_id,
-                LINE.c.offset_days < latest.offset_days,
-            )
-        ).scalar()
-        for threshold in policy.skipped_between((*older, latest), latest, recorded):
-            rows.append(_superseded_row(f"{prefix}:{threshold.offset_days:+d}", user_id,
-                                        LineKind.countdown, programme.id, None, deadline,
-                                        threshold, now))  # fmt: skip
-    return insert_rows(session, rows)
-
-
-def _superseded_row(
+def superseded_row(
     key: str, user_id: int, kind: str, programme_id: int | None, action_id: int | None,
     due_on: dt.date, threshold: policy.Threshold, now: dt.datetime,
 ) -> dict[str, Any]:  # fmt: skip

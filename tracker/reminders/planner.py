@@ -2,13 +2,14 @@
 
 One tick's planning is one transaction of a few statements whatever the size:
 ``due`` reads the actions whose next threshold has come into a temporary table and
-stores their next instants; ``lines`` inserts every line with ``INSERT ... SELECT ...
-ON CONFLICT DO NOTHING`` under its unique ``key`` (insert-if-absent, never
-check-then-insert), so however many schedulers plan at once each line is planned by
-exactly one of them; ``grouping`` makes one message per recipient of the lines this
-transaction inserted. No line is held in Python. The caller commits once; on SQLite
-it uses a write (``BEGIN IMMEDIATE``) session so that concurrent ticks queue instead
-of failing. The 30-day preview is ``upcoming``.
+stores their next instants; ``lines``, ``countdown`` and ``verification`` gather every
+line the tick makes into another (``newlines``); ``grouping`` makes one message per
+recipient and records the lines with ``INSERT ... SELECT ... ON CONFLICT DO NOTHING``
+under their unique ``key`` (insert-if-absent, never check-then-insert), so however many
+schedulers plan at once each line is planned by exactly one of them. No line is held
+in Python, and a tick with nothing due makes no temporary table. The caller commits
+once; on SQLite it uses a write (``BEGIN IMMEDIATE``) session so that concurrent ticks
+queue instead of failing. The 30-day preview is ``upcoming``.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from sqlmodel import Session, col, select
 
 from ..db import new_session
 from ..models import Programme
-from . import due, grouping, lines
+from . import countdown, due, grouping, lines, newlines
 from .upcoming import UpcomingReminder, upcoming_reminders
 from .verification import insert_verification_lines
 
@@ -43,31 +44,46 @@ class PlanResult:
     skipped_lines: int = 0
 
 
-def _plan_lines(session: Session, now: dt.datetime) -> int:
-    """Every line a tick at ``now`` adds (inserted, not yet grouped); how many."""
+def _plan_lines(session: Session, now: dt.datetime, domain: str) -> tuple[list[int], int, int]:
+    """Every line a tick at ``now`` adds, recorded and grouped: (message ids, planned
+    lines in them, lines recorded)."""
     programmes = list(session.exec(select(Programme).order_by(col(Programme.id))))
-    inserted = 0
-    if due.plan_due(session, now):
-        inserted += lines.insert_action_lines(session, now)
-        inserted += lines.insert_superseded(session, now, {p.id or 0: p for p in programmes})
-    due.drop(session, due.DUE)
-    escalations, weeks = lines.insert_escalation_lines(session, programmes, now)
-    inserted += escalations + lines.insert_countdown_lines(session, programmes, now)
-    inserted += insert_verification_lines(session, programmes, now)  # issue 14
+    newlines.begin(session)
+    if session.get_bind().dialect.name == "postgresql":
+        # Each statement runs once per tick: compiling it (JIT, above a cost the joins
+        # at 100,000 actions pass) costs more than it saves.
+        session.execute(sa.text("SET LOCAL jit = off"))
+    scanned = due.has_due(session, now)  # else, when nothing is due, no temporary table
+    reached = due.plan_due(session, now) if scanned else 0
+    if reached:
+        lines.insert_action_lines(session, now)
+    weeks = lines.insert_escalation_lines(session, programmes, now)
+    passed_over = countdown.insert_countdown_lines(session, programmes, now)
+    insert_verification_lines(session, programmes, now)  # issue 14
+    if newlines.prune(session):
+        if reached:
+            lines.insert_superseded(session, now, {p.id or 0: p for p in programmes})
+        countdown.insert_superseded(session, passed_over, now)
+    if scanned:
+        due.drop(session, due.DUE)
+    by_week: dict[str, list[int]] = {}
     for programme_id, week in weeks:
+        by_week.setdefault(week, []).append(programme_id)
+    for week, ids in sorted(by_week.items()):  # one statement per ISO week, not per programme
         session.execute(
             sa.update(Programme)
-            .where(col(Programme.id) == programme_id)
+            .where(col(Programme.id).in_(ids))
             .values(escalation_planned_week=week)
         )
-    return inserted
+    return grouping.record_new_lines(session, now, domain)
 
 
 def plan_reminders(session: Session, now: dt.datetime, *, domain: str) -> PlanResult:
     """Plan this tick's lines and group each recipient's new lines into one pending message."""
-    inserted = _plan_lines(session, now)
-    ids, planned = grouping.group_into_messages(session, now, domain)
-    return PlanResult(message_ids=ids, planned_lines=planned, skipped_lines=inserted - planned)
+    # On an error the caller rolls back, and the temporary tables go with it.
+    ids, planned, recorded = _plan_lines(session, now, domain)
+    newlines.finish(session)
+    return PlanResult(message_ids=ids, planned_lines=planned, skipped_lines=recorded - planned)
 
 
 @dataclass
@@ -87,9 +103,9 @@ def dry_run(engine: Engine, now: dt.datetime) -> DryRun:
     """
     with new_session(engine, write=True) as session:
         try:
-            inserted = _plan_lines(session, now)
+            _ids, planned, recorded = _plan_lines(session, now, "dry-run.invalid")
             would = grouping.would_send(session)
         finally:
             session.rollback()
-    planned = sum(len(keys) for _email, keys in would)
-    return DryRun(would_send=would, skipped_lines=inserted - planned)
+            session.info.clear()
+    return DryRun(would_send=would, skipped_lines=recorded - planned)

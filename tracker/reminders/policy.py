@@ -12,6 +12,7 @@ simulate the coming weeks with the same rules the scheduler uses.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
@@ -63,9 +64,16 @@ def parse_days(text: str) -> tuple[int, ...]:
     return tuple(sorted(values, reverse=True))
 
 
+@functools.lru_cache(maxsize=512)
+def _zone(timezone: str) -> ZoneInfo:
+    """The zone, kept: ``ZoneInfo``'s own cache holds the 8 last used, and a planning pass
+    over programmes in 15 zones read the zone files again for most of them."""
+    return ZoneInfo(timezone)
+
+
 def reached_at(day: dt.date, timezone: str) -> dt.datetime:
     """08:00 on ``day`` in the programme's time zone, as a UTC instant."""
-    local = dt.datetime.combine(day, REMIND_AT, tzinfo=ZoneInfo(timezone))
+    local = dt.datetime.combine(day, REMIND_AT, tzinfo=_zone(timezone))
     return local.astimezone(dt.UTC)
 
 
@@ -76,7 +84,7 @@ def threshold(reference: dt.date, offset_days: int, timezone: str) -> Threshold:
 
 
 def local_date(now: dt.datetime, timezone: str) -> dt.date:
-    return now.astimezone(ZoneInfo(timezone)).date()
+    return now.astimezone(_zone(timezone)).date()
 
 
 def _overdue_period(due_on: dt.date, every: int, timezone: str, now: dt.datetime) -> int:

@@ -178,6 +178,28 @@ def organisation_acts(action: Any) -> sa.ColumnElement[bool]:
     )
 
 
+def organisation_recipients() -> sa.Select[Any]:
+    """SQL: (programme_id, organisation_id, user_id): for each organisation taking part in
+    a programme, the members who get its actions' reminders there (``member_acts``).
+
+    Who they are depends on the (programme, organisation) pair, never on the action, so
+    a planning pass works it out once per pair (a few hundred) rather than once per
+    action and member: PostgreSQL evaluated the focal-point condition for each of 236,000
+    (action, member) rows at 100,000 actions (11 s).
+    """
+    part = sa.alias(Participation.__table__, name="org_pair_part")  # type: ignore[attr-defined]
+    pair = sa.select(
+        part.c.programme_id.label("programme_id"),
+        part.c.organisation_id.label("owner_organisation_id"),
+    ).subquery("org_pair")
+    user = sa.alias(User.__table__, name="org_member")  # type: ignore[attr-defined]
+    return (
+        sa.select(pair.c.programme_id, pair.c.owner_organisation_id, user.c.id)
+        .select_from(pair.join(user, user.c.organisation_id == pair.c.owner_organisation_id))
+        .where(member_acts(user, pair))
+    )
+
+
 def is_personal_owner(user: Any, action: Any) -> sa.ColumnElement[bool]:
     """SQL: ``user`` is the action's personal owner and can act on it."""
     return sa.and_(

@@ -25,6 +25,7 @@ from ..models import (
     ReminderLine,
     User,
 )
+from .newlines import insert_ignoring
 
 WARN_DAYS = (14, 1)
 
@@ -64,7 +65,7 @@ def plan_token_expiry(session: Session, now: dt.datetime, settings: mail.MailSet
     for token, user, days in drafts:
         key = f"token:{token.id}:{days}"
         inserted = session.execute(
-            insert(table)
+            insert_ignoring(insert, table)
             .values(
                 key=key,
                 recipient_user_id=user.id,
@@ -78,7 +79,6 @@ def plan_token_expiry(session: Session, now: dt.datetime, settings: mail.MailSet
                 state=LineState.planned,
                 planned_at=now,
             )
-            .on_conflict_do_nothing(index_elements=["key"])
             .returning(table.c.id)
         ).scalar()
         if inserted is None:

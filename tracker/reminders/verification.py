@@ -16,41 +16,76 @@ a closed status, and the owner rules plan open actions only.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from ..db import dialect_insert
 from ..models import LineKind, LineState, Role, Status, UTCDateTime, Verification
 from ..models import Programme as ProgrammeModel
 from ..services.policy import ACTING_ROLES
-from . import policy
-from .lines import ACTION, MEMBER, USER, _insert
+from . import newlines, policy
+from .lines import ACTION, MEMBER, USER
+from .newlines import NEW, insert_ignoring
+from .recipients import chunks
 
 
 def insert_verification_lines(
     session: Session, programmes: list[ProgrammeModel], now: dt.datetime
 ) -> int:
-    """This week's "awaiting verification" lines of every programme; rows inserted."""
-    inserted = 0
+    """This week's "awaiting verification" lines of every programme; rows inserted.
+
+    A tick runs this whatever is due, so it is a few statements for all programmes,
+    not a few per programme: the week and the local date depend only on the time zone,
+    so programmes are grouped by zone, and by whether they name verifiers (one read).
+    """
+    # The programmes where something awaits: an index probe per programme
+    # (``ix_action_figures`` begins with programme, status, verification).
+    awaiting: set[int] = set()
+    for ids in chunks([p.id for p in programmes if p.id is not None]):
+        awaiting.update(
+            session.execute(
+                sa.select(ACTION.c.programme_id)
+                .where(
+                    ACTION.c.programme_id.in_(ids),
+                    ACTION.c.status == Status.implemented.value,
+                    ACTION.c.verification == Verification.awaiting.value,
+                )
+                .distinct()
+            ).scalars()
+        )
+    if not awaiting:
+        return 0  # the usual tick: nothing awaits verification anywhere
+    named = set(
+        session.execute(
+            sa.select(MEMBER.c.programme_id).where(MEMBER.c.verifies.is_(True)).distinct()
+        ).scalars()
+    )
+    groups: dict[tuple[str, bool], list[int]] = {}
     for programme in programmes:
-        week = policy.escalation_week(now, programme.timezone)
-        if week is None or programme.id is None:
+        if programme.id in awaiting:
+            groups.setdefault((programme.timezone, programme.id in named), []).append(programme.id)
+    inserted = 0
+    for (timezone, names_verifiers), ids in sorted(groups.items()):
+        week = policy.escalation_week(now, timezone)
+        if week is None:
             continue
-        inserted += _insert(session, _lines(session, programme, week, now))
+        label, at = week
+        values = {
+            "ids": ids, "label": f":{label}:u", "at": at, "now": now,
+            "today": policy.local_date(now, timezone),
+        }  # fmt: skip
+        statement = _statement(names_verifiers, dialect_insert(session))
+        inserted += newlines.execute(session, statement, values)
     return inserted
 
 
-def _lines(
-    session: Session, programme: ProgrammeModel, week: tuple[str, dt.datetime], now: dt.datetime
-) -> sa.Select[Any]:
-    label, at = week
-    named = session.execute(
-        sa.select(MEMBER.c.id)
-        .where(MEMBER.c.programme_id == programme.id, MEMBER.c.verifies.is_(True))
-        .limit(1)
-    ).first()
-    if named is not None:
+@functools.cache
+def _statement(names_verifiers: bool, insert: Any) -> Any:
+    """The INSERT for a group of programmes (``ids``), built once per process."""
+    if names_verifiers:
         who = sa.and_(
             MEMBER.c.verifies.is_(True),
             MEMBER.c.role.in_(sorted(r.value for r in ACTING_ROLES)),
@@ -62,13 +97,12 @@ def _lines(
         )
     else:
         who = MEMBER.c.role == Role.coordinator.value
-    today = policy.local_date(now, programme.timezone)
-    paused = USER.c.reminders_paused_until >= today
-    return (
+    paused = USER.c.reminders_paused_until >= sa.bindparam("today", type_=sa.Date())
+    select = (
         sa.select(
             sa.literal("verification:a")
             + sa.cast(ACTION.c.id, sa.String)
-            + sa.literal(f":{label}:u")
+            + sa.bindparam("label", type_=sa.String())
             + sa.cast(USER.c.id, sa.String),
             USER.c.id,
             sa.literal(LineKind.verification.value),
@@ -76,10 +110,10 @@ def _lines(
             ACTION.c.id,
             ACTION.c.due_on,
             sa.literal(0),
-            sa.literal(at, UTCDateTime()),
+            sa.bindparam("at", type_=UTCDateTime()),
             sa.case((paused, LineState.skipped.value), else_=LineState.planned.value),
             sa.case((paused, "paused"), else_=sa.null()),
-            sa.literal(now, UTCDateTime()),
+            sa.bindparam("now", type_=UTCDateTime()),
         )
         .select_from(
             ACTION.join(MEMBER, MEMBER.c.programme_id == ACTION.c.programme_id).join(
@@ -87,13 +121,14 @@ def _lines(
             )
         )
         .where(
-            ACTION.c.programme_id == programme.id,
+            ACTION.c.programme_id.in_(sa.bindparam("ids", expanding=True)),
             ACTION.c.status == Status.implemented.value,
             ACTION.c.verification == Verification.awaiting.value,
             USER.c.active,
             who,
         )
     )
+    return insert_ignoring(insert, NEW, select)
 
 
 def verification_reason(row: Any) -> str | None:
