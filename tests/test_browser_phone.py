@@ -141,11 +141,11 @@ def test_navigation_is_one_row_and_every_link_reachable_at_360_px(
             focused = page.evaluate(
                 "(() => { const e = document.activeElement, r = e.getBoundingClientRect(),"
                 " s = getComputedStyle(e); return [e.textContent.trim(), r.left, r.right,"
-                " r.bottom, s.outlineStyle !== 'none' || s.boxShadow !== 'none']; })()"
+                " r.bottom, s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2]; })()"
             )
             name, left, right, bottom, ring = focused
             assert left >= 0 and right <= 360 and bottom <= 740, focused
-            assert ring, f"{name}: no visible focus"
+            assert ring, f"{name}: no solid focus ring"
             reached.append(name)
         assert reached == expected
         assert page.evaluate("document.documentElement.scrollWidth") <= 360
