@@ -29,6 +29,11 @@ ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 KHMER_TITLE = "របាយការណ៍ ការបោសសម្អាតមីន"  # "report: mine clearance"
 KHMER_WORD = "របាយការណ៍"  # a word every PDF text extractor gives back in this order
 KHMER_COMMENT = "អនុម័ត"  # "approved"
+KHMER_OWNER = "ស្រីមុំ ជ្ឈាន"  # a name with subscript consonants (coeng) and vowel signs
+KHMER_FONT = (
+    Path(__file__).resolve().parent.parent
+    / "tracker/static/vendor/noto-sans-khmer-5.3.0/noto-sans-khmer-khmer-400-normal.ttf"
+)
 
 
 def _meeting_with_decisions(session: Session, world: World) -> tuple[Meeting, list[Action]]:
@@ -221,3 +226,64 @@ def test_without_weasyprint_libraries_the_pdf_link_says_what_to_install(
     assert re.search(r"minutes\.docx", out["page_text"])
     session.rollback()
     assert session.exec(select(Meeting)).all()  # nothing was changed by the visit
+
+
+def _khmer_glyphs_drawn(reader: PdfReader) -> set[int]:
+    """The glyph ids the PDF draws from its embedded Khmer font (its widths array lists
+    each one; WeasyPrint's subset keeps the font's own ids)."""
+    drawn: set[int] = set()
+    for page in reader.pages:
+        for font in (page["/Resources"].get("/Font") or {}).values():
+            font = font.get_object()
+            if "Khmer" not in str(font["/BaseFont"]):
+                continue
+            widths = list(font["/DescendantFonts"][0].get_object().get("/W") or [])
+            while widths:
+                first, following = int(widths[0]), widths[1]
+                if isinstance(following, list):
+                    drawn.update(range(first, first + len(following)))
+                    widths = widths[2:]
+                else:
+                    drawn.update(range(first, int(following) + 1))
+                    widths = widths[3:]
+    return drawn
+
+
+def test_khmer_in_a_chart_is_drawn_as_shaped_text(
+    session: Session, client: FlaskClient, login: Any
+) -> None:
+    """An owner's Khmer name beside its bar is shaped as the page's text is, so no vowel
+    sign or subscript consonant stands alone on a dotted circle: WeasyPrint draws SVG text
+    one letter at a time, so the pack lays the charts' words over them as HTML text."""
+    from fontTools.ttLib import TTFont
+
+    world = build_world(session)
+    world.owner_a.name = KHMER_OWNER
+    session.add(world.owner_a)
+    meeting, _ = _meeting_with_decisions(session, world)
+    login(world.coordinator)
+    reader = PdfReader(io.BytesIO(client.get(f"/meetings/{meeting.id}/pack.pdf").data))
+    text = _words(" ".join(page.extract_text() for page in reader.pages))
+    assert KHMER_OWNER in text
+    font = TTFont(KHMER_FONT)
+    dotted_circle = font.getGlyphID(font.getBestCmap()[0x25CC])
+    drawn = _khmer_glyphs_drawn(reader)
+    assert drawn and dotted_circle not in drawn
+
+
+def test_long_names_are_cut_between_khmer_syllables() -> None:
+    """A name too long for the space beside its bar is cut with an ellipsis, never between
+    a Khmer letter and its vowel sign or subscript consonant (which would stand alone on
+    a dotted circle)."""
+    import unicodedata
+
+    from tracker.charts import shorten
+
+    name = "មជ្ឈមណ្ឌលសកម្មភាពកំចាត់មីនកម្ពុជា"  # Cambodian Mine Action Centre
+    assert shorten(name, len(name)) == name
+    for limit in range(3, len(name)):
+        short = shorten(name, limit)
+        kept = short.removesuffix("…")
+        assert short.endswith("…") and len(short) <= limit and name.startswith(kept)
+        assert unicodedata.category(name[len(kept)]) not in ("Mn", "Mc")
+        assert not kept.endswith("\u17d2")

@@ -11,13 +11,15 @@ from __future__ import annotations
 import datetime as dt
 import io
 import logging
+import re
+import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
 from flask_babel import gettext
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from .formatting import format_day
 from .labels import label
@@ -102,19 +104,95 @@ def _url_fetcher(weasyprint: Any) -> Any:
     return fetch
 
 
+_SVG_NS = "http://www.w3.org/2000/svg"
+_SVG = "{" + _SVG_NS + "}"
+# The charts are drawn 720 units wide (charts.WIDTH) and the pack's text column is
+# 182 mm (A4 less the 14 mm margins): one chart unit in the PDF, in millimetres.
+_MM_PER_UNIT = 182 / 720
+# Where a line of text's baseline sits below the top of its box at line-height 1
+# (DejaVu Sans, the pack's Latin font: ascent 0.93, descent 0.24 em).
+_BASELINE_EM = 0.85
+
+
+def _chart_rules() -> dict[str, dict[str, str]]:
+    """tracker.css's ``.chart .name { ... }`` rules, by class name (the page's colours)."""
+    rules: dict[str, dict[str, str]] = {}
+    css = (STATIC / "tracker.css").read_text(encoding="utf-8")
+    for selectors, body in re.findall(r"^(\.chart \.[^{]+)\{([^}]*)\}", css, flags=re.M):
+        declarations = {
+            name.strip(): value.strip()
+            for name, _, value in (d.partition(":") for d in body.split(";"))
+            if value.strip()
+        }
+        for selector in selectors.split(","):
+            name = selector.strip().removeprefix(".chart .")
+            if re.fullmatch(r"[\w-]+", name):
+                rules.setdefault(name, {}).update(declarations)
+    return rules
+
+
+def _label_html(node: ET.Element, rules: dict[str, dict[str, str]], width: float) -> str:
+    """One SVG ``<text>`` as an HTML span at the same place, size and colour."""
+    style: dict[str, str] = {}
+    for name in (node.get("class") or "").split():
+        style.update(rules.get(name, {}))
+    size = float(style.get("font-size", "16px").removesuffix("px"))
+    x, y = float(node.get("x", 0)), float(node.get("y", 0))
+    top = (y - _BASELINE_EM * size) * _MM_PER_UNIT
+    anchor = node.get("text-anchor", "start")
+    if anchor == "end":
+        where = f"right:{(width - x) * _MM_PER_UNIT:.2f}mm"
+    elif anchor == "middle":
+        left, span = (x - 60) * _MM_PER_UNIT, 120 * _MM_PER_UNIT
+        where = f"left:{left:.2f}mm;width:{span:.2f}mm;text-align:center"
+    else:
+        where = f"left:{x * _MM_PER_UNIT:.2f}mm"
+    look = f"font-size:{size * _MM_PER_UNIT:.2f}mm"
+    if "fill" in style:
+        look += f";color:{style['fill']}"
+    if "font-weight" in style:
+        look += f";font-weight:{style['font-weight']}"
+    text = escape("".join(node.itertext()))
+    return f'<span class="pdf-chart-label" style="{where};top:{top:.2f}mm;{look}">{text}</span>'
+
+
 def chart_for_pdf(svg: Markup) -> Markup:
-    """The chart with its tracker.css rules inside it: WeasyPrint styles an inline SVG only
-    from the SVG's own ``<style>``, so the PDF's charts keep the page's colours."""
-    rules = [
-        line.replace(".chart .", ".").strip()
-        for line in (STATIC / "tracker.css").read_text(encoding="utf-8").splitlines()
-        if line.startswith(".chart .")
-    ]
-    head, sep, rest = str(svg).partition(">")
-    if not sep:
+    """The chart as the PDF can draw it: shapes in the SVG, styled by tracker.css's rules
+    inside it (WeasyPrint styles an inline SVG only from the SVG's own ``<style>``), and
+    every word lifted out of the SVG and laid over it as HTML text.
+
+    WeasyPrint draws SVG text one character at a time, so Khmer, whose vowel signs and
+    subscript consonants are shaped with the letter before them, came out as loose
+    signs on dotted circles (an organisation's Khmer name, every legend of a Khmer
+    pack); HTML text is shaped like the rest of the page, in the vendored Khmer font.
+    """
+    rules = _chart_rules()
+    try:
+        root = ET.fromstring(str(svg))  # noqa: S314 (charts.py's own markup, never input)
+        width, height = (float(v) for v in (root.get("viewBox") or "").split()[2:4])
+    except (ET.ParseError, ValueError):
         return svg
-    style = "<style>" + " ".join(rules).replace("<", "") + "</style>"
-    return Markup(head + sep + style + rest)  # noqa: S704 (our own chart markup and CSS)
+    parents = {child: parent for parent in root.iter() for child in parent}
+    labels = []
+    for node in list(root.iter(_SVG + "text")):
+        labels.append(_label_html(node, rules, width))
+        parents[node].remove(node)
+    style = ET.Element(_SVG + "style")
+    style.text = " ".join(
+        f".{name} {{ {'; '.join(f'{k}: {v}' for k, v in declarations.items())} }}"
+        for name, declarations in rules.items()
+    )
+    root.insert(0, style)
+    # Written back with plain tag names and the namespace as an attribute: ElementTree
+    # would otherwise prefix each tag (ns0:svg), which the HTML parser reads as text.
+    for node in root.iter():
+        node.tag = node.tag.removeprefix(_SVG)
+    root.set("xmlns", _SVG_NS)
+    drawing = ET.tostring(root, encoding="unicode")
+    box = f"width:{width * _MM_PER_UNIT:.2f}mm;height:{height * _MM_PER_UNIT:.2f}mm"
+    return Markup(  # noqa: S704 (our own chart markup; every label went through escape())
+        f'<div class="pdf-chart" style="{box}">{drawing}{"".join(labels)}</div>'
+    )
 
 
 def static_base_url() -> str:
