@@ -35,7 +35,12 @@ from ..services import escalation as escalation_rule
 from . import newlines, policy
 from .due import DUE, drop, reset
 from .newlines import NEW, insert_ignoring
-from .recipients import is_personal_owner, organisation_recipients, personal_owner_acts
+from .recipients import (
+    chunks,
+    is_personal_owner,
+    organisation_recipients,
+    personal_owner_acts,
+)
 
 LINE: sa.Table = ReminderLine.__table__  # type: ignore[attr-defined]
 ACTION: sa.Table = Action.__table__  # type: ignore[attr-defined]
@@ -231,14 +236,42 @@ def coordinator_lines(session: Session, values: list[dict[str, Any]], *, stale: 
     return newlines.execute(session, statement, values)  # both drivers sum executemany counts
 
 
+PROGRAMME: sa.Table = Programme.__table__  # type: ignore[attr-defined]
+
+
 @functools.cache
-def _escalated_one() -> sa.Select[Any]:
-    """Any one action of a programme to escalate: built once, run with bound values."""
-    return (
-        sa.select(ACTION.c.id)
-        .where(escalation_rule.escalated_where(*escalation_rule.bound()))
-        .limit(1)
+def _escalating() -> sa.Select[Any]:
+    """Which of the programmes ``ids`` (sharing a zone and escalation rules, so the same
+    bound dates) have an action to escalate: one statement for them all, each stopping
+    at its first action (``EXISTS``), built once."""
+    _programme, overdue_on, idle_since = escalation_rule.bound()
+    return sa.select(PROGRAMME.c.id).where(
+        PROGRAMME.c.id.in_(sa.bindparam("ids", expanding=True)),
+        sa.exists(
+            sa.select(ACTION.c.id).where(
+                escalation_rule.escalated_where(PROGRAMME.c.id, overdue_on, idle_since)
+            )
+        ),
     )
+
+
+def _coordinated(session: Session, ids: list[int]) -> set[int]:
+    """The programmes among ``ids`` with an active coordinator."""
+    found: set[int] = set()
+    for chunk in chunks(ids):
+        found.update(
+            session.execute(
+                sa.select(MEMBER.c.programme_id)
+                .select_from(MEMBER.join(USER, USER.c.id == MEMBER.c.user_id))
+                .where(
+                    MEMBER.c.programme_id.in_(chunk),
+                    MEMBER.c.role == Role.coordinator.value,
+                    USER.c.active,
+                )
+                .distinct()
+            ).scalars()
+        )
+    return found
 
 
 def insert_escalation_lines(
@@ -248,30 +281,49 @@ def insert_escalation_lines(
 
     Planned once per programme and week (``escalation_planned_week``), and only when
     the programme has an action to escalate; what the digest lists is read when it is
-    sent.
+    sent. Returns the (programme, week) pairs done: a programme with nothing to
+    escalate is done, one with no active coordinator yet is asked again next tick. A
+    few statements for all programmes (one probe per zone and rules, one insert).
     """
-    weeks = []
+    pending: list[tuple[Programme, str, dt.datetime]] = []
     for programme in programmes:
-        assert programme.id is not None
         week = policy.escalation_week(now, programme.timezone)
-        if week is None or programme.escalation_planned_week == week[0]:
-            continue
-        label, at = week
-        found = session.execute(
-            _escalated_one(), escalation_rule.parameters(programme, now)
-        ).first()
-        lines = 0
-        if found is not None:
-            values = coordinator_values(
-                programme, now, key=f"escalation:p{programme.id}:{label}:u",
-                kind=LineKind.escalation, due_on=policy.local_date(at, programme.timezone),
-                offset=0, at=at,
-            )  # fmt: skip
-            lines = coordinator_lines(session, [values], stale=False)
-        if found is None or lines:
-            # Done for the week; a programme with no coordinator yet is asked again.
-            weeks.append((programme.id, label))
-    return weeks
+        if programme.id is not None and week and programme.escalation_planned_week != week[0]:
+            pending.append((programme, *week))
+    if not pending:
+        return []
+    groups: dict[tuple[str, int, int], list[Programme]] = {}
+    for programme, _label, _at in pending:
+        rules = (programme.timezone, programme.escalate_overdue_days, programme.escalate_idle_days)
+        groups.setdefault(rules, []).append(programme)
+    escalating: set[int] = set()
+    for members in groups.values():
+        values = escalation_rule.parameters(members[0], now)
+        del values["programme_id"]  # the column, in this statement
+        for ids in chunks([p.id for p in members]):
+            values["ids"] = list(ids)
+            escalating.update(session.execute(_escalating(), values).scalars())
+    coordinated = _coordinated(session, sorted(escalating))
+    lines = [
+        coordinator_values(
+            programme,
+            now,
+            key=f"escalation:p{programme.id}:{label}:u",
+            kind=LineKind.escalation,
+            due_on=policy.local_date(at, programme.timezone),
+            offset=0,
+            at=at,
+        )
+        for programme, label, at in pending
+        if programme.id in coordinated
+    ]
+    coordinator_lines(session, lines, stale=False)
+    return [
+        (programme.id, label)
+        for programme, label, _at in pending
+        if programme.id is not None
+        and (programme.id not in escalating or programme.id in coordinated)
+    ]
 
 
 def superseded_row(
