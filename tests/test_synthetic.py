@@ -215,3 +215,24 @@ def test_generated_programmes_have_members_like_a_deployment(
     access = policy.access_for(session, head)
     everything = listing.list_actions(session, listing.ActionFilter.from_args({}, reader=access))
     assert everything.total == 60
+
+
+def test_generated_progress_agrees_between_headline_and_burnup(
+    runner: FlaskCliRunner, session: Session
+) -> None:
+    """Generated programmes verify, as every programme does by default: their implemented
+    actions count as verified (histories from before verification, as after an upgrade),
+    so the headline's verified figure and the burn-up's last point are the same number."""
+    from tracker.services import summary as summary_service
+
+    assert runner.invoke(args=SEED_ARGS).exit_code == 0
+    programmes = list(session.exec(select(Programme)))
+    assert programmes and all(p.requires_verification for p in programmes)
+    for programme in programmes:
+        summary = summary_service.summarise_programme(
+            session, programme, today=dt.date.fromisoformat(TODAY)
+        )
+        implemented = summary.figures.by_status[Status.implemented]
+        assert implemented > 0
+        assert summary.figures.verified == implemented == summary.burnup[-1].verified
+        assert summary.figures.done == implemented

@@ -13,7 +13,7 @@ import datetime as dt
 import random
 from typing import Any
 
-from ..models import EventKind, Status
+from ..models import EventKind, Status, Verification
 from ..services.actions import action_title
 from ..services.policy import TRANSITIONS
 from .plan import ProgrammeSpec, SyntheticPlan, current_deadline
@@ -165,6 +165,13 @@ def make_history(
         "owner_user_id": owner_user,
         "owner_organisation_id": owner_org,
         "status": status,
+        # Issue 14: generated programmes verify (the default), and their histories come
+        # from before verification, as an upgraded programme's do: what is implemented
+        # counts as verified, as the upgrade made it, so the headline and the burn-up
+        # agree. Awaiting verification only ever follows a report made through the app.
+        "verification": (
+            Verification.verified if status is Status.implemented else Verification.not_required
+        ),
         "due_on": due_on,
         "follows_deadline": follows,
         "version": len(events),
