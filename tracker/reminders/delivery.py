@@ -23,7 +23,6 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from email.message import EmailMessage
 
 import sqlalchemy as sa
 from flask_babel import force_locale
@@ -123,7 +122,7 @@ class _Prepared:
     """A claimed message after its re-check: the mail to send (None: cancelled)."""
 
     message: OutboxMessage
-    email: EmailMessage | None
+    email: mail.OutgoingMail | None
     subject: str
     cancelled: dict[str, list[int]]
 
