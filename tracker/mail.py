@@ -30,6 +30,8 @@ from email.utils import formatdate, parseaddr
 from pathlib import Path
 from typing import Any, Protocol
 
+from jinja2 import pass_context
+from markupsafe import Markup
 from sqlmodel import Session
 
 from .models import MessageKind, OutboxMessage, User
@@ -96,13 +98,66 @@ def make_message_id(seed: str, domain: str) -> str:
 
 
 def render_mail(template: str, **context: Any) -> tuple[str, str]:
-    """(text, html) of the mail ``templates/email/<template>.txt|.html`` with ``context``."""
-    from flask import render_template
-
+    """(text, html) of the mail ``templates/email/<template>.txt|.html`` with ``context``,
+    in the current locale (``force_locale``)."""
+    environment = _mail_environment()
     return (
-        render_template(f"email/{template}.txt", **context),
-        render_template(f"email/{template}.html", **context),
+        environment.get_template(f"email/{template}.txt").render(context),
+        environment.get_template(f"email/{template}.html").render(context),
     )
+
+
+def _mail_environment() -> Any:
+    """The app's Jinja environment for mail in the current locale: an overlay (same
+    loader, filters, globals) whose ``_``/``ngettext`` are bound to that locale's
+    catalogue and whose ``day`` and ``number`` filters remember what they wrote.
+
+    Through Flask-Babel each ``_()`` in a template looked up the locale and its
+    catalogue again (a dozen context-local reads): about half of a reminder's render.
+    Mail templates use no request, session or signed-in user, so Flask's context
+    processors are not needed either. One overlay per app and locale, kept on the app.
+    """
+    from flask import current_app
+    from flask_babel import get_locale, get_translations
+
+    environments = current_app.extensions.setdefault("tracker_mail_environments", {})
+    locale = str(get_locale())
+    environment: Any = environments.get(locale)
+    if environment is None:
+        base = current_app.jinja_env
+        environment = base.overlay(cache_size=64)
+        environment.globals = dict(base.globals)  # the overlay would share them
+        environment.filters = dict(base.filters)
+        for name in ("day", "number"):
+            if name in base.filters:
+                environment.filters[name] = functools.lru_cache(maxsize=4096, typed=True)(
+                    base.filters[name]
+                )
+        environment.globals.update(_bound_gettext(get_translations()))
+        environments[locale] = environment
+    return environment
+
+
+def _bound_gettext(translations: Any) -> dict[str, Any]:
+    """``gettext`` and ``ngettext`` for templates, bound to one catalogue, with the i18n
+    extension's "newstyle" meaning (as Flask-Babel installs them): escaped when
+    autoescaping, always %-formatted with the keywords, ``num`` given to ``ngettext``.
+    (The environment's ``install_gettext_translations`` would install them in the
+    environment the overlay was made from, every page's.)"""
+
+    @pass_context
+    def gettext(context: Any, string: str, /, **variables: Any) -> str:
+        text = translations.ugettext(string)
+        # A catalogue's own text, as the i18n extension marks it: the values are escaped.
+        return (Markup(text) if context.eval_ctx.autoescape else text) % variables  # noqa: S704
+
+    @pass_context
+    def ngettext(context: Any, singular: str, plural: str, number: int, /, **variables: Any) -> str:
+        variables.setdefault("num", number)
+        text = translations.ungettext(singular, plural, number)
+        return (Markup(text) if context.eval_ctx.autoescape else text) % variables  # noqa: S704
+
+    return {"gettext": gettext, "ngettext": ngettext}
 
 
 def queue_mail(

@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from flask_babel import gettext, ngettext
+from flask_babel import get_locale, gettext, ngettext
 from sqlmodel import Session, col, select
 
 from ..formatting import format_number, relative_days
@@ -163,7 +163,34 @@ def _owner_names(session: Session, actions: list[Action]) -> dict[int, str]:
     return names
 
 
+@dataclass
+class RunReads:
+    """What composing reads once per delivery run, not once per mail: every coordinator
+    of a programme gets the same escalation digest (less what their mail lists already)
+    and the same countdown, so the first mail's reads serve the others. A run lasts at
+    most ``MAIL_DELIVERY_SECONDS``; a digest is as fresh as the run's first mail naming
+    its programme (the lines themselves are re-checked per batch)."""
+
+    digest_counts: dict[int, tuple[int, int]] = field(default_factory=dict)
+    # (programme, overdue?) -> (the limit read with, the rows read)
+    digest_rows: dict[tuple[int, bool], tuple[int, list[Any]]] = field(default_factory=dict)
+    # (programme, deadline, local today, language) -> the countdown section
+    countdowns: dict[tuple[int, dt.date, dt.date, str], CountdownItem] = field(default_factory=dict)
+
+
 def _countdown(
+    session: Session, programme: Programme, deadline: dt.date, today: dt.date,
+    reads: RunReads | None = None,
+) -> CountdownItem:  # fmt: skip
+    if reads is None:
+        return _read_countdown(session, programme, deadline, today)
+    key = (programme.id or 0, deadline, today, str(get_locale()))
+    if key not in reads.countdowns:
+        reads.countdowns[key] = _read_countdown(session, programme, deadline, today)
+    return reads.countdowns[key]
+
+
+def _read_countdown(
     session: Session, programme: Programme, deadline: dt.date, today: dt.date
 ) -> CountdownItem:
     actions = list(session.exec(select(Action).where(Action.programme_id == programme.id)))
@@ -210,16 +237,20 @@ def action_item(
 def build_reminder_mail(
     session: Session, recipient: User, rows: list[Any], *, now: dt.datetime,
     settings: MailSettings, programmes: dict[int, Programme], message_id: int,
+    issued_at: dt.datetime | None = None, reads: RunReads | None = None,
 ) -> ReminderMail:  # fmt: skip
     """One recipient's mail from its re-checked lines (``recheck``, most overdue first):
-    each section lists at most ``SECTION_LIMIT`` actions and counts the rest."""
+    each section lists at most ``SECTION_LIMIT`` actions and counts the rest.
+    ``issued_at`` (the message's ``planned_at``, read when not given) dates its one-tap
+    links; ``reads`` shares a delivery run's digest and countdown reads."""
     from .digest import escalation_digests
 
     mail = ReminderMail(recipient=recipient.name)
     mail.all_lines_url = f"{settings.base_url}/reminders/mail/{message_id}"
     secret_key = _secret_key()
-    planned = session.get(OutboxMessage, message_id)
-    issued_at = planned.planned_at if planned is not None else now
+    if issued_at is None:
+        planned = session.get(OutboxMessage, message_id)
+        issued_at = planned.planned_at if planned is not None else now
     listed: set[int] = set()
     for kind in (LineKind.own, LineKind.unassigned):
         section: list[ActionItem] = []
@@ -257,13 +288,14 @@ def build_reminder_mail(
     escalated = sorted({r.programme_id for r in rows if r.kind == LineKind.escalation.value})
     shown = {item.id for item in mail.own + mail.unassigned}
     mail.escalation = escalation_digests(
-        session, [programmes[p] for p in escalated], now=now, settings=settings, listed=shown
-    )
+        session, [programmes[p] for p in escalated], now=now, settings=settings, listed=shown,
+        reads=reads,
+    )  # fmt: skip
     for row in rows:
         if row.kind == LineKind.countdown.value:
             programme = programmes[row.programme_id]
             today = policy.local_date(now, programme.timezone)
-            mail.countdown.append(_countdown(session, programme, row.due_on, today))
+            mail.countdown.append(_countdown(session, programme, row.due_on, today, reads))
     return mail
 
 
