@@ -18,8 +18,8 @@ from ..formatting import format_number, relative_days
 from ..labels import label
 from ..mail import MailSettings, render_mail
 from ..models import Action, LineKind, Organisation, OutboxMessage, Programme, Status, User
-from . import policy
 from .links import link_urls
+from .run_reads import Phrases, RunReads, local_today
 
 DUE_SOON_DAYS = 30
 # A section lists at most this many actions (the most overdue, then by id) and says
@@ -163,21 +163,6 @@ def _owner_names(session: Session, actions: list[Action]) -> dict[int, str]:
     return names
 
 
-@dataclass
-class RunReads:
-    """What composing reads once per delivery run, not once per mail: every coordinator
-    of a programme gets the same escalation digest (less what their mail lists already)
-    and the same countdown, so the first mail's reads serve the others. A run lasts at
-    most ``MAIL_DELIVERY_SECONDS``; a digest is as fresh as the run's first mail naming
-    its programme (the lines themselves are re-checked per batch)."""
-
-    digest_counts: dict[int, tuple[int, int]] = field(default_factory=dict)
-    # (programme, overdue?) -> (the limit read with, the rows read)
-    digest_rows: dict[tuple[int, bool], tuple[int, list[Any]]] = field(default_factory=dict)
-    # (programme, deadline, local today, language) -> the countdown section
-    countdowns: dict[tuple[int, dt.date, dt.date, str], CountdownItem] = field(default_factory=dict)
-
-
 def _countdown(
     session: Session, programme: Programme, deadline: dt.date, today: dt.date,
     reads: RunReads | None = None,
@@ -187,7 +172,8 @@ def _countdown(
     key = (programme.id or 0, deadline, today, str(get_locale()))
     if key not in reads.countdowns:
         reads.countdowns[key] = _read_countdown(session, programme, deadline, today)
-    return reads.countdowns[key]
+    found: CountdownItem = reads.countdowns[key]
+    return found
 
 
 def _read_countdown(
@@ -215,19 +201,29 @@ def _read_countdown(
 
 
 def action_item(
-    row: Any, programme: Programme, now: dt.datetime, settings: MailSettings
-) -> ActionItem:
-    """What a mail (or the page of all its lines) shows of one action line."""
-    today = policy.local_date(now, programme.timezone)
+    row: Any, programme: Programme, now: dt.datetime, settings: MailSettings,
+    phrases: Phrases | None = None,
+) -> ActionItem:  # fmt: skip
+    """What a mail (or the page of all its lines) shows of one action line; ``phrases``
+    (a run's, in the mail's locale) words it without asking Flask-Babel each time."""
+    today = local_today(now, programme.timezone)
     due_on = row.a_due_on
+    if phrases is None:
+        when = relative_days(due_on, today) if due_on else ""
+        status = label(Status(row.status))
+        owner = row.owner or gettext("unassigned")
+    else:
+        when = phrases.when(due_on, today) if due_on else ""
+        status = phrases.status(row.status)
+        owner = row.owner or phrases.unassigned
     return ActionItem(
         id=row.a_id,
         title=row.title,
         programme=programme.country,
         due_on=due_on,
-        when=relative_days(due_on, today) if due_on else "",
-        status=label(Status(row.status)),
-        owner=row.owner or gettext("unassigned"),
+        when=when,
+        status=status,
+        owner=owner,
         url=f"{settings.base_url}/actions/{row.a_id}",
         late=due_on is not None and due_on < today,
         programme_label=f"{programme.country} {programme.treaty.value}",
@@ -248,6 +244,7 @@ def build_reminder_mail(
     mail = ReminderMail(recipient=recipient.name)
     mail.all_lines_url = f"{settings.base_url}/reminders/mail/{message_id}"
     secret_key = _secret_key()
+    phrases = reads.phrases() if reads is not None else None
     if issued_at is None:
         planned = session.get(OutboxMessage, message_id)
         issued_at = planned.planned_at if planned is not None else now
@@ -260,7 +257,7 @@ def build_reminder_mail(
                 continue  # an action is listed once per mail: own first
             listed.add(row.a_id)
             if len(section) < SECTION_LIMIT:
-                item = action_item(row, programmes[row.programme_id], now, settings)
+                item = action_item(row, programmes[row.programme_id], now, settings, phrases)
                 if kind == LineKind.own:  # issue 18: the owner's one-tap links
                     links = link_urls(
                         settings.base_url, secret_key, recipient, row.a_id, row.a_version,
@@ -270,7 +267,7 @@ def build_reminder_mail(
                 section.append(item)
                 continue
             more += 1
-            today = policy.local_date(now, programmes[row.programme_id].timezone)
+            today = local_today(now, programmes[row.programme_id].timezone)
             more_late += row.a_due_on is not None and row.a_due_on < today
         if kind == LineKind.own:
             mail.own, mail.own_more, mail.own_more_late = section, more, more_late
@@ -281,7 +278,7 @@ def build_reminder_mail(
             continue
         listed.add(row.a_id)
         if len(mail.verification) < SECTION_LIMIT:
-            item = action_item(row, programmes[row.programme_id], now, settings)
+            item = action_item(row, programmes[row.programme_id], now, settings, phrases)
             mail.verification.append(item)
         else:
             mail.verification_more += 1
@@ -294,7 +291,7 @@ def build_reminder_mail(
     for row in rows:
         if row.kind == LineKind.countdown.value:
             programme = programmes[row.programme_id]
-            today = policy.local_date(now, programme.timezone)
+            today = local_today(now, programme.timezone)
             mail.countdown.append(_countdown(session, programme, row.due_on, today, reads))
     return mail
 

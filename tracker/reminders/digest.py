@@ -21,7 +21,8 @@ from ..formatting import format_number
 from ..mail import MailSettings
 from ..models import Action, ActionEvent, Organisation, Programme, User
 from ..services import escalation as rule
-from .compose import ActionItem, RunReads, action_item
+from .compose import ActionItem, action_item
+from .run_reads import RunReads
 
 # How many actions of each kind (most overdue, longest without an update) a digest names.
 EXAMPLES = 5
@@ -137,6 +138,7 @@ def escalation_digests(
     already listed elsewhere in the mail (``listed``) is counted, not named again.
     ``reads`` keeps what was read for the next mail of the run (``RunReads``)."""
     reads = reads if reads is not None else RunReads()
+    phrases = reads.phrases()
     digests: list[Any] = []
     for programme in programmes:
         total, overdue = _counts(session, programme, now, reads)
@@ -156,7 +158,7 @@ def escalation_digests(
             for row in _rows(session, programme, now, late, EXAMPLES + len(listed), reads):
                 if row.a_id in listed:
                     continue
-                item = action_item(row, programme, now, settings)
+                item = action_item(row, programme, now, settings, phrases)
                 into.append(_with_reason(item, _reason(row, programme, now, late)))
                 if len(into) == EXAMPLES:
                     break
