@@ -34,6 +34,7 @@ from ..models import (
 from ..services import programmes as programme_service
 from . import policy
 from .recipients import chunks, is_responsible, organisation_acts, personal_owner_acts
+from .run_reads import local_today
 from .verification import verification_reason
 
 LINE: sa.Table = ReminderLine.__table__  # type: ignore[attr-defined]
@@ -157,9 +158,7 @@ def _reason(
     programme = programmes.get(row.programme_id) if row.programme_id is not None else None
     if programme is None:
         return "programme gone"
-    if policy.is_paused(
-        recipient.reminders_paused_until, policy.local_date(now, programme.timezone)
-    ):
+    if policy.is_paused(recipient.reminders_paused_until, local_today(now, programme.timezone)):
         return "paused"
     kind = LineKind(row.kind)
     if kind == LineKind.verification:  # to verifiers, who need not coordinate
