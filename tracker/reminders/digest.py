@@ -21,7 +21,7 @@ from ..formatting import format_number
 from ..mail import MailSettings
 from ..models import Action, ActionEvent, Organisation, Programme, User
 from ..services import escalation as rule
-from .compose import ActionItem, action_item
+from .compose import SECTION_LIMIT, ActionItem, action_item
 from .run_reads import RunReads
 
 # How many actions of each kind (most overdue, longest without an update) a digest names.
@@ -107,9 +107,11 @@ def _rows(
     key = (programme.id or 0, overdue)
     read_with, rows = reads.digest_rows.get(key, (0, []))
     if read_with < limit and len(rows) == read_with:
-        values = rule.parameters(programme, now) | {"limit": limit}
+        # Enough for any mail at once: it lists at most two sections of SECTION_LIMIT.
+        wanted = max(limit, EXAMPLES + 2 * SECTION_LIMIT)
+        values = rule.parameters(programme, now) | {"limit": wanted}
         rows = list(session.execute(_rows_statement(overdue), values))
-        reads.digest_rows[key] = (limit, rows)
+        reads.digest_rows[key] = (wanted, rows)
     return rows[:limit]
 
 
