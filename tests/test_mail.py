@@ -109,3 +109,27 @@ def test_invitation_is_queued_with_a_one_use_link(
     session.rollback()
     stored = session.exec(select(OutboxMessage)).one()
     assert stored.body_text is None and token not in (stored.subject or "")
+
+
+def test_built_message_reads_back_as_written() -> None:
+    """The bytes a transport hands over: Khmer headers encoded, CRLF lines of at most 998
+    octets (a longer line goes base64), the text and HTML read back as composed."""
+    settings = MailSettings.from_config({"MAIL_FROM": "ទីស្នាក់ការ Tracker <tracker@example.org>"})
+    subject = "ការរំលឹកពី Tracker៖ " + "កម្ពុជា APMBC, " * 8
+    html = "<p>" + "ក" * 400 + "</p>\n<p>short</p>"
+    message = build_message(
+        settings, to="a@example.org", subject=subject, text="សួស្តី\nline two",
+        html=html, message_id="<m@example.org>",
+    )  # fmt: skip
+    raw = message.as_bytes()
+    assert all(len(line) <= 998 for line in raw.split(b"\r\n"))
+    assert b"\n" not in raw.replace(b"\r\n", b"")
+    parsed = message_from_bytes(raw, policy=policy.default)
+    assert str(parsed["Subject"]).strip() == subject.strip()
+    assert parsed["From"].addresses[0].display_name == "ទីស្នាក់ការ Tracker"
+    assert (parsed["Message-ID"], message.recipients) == ("<m@example.org>", ("a@example.org",))
+    plain, rich = parsed.get_body(("plain",)), parsed.get_body(("html",))
+    assert plain["Content-Transfer-Encoding"] == "8bit"
+    assert plain.get_content().replace("\r\n", "\n") == "សួស្តី\nline two\n"
+    assert rich["Content-Transfer-Encoding"] == "base64"
+    assert rich.get_content().replace("\r\n", "\n") == html + "\n"

@@ -8,7 +8,7 @@ from email import message_from_bytes, policy
 from email.message import EmailMessage
 from typing import Any
 
-from flask import Flask
+from flask import Flask, render_template_string
 from sqlmodel import Session, select
 
 from tests.reminder_scenario import load_cambodia
@@ -90,3 +90,6 @@ def test_same_reminder_lines_each_in_its_readers_language(
     assert "31 Dec 2025" in _body(english, "plain")
     assert english_left(_body(khmer, "html"), load_english_msgids()) == []
     assert '<html lang="km">' in _body(khmer, "html")
+    # Mail in Khmer leaves the pages' own translations alone (mail has catalogues of its own).
+    with app.test_request_context():
+        assert render_template_string("{{ _('Your actions') }}") == "Your actions"

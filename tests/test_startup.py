@@ -3,8 +3,8 @@
 ``flask --app tracker <command>`` builds the whole app (config, database, blueprints,
 commands) before the command runs. The libraries of PDFs, spreadsheets, Word files,
 images, calendars, text matching and the scheduler are imported by the code that uses
-them, so a reminder tick or a ``--help`` does not load them (issue 15: a command starts
-in under a second).
+them, so a reminder tick or a ``--help`` does not load them, nor does a SQLite install
+load the PostgreSQL dialect (issue 15: a command starts in under a second).
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ ROOT = Path(__file__).resolve().parent.parent
 LATER = (
     "weasyprint", "pydyf", "fontTools", "PIL", "openpyxl", "docx", "lxml", "filetype",
     "icalendar", "rapidfuzz", "apscheduler", "aiosmtpd",
+    # A SQLite install never needs the PostgreSQL dialect (``db.dialect_insert``).
+    "sqlalchemy.dialects.postgresql",
 )  # fmt: skip
 
 

@@ -11,15 +11,15 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from flask_babel import gettext, ngettext
+from flask_babel import get_locale, gettext, ngettext
 from sqlmodel import Session, col, select
 
 from ..formatting import format_number, relative_days
 from ..labels import label
 from ..mail import MailSettings, render_mail
 from ..models import Action, LineKind, Organisation, OutboxMessage, Programme, Status, User
-from . import policy
 from .links import link_urls
+from .run_reads import Phrases, RunReads, local_today
 
 DUE_SOON_DAYS = 30
 # A section lists at most this many actions (the most overdue, then by id) and says
@@ -164,6 +164,19 @@ def _owner_names(session: Session, actions: list[Action]) -> dict[int, str]:
 
 
 def _countdown(
+    session: Session, programme: Programme, deadline: dt.date, today: dt.date,
+    reads: RunReads | None = None,
+) -> CountdownItem:  # fmt: skip
+    if reads is None:
+        return _read_countdown(session, programme, deadline, today)
+    key = (programme.id or 0, deadline, today, str(get_locale()))
+    if key not in reads.countdowns:
+        reads.countdowns[key] = _read_countdown(session, programme, deadline, today)
+    found: CountdownItem = reads.countdowns[key]
+    return found
+
+
+def _read_countdown(
     session: Session, programme: Programme, deadline: dt.date, today: dt.date
 ) -> CountdownItem:
     actions = list(session.exec(select(Action).where(Action.programme_id == programme.id)))
@@ -188,19 +201,29 @@ def _countdown(
 
 
 def action_item(
-    row: Any, programme: Programme, now: dt.datetime, settings: MailSettings
-) -> ActionItem:
-    """What a mail (or the page of all its lines) shows of one action line."""
-    today = policy.local_date(now, programme.timezone)
+    row: Any, programme: Programme, now: dt.datetime, settings: MailSettings,
+    phrases: Phrases | None = None,
+) -> ActionItem:  # fmt: skip
+    """What a mail (or the page of all its lines) shows of one action line; ``phrases``
+    (a run's, in the mail's locale) words it without asking Flask-Babel each time."""
+    today = local_today(now, programme.timezone)
     due_on = row.a_due_on
+    if phrases is None:
+        when = relative_days(due_on, today) if due_on else ""
+        status = label(Status(row.status))
+        owner = row.owner or gettext("unassigned")
+    else:
+        when = phrases.when(due_on, today) if due_on else ""
+        status = phrases.status(row.status)
+        owner = row.owner or phrases.unassigned
     return ActionItem(
         id=row.a_id,
         title=row.title,
         programme=programme.country,
         due_on=due_on,
-        when=relative_days(due_on, today) if due_on else "",
-        status=label(Status(row.status)),
-        owner=row.owner or gettext("unassigned"),
+        when=when,
+        status=status,
+        owner=owner,
         url=f"{settings.base_url}/actions/{row.a_id}",
         late=due_on is not None and due_on < today,
         programme_label=f"{programme.country} {programme.treaty.value}",
@@ -210,16 +233,21 @@ def action_item(
 def build_reminder_mail(
     session: Session, recipient: User, rows: list[Any], *, now: dt.datetime,
     settings: MailSettings, programmes: dict[int, Programme], message_id: int,
+    issued_at: dt.datetime | None = None, reads: RunReads | None = None,
 ) -> ReminderMail:  # fmt: skip
     """One recipient's mail from its re-checked lines (``recheck``, most overdue first):
-    each section lists at most ``SECTION_LIMIT`` actions and counts the rest."""
+    each section lists at most ``SECTION_LIMIT`` actions and counts the rest.
+    ``issued_at`` (the message's ``planned_at``, read when not given) dates its one-tap
+    links; ``reads`` shares a delivery run's digest and countdown reads."""
     from .digest import escalation_digests
 
     mail = ReminderMail(recipient=recipient.name)
     mail.all_lines_url = f"{settings.base_url}/reminders/mail/{message_id}"
     secret_key = _secret_key()
-    planned = session.get(OutboxMessage, message_id)
-    issued_at = planned.planned_at if planned is not None else now
+    phrases = reads.phrases() if reads is not None else None
+    if issued_at is None:
+        planned = session.get(OutboxMessage, message_id)
+        issued_at = planned.planned_at if planned is not None else now
     listed: set[int] = set()
     for kind in (LineKind.own, LineKind.unassigned):
         section: list[ActionItem] = []
@@ -229,7 +257,7 @@ def build_reminder_mail(
                 continue  # an action is listed once per mail: own first
             listed.add(row.a_id)
             if len(section) < SECTION_LIMIT:
-                item = action_item(row, programmes[row.programme_id], now, settings)
+                item = action_item(row, programmes[row.programme_id], now, settings, phrases)
                 if kind == LineKind.own:  # issue 18: the owner's one-tap links
                     links = link_urls(
                         settings.base_url, secret_key, recipient, row.a_id, row.a_version,
@@ -239,7 +267,7 @@ def build_reminder_mail(
                 section.append(item)
                 continue
             more += 1
-            today = policy.local_date(now, programmes[row.programme_id].timezone)
+            today = local_today(now, programmes[row.programme_id].timezone)
             more_late += row.a_due_on is not None and row.a_due_on < today
         if kind == LineKind.own:
             mail.own, mail.own_more, mail.own_more_late = section, more, more_late
@@ -250,20 +278,21 @@ def build_reminder_mail(
             continue
         listed.add(row.a_id)
         if len(mail.verification) < SECTION_LIMIT:
-            item = action_item(row, programmes[row.programme_id], now, settings)
+            item = action_item(row, programmes[row.programme_id], now, settings, phrases)
             mail.verification.append(item)
         else:
             mail.verification_more += 1
     escalated = sorted({r.programme_id for r in rows if r.kind == LineKind.escalation.value})
     shown = {item.id for item in mail.own + mail.unassigned}
     mail.escalation = escalation_digests(
-        session, [programmes[p] for p in escalated], now=now, settings=settings, listed=shown
-    )
+        session, [programmes[p] for p in escalated], now=now, settings=settings, listed=shown,
+        reads=reads,
+    )  # fmt: skip
     for row in rows:
         if row.kind == LineKind.countdown.value:
             programme = programmes[row.programme_id]
-            today = policy.local_date(now, programme.timezone)
-            mail.countdown.append(_countdown(session, programme, row.due_on, today))
+            today = local_today(now, programme.timezone)
+            mail.countdown.append(_countdown(session, programme, row.due_on, today, reads))
     return mail
 
 

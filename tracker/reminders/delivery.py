@@ -23,7 +23,7 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from email.message import EmailMessage
+from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import force_locale
@@ -78,7 +78,7 @@ def release_expired_leases(session: Session, now: dt.datetime) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-BATCH = 20
+BATCH = 50
 
 
 def _candidates(session: Session, now: dt.datetime, skip: set[int], limit: int) -> list[int]:
@@ -123,17 +123,29 @@ class _Prepared:
     """A claimed message after its re-check: the mail to send (None: cancelled)."""
 
     message: OutboxMessage
-    email: EmailMessage | None
+    email: mail.OutgoingMail | None
     subject: str
     cancelled: dict[str, list[int]]
 
 
+@dataclass
+class _Run:
+    """What every batch of one delivery run shares: the settings, the programmes and
+    what composing read once for all mails (``compose.RunReads``)."""
+
+    now: dt.datetime
+    settings: mail.MailSettings
+    programmes: dict[int, Programme]
+    reads: compose.RunReads = field(default_factory=compose.RunReads)
+
+
 def _prepare(
-    session: Session, message: OutboxMessage, now: dt.datetime, settings: mail.MailSettings,
-    programmes: dict[int, Programme],
-) -> _Prepared:  # fmt: skip
-    """Re-check the lines and build the e-mail; no e-mail (cancelled) if nothing is left."""
-    if message.kind != MessageKind.reminder:
+    session: Session, message: OutboxMessage, checked: recheck.Checked | None, run: _Run
+) -> _Prepared:
+    """Build the e-mail from the message's re-checked lines (``checked``, None for account
+    mail, whose body is ready); no e-mail (cancelled) if nothing is left."""
+    settings = run.settings
+    if message.kind != MessageKind.reminder or checked is None:
         email = mail.build_message(
             settings,
             to=message.recipient_email,
@@ -144,15 +156,15 @@ def _prepare(
         )
         return _Prepared(message, email, message.subject, {})
     assert message.id is not None
-    checked = recheck.recheck(session, message.id, message.recipient_user_id, now, programmes)
     recipient = checked.recipient
     if not checked.kept or recipient is None:
         return _Prepared(message, None, message.subject, checked.cancelled)
     # Composed in the recipient's language: two people get the same facts, each in theirs.
     with force_locale(settings.language_for(recipient.language)):
         built = compose.build_reminder_mail(
-            session, recipient, checked.kept, now=now, settings=settings,
-            programmes=programmes, message_id=message.id,
+            session, recipient, checked.kept, now=run.now, settings=settings,
+            programmes=run.programmes, message_id=message.id, issued_at=message.planned_at,
+            reads=run.reads,
         )  # fmt: skip
         if built.is_empty:  # an escalation digest with nothing left to escalate
             checked.cancelled["nothing to escalate"] = [r.id for r in checked.kept]
@@ -270,6 +282,7 @@ def deliver_pending(
     sender = transport or mail.transport_for(settings)
     with new_session(engine) as reader:
         programmes = {p.id: p for p in reader.exec(select(Programme)) if p.id is not None}
+    run = _Run(now, settings, programmes)
     try:
         with new_session(engine, write=True) as session, session.begin():
             release_expired_leases(session, now)
@@ -282,32 +295,38 @@ def deliver_pending(
             if not candidates:
                 break
             if claimed:
-                _deliver_batch(engine, claimed, token, now, settings, programmes, sender,
-                               pace, result)  # fmt: skip
+                _deliver_batch(engine, claimed, token, run, sender, pace, result)
     finally:
         sender.close()
     return result
 
 
 def _deliver_batch(
-    engine: Engine, claimed: list[OutboxMessage], token: str, now: dt.datetime,
-    settings: mail.MailSettings, programmes: dict[int, Programme], sender: mail.Transport,
-    pace: _Pace, result: DeliveryResult,
+    engine: Engine, claimed: list[OutboxMessage], token: str, run: _Run,
+    sender: mail.Transport, pace: _Pace, result: DeliveryResult,
 ) -> None:  # fmt: skip
-    """Re-check, compose and send the claimed messages, then record every outcome at once."""
+    """Re-check the claimed messages' lines in one pass, compose and send each, then
+    record every outcome at once."""
     prepared: list[_Prepared] = []
     sent: list[int] = []
     failed: list[tuple[OutboxMessage, str]] = []
     unsent: list[int] = []
     with new_session(engine) as reader:
+        started = time.perf_counter()
+        reminders = [
+            (m.id, m.recipient_user_id)
+            for m in claimed
+            if m.kind == MessageKind.reminder and m.id is not None
+        ]
+        checked = recheck.recheck_batch(reader, reminders, run.now, run.programmes)
+        result.compose_seconds += time.perf_counter() - started
         for message in claimed:
             assert message.id is not None
             if unsent or not pace.wait_turn():
                 unsent.append(message.id)
                 continue
             started = time.perf_counter()
-            item = _prepare(reader, message, now, settings, programmes)
-            reader.rollback()  # end the read transaction: each mail reads fresh rows
+            item = _prepare(reader, message, checked.get(message.id), run)
             prepared.append(item)
             composed = time.perf_counter()
             result.compose_seconds += composed - started
@@ -323,26 +342,42 @@ def _deliver_batch(
                 result.send_seconds += time.perf_counter() - composed
             sent.append(message.id)
     with new_session(engine, write=True) as session, session.begin():
-        for item in prepared:
-            recheck.apply_cancellations(session, item.cancelled)
-            assert item.message.id is not None
-            if item.email is None:
-                _mark_cancelled(session, item.message.id, token)
-                result.cancelled += 1
-            elif item.message.kind == MessageKind.reminder:
-                session.execute(
-                    sa.update(OutboxMessage)
-                    .where(col(OutboxMessage.id) == item.message.id)
-                    .values(subject=item.subject)
-                )
-        _mark_sent(session, sent, token, now)
+        _record(session, prepared, token, result)
+        _mark_sent(session, sent, token, run.now)
         result.sent += len(sent)
         for message, error in failed:
-            status = _mark_failed(session, message, token, now, error)
+            status = _mark_failed(session, message, token, run.now, error)
             result.failed += 1
             result.dead += status == MessageStatus.dead
         if unsent:
             _release(session, unsent, token)
+
+
+def _record(
+    session: Session, prepared: list[_Prepared], token: str, result: DeliveryResult
+) -> None:
+    """The batch's cancelled lines and messages, and each composed reminder's subject
+    (one statement for all of them)."""
+    cancelled: dict[str, list[int]] = {}
+    subjects: list[dict[str, Any]] = []
+    for item in prepared:
+        for reason, ids in item.cancelled.items():
+            cancelled.setdefault(reason, []).extend(ids)
+        assert item.message.id is not None
+        if item.email is None:
+            _mark_cancelled(session, item.message.id, token)
+            result.cancelled += 1
+        elif item.message.kind == MessageKind.reminder:
+            subjects.append({"message": item.message.id, "subject": item.subject})
+    recheck.apply_cancellations(session, cancelled)
+    if subjects:
+        table = OutboxMessage.__table__  # type: ignore[attr-defined]
+        session.connection().execute(
+            sa.update(table)
+            .where(table.c.id == sa.bindparam("message"))
+            .values(subject=sa.bindparam("subject")),
+            subjects,
+        )
 
 
 def retry_message(session: Session, message: OutboxMessage, now: dt.datetime) -> bool:

@@ -21,7 +21,8 @@ from ..formatting import format_number
 from ..mail import MailSettings
 from ..models import Action, ActionEvent, Organisation, Programme, User
 from ..services import escalation as rule
-from .compose import ActionItem, action_item
+from .compose import SECTION_LIMIT, ActionItem, action_item
+from .run_reads import RunReads
 
 # How many actions of each kind (most overdue, longest without an update) a digest names.
 EXAMPLES = 5
@@ -87,9 +88,31 @@ def _counts_statement() -> Any:
     )
 
 
-def _counts(session: Session, programme: Programme, now: dt.datetime) -> tuple[int, int]:
-    total, overdue = session.execute(_counts_statement(), rule.parameters(programme, now)).one()
-    return int(total or 0), int(overdue or 0)
+def _counts(
+    session: Session, programme: Programme, now: dt.datetime, reads: RunReads
+) -> tuple[int, int]:
+    key = programme.id or 0
+    if key not in reads.digest_counts:
+        total, overdue = session.execute(_counts_statement(), rule.parameters(programme, now)).one()
+        reads.digest_counts[key] = (int(total or 0), int(overdue or 0))
+    return reads.digest_counts[key]
+
+
+def _rows(
+    session: Session, programme: Programme, now: dt.datetime, overdue: bool, limit: int,
+    reads: RunReads,
+) -> list[Any]:  # fmt: skip
+    """The first ``limit`` examples, read again only when a mail needs more than were read
+    (its own sections list more of them) and more exist."""
+    key = (programme.id or 0, overdue)
+    read_with, rows = reads.digest_rows.get(key, (0, []))
+    if read_with < limit and len(rows) == read_with:
+        # Enough for any mail at once: it lists at most two sections of SECTION_LIMIT.
+        wanted = max(limit, EXAMPLES + 2 * SECTION_LIMIT)
+        values = rule.parameters(programme, now) | {"limit": wanted}
+        rows = list(session.execute(_rows_statement(overdue), values))
+        reads.digest_rows[key] = (wanted, rows)
+    return rows[:limit]
 
 
 def _reason(row: Any, programme: Programme, now: dt.datetime, overdue: bool) -> str:
@@ -111,13 +134,16 @@ def _reason(row: Any, programme: Programme, now: dt.datetime, overdue: bool) -> 
 
 def escalation_digests(
     session: Session, programmes: list[Programme], *, now: dt.datetime,
-    settings: MailSettings, listed: set[int],
+    settings: MailSettings, listed: set[int], reads: RunReads | None = None,
 ) -> list[Any]:  # fmt: skip
     """The digest of each programme that has actions to escalate at ``now``; an action
-    already listed elsewhere in the mail (``listed``) is counted, not named again."""
+    already listed elsewhere in the mail (``listed``) is counted, not named again.
+    ``reads`` keeps what was read for the next mail of the run (``RunReads``)."""
+    reads = reads if reads is not None else RunReads()
+    phrases = reads.phrases()
     digests: list[Any] = []
     for programme in programmes:
-        total, overdue = _counts(session, programme, now)
+        total, overdue = _counts(session, programme, now, reads)
         if not total:
             continue
         digest = EscalationDigest(
@@ -131,12 +157,10 @@ def escalation_digests(
             idle_days=programme.escalate_idle_days,
         )
         for late, into in ((True, digest.most_overdue), (False, digest.longest_idle)):
-            values = rule.parameters(programme, now) | {"limit": EXAMPLES + len(listed)}
-            rows = session.execute(_rows_statement(late), values)
-            for row in rows:
+            for row in _rows(session, programme, now, late, EXAMPLES + len(listed), reads):
                 if row.a_id in listed:
                     continue
-                item = action_item(row, programme, now, settings)
+                item = action_item(row, programme, now, settings, phrases)
                 into.append(_with_reason(item, _reason(row, programme, now, late)))
                 if len(into) == EXAMPLES:
                     break

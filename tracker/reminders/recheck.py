@@ -1,4 +1,4 @@
-"""The send-time re-check: one query over a mail's lines, not a few per line.
+"""The send-time re-check: one query over a batch of mails' lines, not a few per line.
 
 A line planned earlier is cancelled when its reason is gone: the recipient inactive
 or paused, no longer a coordinator (digests), the action gone, closed, re-dated or
@@ -12,11 +12,12 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from ..models import (
     Action,
@@ -32,12 +33,15 @@ from ..models import (
 )
 from ..services import programmes as programme_service
 from . import policy
-from .recipients import is_responsible, organisation_acts, personal_owner_acts
+from .recipients import chunks, is_responsible, organisation_acts, personal_owner_acts
+from .run_reads import local_today
 from .verification import verification_reason
 
 LINE: sa.Table = ReminderLine.__table__  # type: ignore[attr-defined]
 ACTION: sa.Table = Action.__table__  # type: ignore[attr-defined]
 USER: sa.Table = User.__table__  # type: ignore[attr-defined]
+MEMBERSHIP: sa.Table = Membership.__table__  # type: ignore[attr-defined]
+COUNTDOWN = LineKind.countdown.value
 
 
 @dataclass
@@ -54,16 +58,30 @@ def read_lines(
 ) -> list[Any]:
     """Each line of the message in ``states``, with its action's fields, ordered most
     overdue first (then by action id), and whether the recipient still answers for it."""
-    values = {"message_id": message_id, "recipient_id": recipient_id}
-    return list(session.execute(_lines_statement(states), values))
+    return [
+        row
+        for row in read_lines_of(session, [message_id], states)
+        if row.recipient_user_id == recipient_id
+    ]
+
+
+def read_lines_of(
+    session: Session, message_ids: Sequence[int], states: tuple[LineState, ...]
+) -> list[Any]:
+    """``read_lines`` for many messages in one query, message by message: a batch's
+    re-check is one statement, not one per mail (PostgreSQL plans the nested rule on
+    every execution)."""
+    rows: list[Any] = []
+    for chunk in chunks(list(message_ids)):
+        rows.extend(session.execute(_lines_statement(states), {"message_ids": list(chunk)}))
+    return rows
 
 
 @functools.cache
 def _lines_statement(states: tuple[LineState, ...]) -> Any:
-    """``read_lines``'s statement, built once per process: building the nested rule
-    costs more than running it."""
-    message_id: Any = sa.bindparam("message_id")
-    recipient_id: Any = sa.bindparam("recipient_id")
+    """``read_lines_of``'s statement, built once per process: building the nested rule
+    costs more than running it. Whether the recipient still answers for an action is
+    asked of the line's recipient (a mail's lines all have its recipient)."""
     owner = sa.alias(USER, name="owner_person")
     organisation = sa.alias(Organisation.__table__, name="owner_body")  # type: ignore[attr-defined]
     me = sa.alias(USER, name="me")
@@ -72,6 +90,8 @@ def _lines_statement(states: tuple[LineState, ...]) -> Any:
     return (
         sa.select(
             LINE.c.id,
+            LINE.c.outbox_message_id,
+            LINE.c.recipient_user_id,
             LINE.c.kind,
             LINE.c.programme_id,
             LINE.c.action_id,
@@ -95,22 +115,39 @@ def _lines_statement(states: tuple[LineState, ...]) -> Any:
             LINE.outerjoin(ACTION, ACTION.c.id == LINE.c.action_id)
             .outerjoin(owner, owner.c.id == ACTION.c.owner_user_id)
             .outerjoin(organisation, organisation.c.id == ACTION.c.owner_organisation_id)
-            .outerjoin(me, me.c.id == recipient_id)
+            .outerjoin(me, me.c.id == LINE.c.recipient_user_id)
         )
-        .where(LINE.c.outbox_message_id == message_id, LINE.c.state.in_([s.value for s in states]))
-        .order_by(ACTION.c.due_on.is_(None), ACTION.c.due_on, LINE.c.action_id, LINE.c.id)
+        .where(
+            LINE.c.outbox_message_id.in_(sa.bindparam("message_ids", expanding=True)),
+            LINE.c.state.in_([s.value for s in states]),
+        )
+        .order_by(
+            LINE.c.outbox_message_id,
+            ACTION.c.due_on.is_(None),
+            ACTION.c.due_on,
+            LINE.c.action_id,
+            LINE.c.id,
+        )
     )
 
 
 def coordinated(session: Session, user: User) -> set[int]:
     """The programmes ``user`` coordinates (digests go to their coordinators only)."""
-    return set(
-        session.execute(
-            sa.select(Membership.programme_id).where(  # type: ignore[call-overload]
-                Membership.user_id == user.id, Membership.role == Role.coordinator
+    return coordinated_by(session, [user.id or 0]).get(user.id or 0, set())
+
+
+def coordinated_by(session: Session, user_ids: Sequence[int]) -> dict[int, set[int]]:
+    """``coordinated`` for many people in one query: person -> programmes."""
+    found: dict[int, set[int]] = defaultdict(set)
+    for chunk in chunks(list(user_ids)):
+        rows = session.execute(
+            sa.select(MEMBERSHIP.c.user_id, MEMBERSHIP.c.programme_id).where(
+                MEMBERSHIP.c.user_id.in_(chunk), MEMBERSHIP.c.role == Role.coordinator.value
             )
-        ).scalars()
-    )
+        )
+        for user_id, programme_id in rows:
+            found[user_id].add(programme_id)
+    return found
 
 
 def _reason(
@@ -121,9 +158,7 @@ def _reason(
     programme = programmes.get(row.programme_id) if row.programme_id is not None else None
     if programme is None:
         return "programme gone"
-    if policy.is_paused(
-        recipient.reminders_paused_until, policy.local_date(now, programme.timezone)
-    ):
+    if policy.is_paused(recipient.reminders_paused_until, local_today(now, programme.timezone)):
         return "paused"
     kind = LineKind(row.kind)
     if kind == LineKind.verification:  # to verifiers, who need not coordinate
@@ -151,23 +186,45 @@ def recheck(
     session: Session, message_id: int, recipient_id: int | None, now: dt.datetime,
     programmes: dict[int, Programme],
 ) -> Checked:  # fmt: skip
-    """Re-check the planned lines of one message in one query (plus the recipient's row
-    and memberships, and the current deadline when the mail carries a countdown)."""
-    recipient = session.get(User, recipient_id) if recipient_id is not None else None
-    checked = Checked(recipient)
-    rows = read_lines(session, message_id, recipient_id or 0, (LineState.planned,))
-    if recipient is None or not recipient.active:
-        checked.cancelled["recipient inactive"] = [row.id for row in rows]
-        return checked
-    coordinates = coordinated(session, recipient)
-    countdown = sorted({r.programme_id for r in rows if r.kind == LineKind.countdown.value})
+    """Re-check the planned lines of one message (``recheck_batch`` of one)."""
+    return recheck_batch(session, [(message_id, recipient_id)], now, programmes)[message_id]
+
+
+def recheck_batch(
+    session: Session, messages: Sequence[tuple[int, int | None]], now: dt.datetime,
+    programmes: dict[int, Programme],
+) -> dict[int, Checked]:  # fmt: skip
+    """Re-check the planned lines of a batch of (message, recipient) in a few queries
+    whatever its size: the lines, the recipients, their coordinator memberships and, when
+    a mail carries a countdown, the current deadlines. Each message's ``Checked``."""
+    recipient_ids = sorted({r for _, r in messages if r is not None})
+    recipients: dict[int, User] = {}
+    for chunk in chunks(recipient_ids):
+        found = session.exec(select(User).where(col(User.id).in_(chunk)))
+        recipients |= {u.id: u for u in found if u.id is not None}
+    by_message: dict[int, list[Any]] = defaultdict(list)
+    for row in read_lines_of(session, [m for m, _ in messages], (LineState.planned,)):
+        by_message[row.outbox_message_id].append(row)
+    coordinates = coordinated_by(session, recipient_ids)
+    countdown = sorted(
+        {r.programme_id for rows in by_message.values() for r in rows if r.kind == COUNTDOWN}
+    )
     deadlines = programme_service.current_deadlines(session, countdown) if countdown else {}
-    for row in rows:
-        reason = _reason(row, recipient, coordinates, programmes, deadlines, now)
-        if reason is None:
-            checked.kept.append(row)
-        else:
-            checked.cancelled[reason].append(row.id)
+    checked: dict[int, Checked] = {}
+    for message_id, recipient_id in messages:
+        recipient = recipients.get(recipient_id) if recipient_id is not None else None
+        rows = [r for r in by_message.get(message_id, []) if r.recipient_user_id == recipient_id]
+        one = checked[message_id] = Checked(recipient)
+        if recipient is None or not recipient.active:
+            one.cancelled["recipient inactive"] = [row.id for row in rows]
+            continue
+        mine = coordinates.get(recipient_id or 0, set())
+        for row in rows:
+            reason = _reason(row, recipient, mine, programmes, deadlines, now)
+            if reason is None:
+                one.kept.append(row)
+            else:
+                one.cancelled[reason].append(row.id)
     return checked
 
 
