@@ -98,10 +98,23 @@ class _Issuer:
         self._stamp = self._sep + base64_encode(int_to_bytes(issued_at))
 
     def sign(self, payload: dict[str, Any]) -> str:
-        value = base64_encode(_COMPACT.encode(payload).encode("utf-8")) + self._stamp
+        value = base64_encode(_compact_json(payload).encode("utf-8")) + self._stamp
         mac = self._mac.copy()
         mac.update(value)
         return (value + self._sep + base64_encode(mac.digest())).decode("ascii")
+
+
+def _compact_json(payload: dict[str, Any]) -> str:
+    """The compact JSON of a link's payload: written directly when it is the usual ints
+    and a choice (the same text as the encoder's, a fifth of its cost), else encoded."""
+    u, a, v, c, av = (payload.get(k) for k in ("u", "a", "v", "c", "av"))
+    plain = all(type(x) is int for x in (u, a, v, av)) and c in _CHOICES and len(payload) == 5
+    if plain and list(payload) == ["u", "a", "v", "c", "av"]:
+        return f'{{"u":{u},"a":{a},"v":{v},"c":"{c}","av":{av}}}'
+    return _COMPACT.encode(payload)
+
+
+_CHOICES = frozenset(choice.value for choice in Choice)
 
 
 @functools.lru_cache(maxsize=64)
