@@ -1,14 +1,17 @@
 """Delivery: send the outbox at least once, never lose a message.
 
-A worker claims a few messages at a time with a conditional update (``pending`` or
+A worker claims ``BATCH`` messages at a time with a conditional update (``pending`` or
 ``failed`` -> ``sending`` with a lease and a claim token), which changes each row for
 exactly one worker on both databases. On PostgreSQL the candidates are read with
 ``FOR UPDATE SKIP LOCKED`` so workers do not queue behind each other; SQLite has no
 such clause (SQLAlchemy drops it silently) and relies on the conditional update
 alone, inside ``BEGIN IMMEDIATE`` transactions. The claim is committed before
-anything is sent. Each message's lines are re-checked in one query (``recheck``) and
-the mail composed from the rows that stand; it is sent over one connection kept for
-the whole run, then the batch's outcomes are written in one transaction. A failed
+anything is sent. The lines of the whole batch are re-checked in one query
+(``recheck.recheck_batch``: one query per mail was most of PostgreSQL's cost, as it
+planned the nested rule every time) and each mail composed from the rows that stand,
+with what a run reads once for all its mails (``run_reads``); it is built once as
+bytes and sent over one connection kept for the whole run, then the batch's outcomes
+are written in one transaction. A failed
 send is retried after 1 min, 5 min, 30 min, 2 h and 12 h, then the message is dead.
 A message left ``sending`` past its lease (a crash mid-send) returns to pending: a
 rare second delivery carries the same Message-ID. A run stops at its time budget
