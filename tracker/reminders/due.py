@@ -51,6 +51,7 @@ DAY = sa.Table(
     sa.Column("suffix", sa.String(40)),  # ":2025-12-31:-7:u", the key after "a<id>"
     sa.Column("stale", sa.Boolean),
     sa.Column("today", sa.Date),
+    sa.Column("prev_offset", sa.Integer),  # the threshold just before it (NULL: none)
     prefixes=["TEMPORARY"],
 )
 DUE = sa.Table(
@@ -66,6 +67,9 @@ DUE = sa.Table(
     sa.Column("tail", sa.String(120)),  # "a12:2025-12-31:-7:u", the key after the kind
     sa.Column("stale", sa.Boolean),
     sa.Column("today", sa.Date),  # the programme's local date, for pauses
+    # The offset of the threshold just before the latest (NULL when it is the first):
+    # only a recipient whose last recorded line is older has thresholds to supersede.
+    sa.Column("prev_offset", sa.Integer),
     prefixes=["TEMPORARY"],
 )
 
@@ -156,7 +160,7 @@ def _day_row(
     offset = clock.latest(due_on)
     if offset is None:
         return row | {"offset_days": None, "reached_at": None, "suffix": None, "stale": None,
-                      "today": None}  # fmt: skip
+                      "today": None, "prev_offset": None}  # fmt: skip
     at = _reached_at(due_on + dt.timedelta(days=offset), clock.timezone)
     return row | {
         "offset_days": offset,
@@ -164,7 +168,21 @@ def _day_row(
         "suffix": f":{due_on.isoformat()}:{offset:+d}:u",
         "stale": now - at > policy.STALE_AFTER,
         "today": clock.today,
+        "prev_offset": _previous(clock, offset),
     }
+
+
+def _previous(clock: policy.SeriesClock, offset: int) -> int | None:
+    """The offset of the series' threshold just before ``offset`` (None for the first):
+    the overdue period before, else the nearest reminder before the due date."""
+    every = clock.overdue_every_days
+    if offset > every > 0:
+        return offset - every
+    if offset > 0:  # the first overdue period: after the last reminder before the date
+        candidates = list(clock.before_days)
+    else:
+        candidates = [days for days in clock.before_days if -days < offset]
+    return -min(candidates) if candidates else None
 
 
 def _plan_days(session: Session, now: dt.datetime) -> None:
@@ -222,6 +240,7 @@ def plan_due(session: Session, now: dt.datetime) -> int:
                 sa.literal("a") + sa.cast(SCAN.c.action_id, sa.String) + DAY.c.suffix,
                 DAY.c.stale,
                 DAY.c.today,
+                DAY.c.prev_offset,
             ).select_from(SCAN.outerjoin(DAY, open_series)),
         )
     )

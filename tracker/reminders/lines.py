@@ -157,6 +157,7 @@ def insert_superseded(session: Session, now: dt.datetime, rules: dict[int, Progr
         )
         .where(
             DUE.c.offset_days.is_not(None),
+            DUE.c.prev_offset.is_not(None),
             sa.exists().where(
                 latest.c.key
                 == earlier.c.kind
@@ -165,7 +166,10 @@ def insert_superseded(session: Session, now: dt.datetime, rules: dict[int, Progr
                 + sa.cast(earlier.c.recipient_user_id, sa.String),
             ),
         )
-        .group_by(*series)
+        .group_by(*series, DUE.c.prev_offset)
+        # A gap only: the recipient's last recorded threshold is older than the one just
+        # before the latest (else, as on every regular tick, nothing is passed over).
+        .having(sa.func.max(earlier.c.offset_days) < DUE.c.prev_offset)
     ).all()
     drafts: list[dict[str, Any]] = []
     for action_id, due_on, offset, at, _tail, kind, user_id, programme_id, recorded in rows:
