@@ -32,7 +32,10 @@ class _Page(HTMLParser):
         self.date_inputs: list[dict[str, str]] = []
         self.text_by_id: dict[str, str] = {}
         self.classes_by_id: dict[str, str] = {}
+        self.in_label: set[str] = set()  # ids of elements inside a <label>: part of its name
+        self.label_for: set[str] = set()
         self._open: list[str | None] = []  # the id of each open element, None without one
+        self._labels = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         found = {name: value or "" for name, value in attrs}
@@ -42,10 +45,18 @@ class _Page(HTMLParser):
             assert found["id"] not in self.text_by_id, f"duplicate id {found['id']}"
             self.text_by_id[found["id"]] = ""
             self.classes_by_id[found["id"]] = found.get("class", "")
+            if self._labels:
+                self.in_label.add(found["id"])
+        if tag == "label":
+            self._labels += 1
+            if found.get("for"):
+                self.label_for.add(found["for"])
         if tag not in VOID:
             self._open.append(found.get("id"))
 
     def handle_endtag(self, tag: str) -> None:
+        if tag == "label":
+            self._labels -= 1
         if tag not in VOID and self._open:
             self._open.pop()
 
@@ -128,7 +139,9 @@ def test_every_date_field_names_its_format_hint(
     world: dict[str, Any], who: str, path: str, names: set[str]
 ) -> None:
     """Each date input of the page is described by an element of the page holding the format
-    hint, so a screen reader says the format as a sighted user reads it under the field."""
+    hint, so a screen reader says the format as a sighted user reads it under the field; the
+    field has a name of its own (a label for it, or aria-label), and the hint is outside any
+    label, or it would be said twice: in the name and again as the description."""
     client: FlaskClient = world["clients"][who]
     response = client.get(path.format(**world))
     assert response.status_code == 200
@@ -136,7 +149,10 @@ def test_every_date_field_names_its_format_hint(
     assert {f["name"] for f in page.date_inputs} == {n.format(**world) for n in names}
     for field in page.date_inputs:
         ids = _described_by(page, field)
-        assert len(_hint_ids(page, ids)) == 1, (path, field)
+        hints = _hint_ids(page, ids)
+        assert len(hints) == 1, (path, field)
+        assert not page.in_label.intersection(hints), (path, field)
+        assert field["id"] in page.label_for or field.get("aria-label"), (path, field)
         assert "aria-invalid" not in field  # nothing refused yet: the hint alone
 
 
