@@ -146,7 +146,7 @@ def create_user_command(
 def _describe(programme: Programme) -> str:
     from ..services.public import slug_for
 
-    return f"{programme.country} {programme.treaty.value} ({programme.id}, {slug_for(programme)})"
+    return f"{programme.short_name} ({programme.id}, {slug_for(programme)})"
 
 
 def _parse_programmes(session: Session, values: tuple[str, ...]) -> list[tuple[Programme, Role]]:

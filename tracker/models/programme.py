@@ -55,6 +55,12 @@ class Programme(SQLModel, table=True):
     requires_verification: bool = True
     published_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
 
+    @property
+    def short_name(self) -> str:
+        """'Cambodia APMBC': how mails, exports and the audit trail name a programme
+        (a country and a treaty are one programme)."""
+        return f"{self.country} {self.treaty.value}"
+
 
 class DeadlineChange(SQLModel, table=True):
     """One record per change of a treaty deadline; dates are never overwritten in place.

@@ -190,7 +190,7 @@ def _read_countdown(
     return CountdownItem(
         programme=f"{programme.country} ({programme.treaty.value})",
         deadline=deadline,
-        programme_label=f"{programme.country} {programme.treaty.value}",
+        programme_label=programme.short_name,
         days_left=(deadline - today).days,
         implemented=sum(1 for a in counted if a.status == Status.implemented),
         total=len(counted),
@@ -226,7 +226,7 @@ def action_item(
         owner=owner,
         url=f"{settings.base_url}/actions/{row.a_id}",
         late=due_on is not None and due_on < today,
-        programme_label=f"{programme.country} {programme.treaty.value}",
+        programme_label=programme.short_name,
     )
 
 

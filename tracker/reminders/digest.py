@@ -148,7 +148,7 @@ def escalation_digests(
             continue
         digest = EscalationDigest(
             programme=f"{programme.country} ({programme.treaty.value})",
-            programme_label=f"{programme.country} {programme.treaty.value}",
+            programme_label=programme.short_name,
             total=total,
             overdue=overdue,
             idle=total - overdue,

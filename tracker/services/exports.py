@@ -175,7 +175,7 @@ def iter_rows(
                 organisation = people_organisations.get(action.owner_user_id)
             yield ExportRow(
                 action_id=action.id,
-                programme=f"{programme.country} {programme.treaty.value}",
+                programme=programme.short_name,
                 edition=report.edition,
                 position=position,
                 recommendation=text,

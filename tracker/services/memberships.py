@@ -114,7 +114,7 @@ def _changed(
         kind,
         subject_type="programme",
         subject_id=programme.id,
-        subject_label=f"{programme.country} {programme.treaty.value}: {label}"[:300],
+        subject_label=f"{programme.short_name}: {label}"[:300],
         old=old,
         new=new,
     )

@@ -197,7 +197,7 @@ def record_deadline_change(
         recorded_by_id=actor.id if actor else None,
     )
     _save_and_audit(
-        session, change, "deadline.recorded", f"{programme.country} {programme.treaty.value}",
+        session, change, "deadline.recorded", programme.short_name,
         {"deadline": previous}, actor=actor, audit=audit,
     )  # fmt: skip
     moved = 0

@@ -21,7 +21,7 @@ from .memberships import MembershipError, check_manager, membership_of
 
 
 def _label(programme: Programme, what: str) -> str:
-    return f"{programme.country} {programme.treaty.value}: {what}"[:300]
+    return f"{programme.short_name}: {what}"[:300]
 
 
 def set_verifier(

@@ -49,7 +49,7 @@ def slug_for(programme: Programme) -> str:
 
     Accents are stripped, any other character becomes ``-``, runs collapse to one.
     """
-    text = f"{programme.country} {programme.treaty.value}"
+    text = programme.short_name
     plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     return re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-") or "programme"
 
@@ -102,7 +102,7 @@ def _journal(
         "programme.published" if published else "programme.unpublished",
         subject_type="programme",
         subject_id=programme.id,
-        subject_label=f"{programme.country} {programme.treaty.value}",
+        subject_label=programme.short_name,
         old={"published": not published},
         new={"published": published, "slug": programme.public_slug},
     )
