@@ -394,6 +394,15 @@ def live_server(app: Flask) -> Iterator[str]:
         thread.join(timeout=5)
 
 
+def sign_in_page(page: Any, base: str, email: str) -> None:
+    """Sign ``email`` in through the real form in Chromium, landing on the home page."""
+    page.goto(base + "/auth/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", DEFAULT_PASSWORD)
+    page.click("form button[type=submit]")
+    page.wait_for_url(base + "/")
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     """Headless Chromium through Playwright; skipped without it, except under CI=true."""

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from sqlmodel import Session
 
-from tests.conftest import DEFAULT_PASSWORD
+from tests.conftest import sign_in_page
 from tests.factories import make_action, make_programme
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
@@ -49,11 +49,7 @@ def test_actions_list_is_cards_at_360_px(
     context = browser.new_context(viewport={"width": 360, "height": 740})
     page = context.new_page()
     try:
-        page.goto(live_server + "/auth/login")
-        page.fill("input[name=email]", owner.email)
-        page.fill("input[name=password]", DEFAULT_PASSWORD)
-        page.click("form button[type=submit]")
-        page.wait_for_load_state()
+        sign_in_page(page, live_server, owner.email)
         for path in ("/actions", "/actions/mine"):
             page.goto(live_server + path)
             assert page.evaluate("document.documentElement.scrollWidth") <= 360, path
@@ -83,14 +79,6 @@ ONE_ROW = 64
 HEADING_BY = 200  # the action page's <h1> starts above this on a 360 x 740 screen
 
 
-def _sign_in(page: Any, base: str, email: str) -> None:
-    page.goto(base + "/auth/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", DEFAULT_PASSWORD)
-    page.click("form button[type=submit]")
-    page.wait_for_url(base + "/")
-
-
 @pytest.mark.parametrize("language", ["en", "km"])
 def test_navigation_is_one_row_and_every_link_reachable_at_360_px(
     session: Session, make_user: Any, make_organisation: Any, live_server: str, browser: Any,
@@ -110,7 +98,7 @@ def test_navigation_is_one_row_and_every_link_reachable_at_360_px(
     phone = browser.new_context(viewport={"width": 360, "height": 740})
     page = phone.new_page()
     try:
-        _sign_in(page, live_server, coordinator.email)
+        sign_in_page(page, live_server, coordinator.email)
         page.goto(f"{live_server}/actions/{action.id}")
         assert page.evaluate("document.documentElement.lang") == language
         nav = page.locator("header.site-header > nav")
@@ -160,7 +148,7 @@ def test_navigation_is_one_row_and_every_link_reachable_at_360_px(
     desktop = browser.new_context(viewport={"width": 1280, "height": 800})
     page = desktop.new_page()
     try:
-        _sign_in(page, live_server, coordinator.email)
+        sign_in_page(page, live_server, coordinator.email)
         nav = page.locator("header.site-header > nav")
         assert not nav.locator(".nav-menu > summary").is_visible()
         links = nav.locator(".nav-links a, .nav-links button")
@@ -184,7 +172,7 @@ def test_date_hint_stays_a_hint_when_its_field_is_refused(
     context = browser.new_context(viewport={"width": 360, "height": 740})
     page = context.new_page()
     try:
-        _sign_in(page, live_server, coordinator.email)
+        sign_in_page(page, live_server, coordinator.email)
         page.goto(f"{live_server}/programmes/{programme.id}/deadline")
         form = page.locator("form[action*='/deadline/request']").first
         form.evaluate("f => { const d = f.closest('details'); if (d) d.open = true; }")

@@ -9,19 +9,11 @@ import pytest
 from flask.testing import FlaskCliRunner
 from sqlmodel import Session
 
-from tests.conftest import DEFAULT_PASSWORD
+from tests.conftest import sign_in_page
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
 pytestmark = pytest.mark.browser
-
-
-def _sign_in(page: Any, base: str, email: str) -> None:
-    page.goto(base + "/auth/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", DEFAULT_PASSWORD)
-    page.click("form button[type=submit]")
-    page.wait_for_url(base + "/")
 
 
 def test_summary_page_at_desktop_phone_and_print(
@@ -41,7 +33,7 @@ def test_summary_page_at_desktop_phone_and_print(
     page = context.new_page()
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    _sign_in(page, live_server, user.email)
+    sign_in_page(page, live_server, user.email)
     assert page.locator("h1").first.inner_text().startswith("Cambodia")
     assert page.locator("svg.burnup > title").text_content().startswith("Burn-up")
     assert page.locator("svg.burnup .deadline-current").count() == 1
