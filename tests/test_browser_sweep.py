@@ -21,8 +21,7 @@ import pytest
 from flask.testing import FlaskCliRunner
 from sqlmodel import Session, col, select
 
-from tests.conftest import DEFAULT_PASSWORD
-from tests.test_browser_summary import _sign_in
+from tests.conftest import DEFAULT_PASSWORD, sign_in_page
 from tracker.models import Action, Meeting, Organisation, Programme, User
 from tracker.services import public as public_service
 from tracker.services import users as user_service
@@ -194,7 +193,7 @@ def test_every_page_fits_the_screen_and_passes_axe(
         context.add_init_script(script=axe_source)
         page = context.new_page()
         if role in users:
-            _sign_in(page, live_server, users[role].email)
+            sign_in_page(page, live_server, users[role].email)
         for width in WIDTHS:
             page.set_viewport_size({"width": width, "height": 780 if width < 600 else 900})
             for name, path in pages:
@@ -307,7 +306,7 @@ def test_refused_forms_open_at_their_summary(
                 contexts[role] = browser.new_context(viewport={"width": 360, "height": 740})
                 contexts[role].set_default_timeout(10_000)
                 if role in users:
-                    _sign_in(contexts[role].new_page(), live_server, users[role].email)
+                    sign_in_page(contexts[role].new_page(), live_server, users[role].email)
             page = contexts[role].pages[0] if contexts[role].pages else contexts[role].new_page()
             label = f"{number}-{path.format(**ids).strip('/').replace('/', '-').split('?')[0]}"
             page.goto(live_server + path.format(**ids))
