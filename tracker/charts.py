@@ -68,7 +68,9 @@ def burnup_chart(
     labels keep about their size at 360 px, with fewer ticks and the legend on two lines.
     ``verified`` (a programme that requires verification, issue 14): the line is the
     verified actions, and the title, description and legend say so, since an action
-    reported done but not yet checked is not progress there.
+    reported done but not yet checked is not progress there; actions reported before the
+    programme required verification still count, as in the headline, and the description
+    says how many.
     """
     width = PHONE_WIDTH if phone else WIDTH
     left, right, top, bottom = (34, 10, 44, 78) if phone else (48, 20, 44, 58)
@@ -96,6 +98,11 @@ def burnup_chart(
             scope=last.scope,
             today=format_day(today),
         )
+        if last.counted > last.verified:
+            desc += " " + gettext(
+                "The line also counts %(num)s implemented before verification was required.",
+                num=last.counted - last.verified,
+            )
     else:
         title = gettext("Burn-up: implemented actions over time")
         desc = gettext(
@@ -166,7 +173,7 @@ def burnup_chart(
     )
     if points:
         scope_path = _step_path(points, x, y, today, "scope")
-        done_path = _step_path(points, x, y, today, "verified" if verified else "implemented")
+        done_path = _step_path(points, x, y, today, "counted" if verified else "implemented")
         area = done_path + f" L{_n(x(max(today, points[-1].day)))},{_n(y(0))}"
         area += f" L{_n(x(points[0].day))},{_n(y(0))} Z"
         parts.append(f'<path class="burnup-done-area" d="{area}"/>')

@@ -49,6 +49,7 @@ def summary_out(programme_id: int, summary: ProgrammeSummary) -> schemas.Summary
                 "percent_implemented": figures.percent_implemented,
                 "verified": figures.verified,
                 "awaiting_verification": figures.awaiting,
+                "implemented_without_verification": figures.unchecked,
                 "requires_verification": figures.requires_verification,
                 "progress_percent": figures.percent_done,
                 "by_status": [

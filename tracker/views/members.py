@@ -151,7 +151,7 @@ def set_verification(programme_id: int) -> Response:
     )
     session.commit()
     flash(
-        gettext("Implemented now counts once verified.")
+        gettext("Implemented now counts once verified; what was already implemented still counts.")
         if required
         else gettext("Implemented now counts as reported, without verification."),
         "info",

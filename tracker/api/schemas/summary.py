@@ -27,13 +27,18 @@ class FiguresOut(Schema):
     )
     verified: int = Field(description="Implemented and verified.")
     awaiting_verification: int = Field(description="Reported implemented, awaiting verification.")
+    implemented_without_verification: int = Field(
+        description="Implemented, neither verified nor awaiting verification: reported while "
+        "the programme did not require verification."
+    )
     requires_verification: bool = Field(
         description="Whether the programme requires verification: then progress counts "
-        "verified actions only."
+        "verified actions, and those implemented before verification was required."
     )
     progress_percent: float | None = Field(
-        description="What the summary shows as progress: verified / applicable where "
-        "verification is required, else implemented / applicable; in percent."
+        description="What the summary shows as progress: (implemented - "
+        "awaiting_verification) / applicable where verification is required, else "
+        "implemented / applicable; in percent."
     )
     by_status: list[StatusCount]
     overdue: int
@@ -64,9 +69,11 @@ class BurnupOut(Schema):
     day: dt.date
     scope: int
     implemented: int
-    verified: int = Field(
-        description="Implemented and verified at the end of the day: what progress counts "
-        "where the programme requires verification."
+    verified: int = Field(description="Implemented and verified at the end of the day.")
+    awaiting: int = Field(
+        default=0,
+        description="Reported implemented and awaiting verification at the end of the day: "
+        "where the programme requires verification, progress is implemented - awaiting.",
     )
 
 

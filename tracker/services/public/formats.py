@@ -67,6 +67,7 @@ def progress_json(progress: PublicProgress) -> dict[str, Any]:
             "percent_implemented": progress.percent_implemented,
             "verified": progress.verified,
             "awaiting_verification": progress.awaiting,
+            "implemented_without_verification": progress.unchecked,
             "requires_verification": progress.requires_verification,
             "progress_percent": progress.percent_done,
             "overdue": progress.overdue,

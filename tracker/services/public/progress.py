@@ -79,6 +79,10 @@ class PublicProgress:
     verified: int
     awaiting: int
     requires_verification: bool
+    # What progress counts, and how much of it was reported before verification was
+    # required (then not checked: ``Progress.unchecked``).
+    done: int
+    unchecked: int
     percent_done: float | None
     overdue: int
     by_status: tuple[tuple[Status, int], ...]
@@ -135,6 +139,8 @@ def public_progress(
         verified=figures.verified,
         awaiting=figures.awaiting,
         requires_verification=figures.requires_verification,
+        done=figures.done,
+        unchecked=figures.unchecked,
         percent_done=figures.percent_done,
         overdue=figures.overdue,
         by_status=tuple(figures.by_status.items()),

@@ -18,12 +18,14 @@ _OPEN = [s.value for s in OPEN_STATUSES]
 
 
 class Progress:
-    """How far implementation has got, from ``total``, ``by_status``, ``verified`` and
-    ``requires_verification`` (the summary's figures and a snapshot's alike)."""
+    """How far implementation has got, from ``total``, ``by_status``, ``verified``,
+    ``awaiting`` and ``requires_verification`` (the summary's figures and a snapshot's
+    alike)."""
 
     total: int
     by_status: dict[Status, int]
     verified: int
+    awaiting: int
     requires_verification: bool
 
     @property
@@ -40,10 +42,18 @@ class Progress:
         return self._percent(self.implemented)
 
     @property
+    def unchecked(self) -> int:
+        """Implemented actions neither verified nor awaiting verification: reported while
+        the programme did not require it (verification switched on later)."""
+        return self.implemented - self.verified - self.awaiting
+
+    @property
     def done(self) -> int:
-        """What progress counts: verified actions where verification is required, else
-        implemented ones."""
-        return self.verified if self.requires_verification else self.implemented
+        """What progress counts: where verification is required, implemented actions but
+        those awaiting it (verified ones, and those reported before it was switched on,
+        which count as they did then: switching it on leaves progress where it was);
+        else every implemented one."""
+        return self.implemented - self.awaiting if self.requires_verification else self.implemented
 
     @property
     def percent_done(self) -> float | None:

@@ -34,17 +34,24 @@ _BURNUP_KINDS = (
 
 @dataclass
 class BurnupPoint:
-    """Running totals at the end of ``day``: actions that apply, actions implemented, and
-    actions verified (issue 14: what progress counts where the programme verifies)."""
+    """Running totals at the end of ``day``: actions that apply, actions implemented,
+    actions verified, and implemented actions awaiting verification (issue 14)."""
 
     day: dt.date
     scope: int
     implemented: int
     verified: int = 0
+    awaiting: int = 0
+
+    @property
+    def counted(self) -> int:
+        """Progress where the programme verifies, as the headline counts it: implemented
+        but not awaiting verification (verified, or reported before it was required)."""
+        return self.implemented - self.awaiting
 
     def done(self, verifying: bool) -> int:
-        """What the chart draws as progress: verified where the programme verifies."""
-        return self.verified if verifying else self.implemented
+        """What the chart draws as progress: ``counted`` where the programme verifies."""
+        return self.counted if verifying else self.implemented
 
 
 @dataclass
@@ -90,12 +97,15 @@ def burnup_series(session: Session, programme: Programme) -> list[BurnupPoint]:
     Built from the journal (creation, status and verification events), grouped by local
     day in SQL, so it shows the past as it was recorded rather than today's state.
 
-    Verified counts what the headline figures count as verified (implemented and
-    checked): an event that records the verification state moves it by its before and
-    after, so a report awaiting verification adds nothing, a verification adds one and a
-    send-back or a reopening of a verified action takes it away. Events from before
-    verification existed carry no such state: they count by status, as the upgrade made
-    every implemented action verified.
+    Verified and awaiting count what the headline figures count (implemented and
+    checked; reported and not yet checked): an event that records the verification state
+    moves them by its before and after, so a report awaiting verification adds to
+    awaiting, a verification moves one from awaiting to verified and a send-back or a
+    reopening takes it away. Events from before verification existed carry no such
+    state: they count as verified by status, as the upgrade made every implemented action
+    verified, and never as awaiting. A report made while the programme did not require
+    verification is in neither, and so still counts as done once it is switched on
+    (``BurnupPoint.counted``), as in the headline.
     """
     implemented, not_applicable = Status.implemented.value, Status.not_applicable.value
     status_to, status_from = col(ActionEvent.status_to), col(ActionEvent.status_from)
@@ -107,12 +117,18 @@ def burnup_series(session: Session, programme: Programme) -> list[BurnupPoint]:
         left = sa.and_(status_from == into, sa.or_(status_to.is_(None), status_to != into))
         return sa.case((entered, 1), (left, -1), else_=0)
 
-    def is_verified(column: Any) -> sa.ColumnElement[int]:
-        return sa.case((column == Verification.verified.value, 1), else_=0)
+    def is_in(column: Any, state: Verification) -> sa.ColumnElement[int]:
+        return sa.case((column == state.value, 1), else_=0)
+
+    def verification_moved(state: Verification) -> sa.ColumnElement[int]:
+        return is_in(verification_to, state) - is_in(verification_from, state)
 
     verified = sa.case(
         (verification_to.is_(None), moved(implemented)),
-        else_=is_verified(verification_to) - is_verified(verification_from),
+        else_=verification_moved(Verification.verified),
+    )
+    awaiting = sa.case(
+        (verification_to.is_(None), 0), else_=verification_moved(Verification.awaiting)
     )
     day = _local_day(session.get_bind().dialect.name, utc_offset_minutes(programme.timezone))
     created = sa.case((col(ActionEvent.kind) == EventKind.created, 1), else_=0)
@@ -122,6 +138,7 @@ def burnup_series(session: Session, programme: Programme) -> list[BurnupPoint]:
             sa.func.sum(created - moved(not_applicable)),
             sa.func.sum(moved(implemented)),
             sa.func.sum(verified),
+            sa.func.sum(awaiting),
         )
         .select_from(ActionEvent)
         .join(Action, col(Action.id) == col(ActionEvent.action_id))
@@ -133,12 +150,13 @@ def burnup_series(session: Session, programme: Programme) -> list[BurnupPoint]:
         .order_by(day)
     ).all()
     points: list[BurnupPoint] = []
-    scope = done = checked = 0
-    for raw_day, scope_delta, done_delta, verified_delta in rows:
+    scope = done = checked = waiting = 0
+    for raw_day, scope_delta, done_delta, verified_delta, awaiting_delta in rows:
         scope += int(scope_delta or 0)
         done += int(done_delta or 0)
         checked += int(verified_delta or 0)
-        points.append(BurnupPoint(_as_date(raw_day), scope, done, checked))
+        waiting += int(awaiting_delta or 0)
+        points.append(BurnupPoint(_as_date(raw_day), scope, done, checked, waiting))
     return points
 
 
