@@ -103,7 +103,7 @@ def _parse_env(name: str, raw: str) -> Any:
     return raw
 
 
-def _running_a_command() -> bool:
+def running_a_command() -> bool:
     """True inside a ``flask`` command other than ``run``, which serves browsers."""
     if os.environ.get("FLASK_RUN_FROM_CLI") != "true":
         return False
@@ -155,7 +155,7 @@ def load_config(app: Flask, test_config: dict[str, Any] | None = None) -> None:
     for name in ("SESSION_IDLE_HOURS", "SESSION_LIFETIME_DAYS"):
         if int(app.config[name]) < 1:
             raise ConfigError(f"TRACKER_{name} must be at least 1, not {app.config[name]!r}")
-    if not app.config.get("SECRET_KEY") and _running_a_command():
+    if not app.config.get("SECRET_KEY") and running_a_command():
         # Commands (import-profile, send-reminders, ...) sign nothing a browser keeps:
         # they need no shared key, so a throwaway one lets them run on a bare checkout.
         app.config["SECRET_KEY"] = secrets.token_hex(32)

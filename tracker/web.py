@@ -1,18 +1,28 @@
-"""Web-wide plumbing: CSRF, translations, security headers, template helpers, blueprints."""
+"""Web-wide plumbing: CSRF, translations, security headers, template helpers, blueprints.
+
+A ``flask`` command other than ``run`` serves no request, so its app registers the
+pages and the API (some 140 modules, 100 routes) only when something first reads the
+URL map: ``url_for``, a request or test client, ``flask routes`` (issue 15: the routes
+were a fifth of a command's start-up). Everything else, the mail's template filters
+and the translations included, is set up at once, as for the web server.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import threading
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from flask import Flask, Response, abort, request, url_for
 from flask_babel import gettext
+from werkzeug.routing import Map
 
-from . import formatting, i18n, labels
+from . import config, formatting, i18n, labels
 from .extensions import babel, csrf
-from .views.forms import IdConverter
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -72,9 +82,45 @@ def _refuse_nul_characters() -> None:
         )
 
 
+class RoutesOnFirstUse(Map):
+    """A URL map that can be told to add its rules the first time it is read.
+
+    Werkzeug calls ``update`` before every match, every URL build and every listing of
+    the rules, so that is the one place to complete the map. The lock makes a second
+    thread wait for the whole map instead of reading it half built; the registering
+    thread itself never reads rules while it adds them.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._register: Callable[[], None] | None = None
+        self._complete = True
+        self._register_lock = threading.RLock()
+
+    def register_on_first_use(self, register: Callable[[], None]) -> None:
+        self._register = register
+        self._complete = False
+
+    def update(self) -> None:
+        if not self._complete:
+            with self._register_lock:
+                register, self._register = self._register, None
+                if register is not None:
+                    try:
+                        register()
+                    finally:
+                        self._complete = True
+        super().update()
+
+
+class TrackerFlask(Flask):
+    """Flask with a URL map whose routes may be registered on first use."""
+
+    url_map_class = RoutesOnFirstUse
+
+
 def init_app(app: Flask) -> None:
-    # Before any blueprint: routes compile their converters when they are added.
-    app.url_map.converters["id"] = IdConverter
+    """Everything a page or a mail relies on; the routes now, or for a command later."""
     app.before_request(_refuse_nul_characters)
     csrf.init_app(app)
     i18n.init_app(app)
@@ -93,12 +139,26 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["static_url"] = static_url
 
     from . import auth, errors, navigation
-    from .views import admin, language, main, profile
-    from .views import auth as auth_views
 
     auth.init_app(app)
     errors.init_app(app)
     navigation.init_app(app)
+    if config.running_a_command() and isinstance(app.url_map, RoutesOnFirstUse):
+        app.url_map.register_on_first_use(lambda: register_routes(app))
+    else:
+        register_routes(app)
+
+
+def register_routes(app: Flask) -> None:
+    """Every page's blueprint and the API (at once for the web server, on first use of
+    the URL map for a command)."""
+    from .views import admin, language, main, profile
+    from .views import auth as auth_views
+    from .views.forms import IdConverter
+
+    # Before any blueprint: routes compile their converters when they are added.
+    app.url_map.converters["id"] = IdConverter
+
     app.register_blueprint(main.bp)
     app.register_blueprint(auth_views.bp)
     app.register_blueprint(admin.bp)
