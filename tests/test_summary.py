@@ -113,3 +113,37 @@ def test_several_programmes_get_an_overview(
     login(make_user(role="viewer"))
     html = client.get("/").get_data(as_text=True)
     assert "All programmes" in html and "Southland" in html and "20%" in html
+
+
+def test_overdue_and_due_soon_follow_each_programmes_own_date(session: Session) -> None:
+    """At one instant three programmes are on three calendar days: each counts its open
+    actions overdue and due within 30 and 90 days from its own local date."""
+    import time_machine
+
+    from tests.factories import make_action, make_programme
+    from tracker.services import policy
+
+    zones = {"Pacific/Pago_Pago": "west", "Asia/Phnom_Penh": "middle", "Pacific/Kiritimati": "east"}
+    programmes = {name: make_programme(session, timezone=zone) for zone, name in zones.items()}
+    for programme in programmes.values():
+        for due in ("2025-06-14", "2025-06-15", "2025-07-15", "2025-07-16", "2025-09-13"):
+            make_action(session, programme, due_on=dt.date.fromisoformat(due))
+        make_action(session, programme, due_on=dt.date(2025, 6, 1), status=Status.implemented)
+    session.commit()
+    # 10:30 UTC: 23:30 on 14 June in Pago Pago, 17:30 on the 15th in Phnom Penh,
+    # 00:30 on the 16th in Kiritimati.
+    with time_machine.travel(dt.datetime(2025, 6, 15, 10, 30, tzinfo=dt.UTC), tick=False):
+        lines = summary_service.summarise_programmes(session, policy.EVERYTHING)
+    found = {
+        line.programme.id: (line.today, line.figures.overdue, line.figures.due_within_30,
+                            line.figures.due_within_90)
+        for line in lines
+    }  # fmt: skip
+    assert {name: found[p.id] for name, p in programmes.items()} == {
+        "west": (dt.date(2025, 6, 14), 0, 2, 4),
+        "middle": (dt.date(2025, 6, 15), 1, 2, 4),
+        "east": (dt.date(2025, 6, 16), 2, 2, 3),
+    }
+    for programme in programmes.values():
+        alone = summary_service.count_figures(session, programme.id, found[programme.id][0])
+        assert (alone.overdue, alone.due_within_30, alone.due_within_90) == found[programme.id][1:]
