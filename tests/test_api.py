@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 
 from tests.factories import make_organisation, make_programme, make_report
 from tracker.models import (
+    Action,
     ApiToken,
     Criterion,
     DeadlineKind,
@@ -156,6 +157,9 @@ def test_every_value_an_event_records_reaches_the_api() -> None:
     columns = set(ActionEvent.__table__.columns.keys())  # type: ignore[attr-defined]
     assert set(EventValues.__annotations__) <= columns
     assert set(EventValues.__annotations__) <= set(EventOut.model_fields)
+    # And every column but the action's id (the event is listed under its action), so
+    # how a change was made (``via``) is not left out either.
+    assert columns - set(EventOut.model_fields) == {"action_id"}
 
 
 def test_docs_page_renders_every_operation(client: FlaskClient) -> None:
@@ -665,3 +669,30 @@ def test_me_lists_the_role_in_each_programme(
     session.commit()
     me = client.get("/api/v1/me", headers=bearer(token_for(session, admin))).json
     assert (me["role"], me["programmes"]) == ("admin", [])
+
+
+def test_history_says_which_change_came_from_a_reminder_link(
+    client: FlaskClient, session: Session, world: World
+) -> None:
+    """An event made through a reminder's one-tap link carries via "reminder" in the API's
+    history (as the action page says "from the reminder"); the others carry null, and the
+    OpenAPI document describes the field."""
+    from tracker.reminders.one_tap import VIA_REMINDER
+    from tracker.services.workflow import ActionChange, update_action
+
+    action = session.get(Action, world.mine)
+    assert action is not None
+    update_action(
+        session, world.mine, world.owner, action.version,
+        ActionChange(status="in_progress", comment="On track."), via=VIA_REMINDER,
+    )  # fmt: skip
+    session.commit()
+    secret = token_for(session, world.owner, "read")
+    history = client.get(f"/api/v1/actions/{world.mine}", headers=bearer(secret)).json["history"]
+    assert [(e["kind"], e["via"]) for e in history] == [
+        ("created", None),
+        ("status_changed", "reminder"),
+    ]
+    document = client.get("/api/v1/openapi.json").json
+    via = document["components"]["schemas"]["EventOut"]["properties"]["via"]
+    assert "reminder" in via["description"]

@@ -84,6 +84,11 @@ class EventOut(Schema):
     )
     text_from: str | None = Field(description="Lineage events: the earlier wording.")
     text_to: str | None = Field(description="Lineage events: the later wording.")
+    via: str | None = Field(
+        description="Where the change was made when not on the action's page, the API or at a "
+        'meeting (a meeting\'s decision names its meeting_id): "reminder" for a one-tap '
+        "link in a reminder mail, the recipient acting without signing in; null otherwise."
+    )
 
 
 class EditionTextOut(Schema):
