@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient, FlaskCliRunner
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from tracker.models import ActionEvent, Programme, Treaty, User
+from tracker.models import ActionEvent, Programme, Recommendation, Report, Treaty, User
 from tracker.services import public as public_service
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
@@ -108,9 +108,38 @@ def test_public_page_is_open_cacheable_and_names_nobody(
     assert document["programme"]["slug"] == "cambodia-apmbc"
     assert document["deadline"]["current"] == "2030-12-31"
     assert len(document["recommendations"]) == 5
-    rows = list(csv.reader(io.StringIO(bodies[".csv"])))
+    rows = list(csv.reader(io.StringIO(bodies[".csv"].removeprefix("\ufeff"))))
     assert rows[0] == list(public_service.CSV_HEADERS) and len(rows) == 6
     assert "cambodia-apmbc" in anonymous.get("/p/").get_data(as_text=True)
+
+
+KHMER = "បង្កើនសមត្ថភាពអ្នកបោសសម្អាតមីន"
+
+
+def test_csv_opens_in_excel_with_its_khmer_intact(
+    app: Any, runner: FlaskCliRunner, session: Session, client_for: Any, make_user: Any
+) -> None:
+    """The public CSV starts with a UTF-8 byte-order mark, as the other downloads do (without
+    it Excel reads Khmer as mojibake), the Khmer comes back as written, and a formula-like
+    recommendation is text."""
+    programme = _demo(runner, session)
+    texts = session.exec(
+        select(Recommendation)
+        .join(Report, col(Report.id) == col(Recommendation.report_id))
+        .where(Report.programme_id == programme.id)
+        .order_by(col(Recommendation.id))
+    ).all()
+    texts[0].text, texts[1].text = KHMER, '=HYPERLINK("http://evil.example")'
+    session.add_all(texts[:2])
+    session.commit()
+    coordinator = client_for(make_user(role="coordinator"))
+    assert _publish(coordinator, programme).status_code == 303
+    raw = app.test_client().get("/p/cambodia-apmbc.csv").data
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+    written = {row["recommendation"] for row in rows}
+    assert KHMER in written
+    assert '\'=HYPERLINK("http://evil.example")' in written
 
 
 def test_unpublishing_takes_the_page_down_and_keeps_the_slug(

@@ -12,9 +12,6 @@ database. Publishing is the coordinators' (the POST routes), as is showing an up
 
 from __future__ import annotations
 
-import csv
-import io
-
 from flask import (
     Blueprint,
     abort,
@@ -83,11 +80,7 @@ def page(name: str) -> Response:
     if suffix == "json":
         return _public(jsonify(public_service.progress_json(progress)))
     if suffix == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(public_service.CSV_HEADERS)
-        writer.writerows(public_service.progress_rows(progress))
-        response = Response(out.getvalue(), mimetype="text/csv")
+        response = Response(public_service.progress_csv(progress), mimetype="text/csv")
         response.headers["Content-Disposition"] = f'inline; filename="{progress.slug}.csv"'
         return _public(response)
     assert programme.id is not None

@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 from ...models import Programme, utcnow
 from .. import policy
 from ..audit import AuditActor, record_audit
-from .formats import CSV_HEADERS, progress_json, progress_rows
+from .formats import CSV_HEADERS, progress_csv, progress_json, progress_rows
 from .progress import (
     PublicCriterion,
     PublicDeadline,
@@ -35,6 +35,7 @@ __all__ = [
     "PublishError",
     "find_published",
     "list_published",
+    "progress_csv",
     "progress_json",
     "progress_rows",
     "public_progress",

@@ -13,22 +13,29 @@ CSV_HEADERS = (
 )  # fmt: skip
 
 
-def progress_rows(progress: PublicProgress) -> list[list[str]]:
-    """The CSV's rows: one per recommendation, formula-like cells made text."""
-    from ..exports import csv_safe
-
+def progress_rows(progress: PublicProgress) -> list[list[Any]]:
+    """The CSV's rows: one per recommendation (``progress_csv`` makes the cells safe)."""
     return [
         [
-            str(r.action_id),
-            csv_safe(r.edition or ""),
-            str(r.position),
-            csv_safe(r.text),
+            r.action_id,
+            r.edition,
+            r.position,
+            r.text,
             r.status.value,
-            csv_safe(r.organisation or ""),
+            r.organisation,
             r.due_on.isoformat() if r.due_on else "",
         ]
         for r in progress.recommendations
     ]
+
+
+def progress_csv(progress: PublicProgress) -> str:
+    """The public CSV file, written as every other download is (``exports.csv_chunks``):
+    with a UTF-8 byte-order mark, without which Excel reads the Khmer of a recommendation
+    or an organisation as mojibake, and formula-like cells made text."""
+    from ..exports import csv_chunks
+
+    return "".join(csv_chunks(CSV_HEADERS, progress_rows(progress)))
 
 
 def progress_json(progress: PublicProgress) -> dict[str, Any]:
