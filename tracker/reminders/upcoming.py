@@ -7,12 +7,42 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from ..models import OPEN_STATUSES, Action, LineKind, Programme, User
 from ..services import programmes as programme_service
 from . import policy
 from .recipients import last_event_at, load_people
+
+
+@dataclass(frozen=True)
+class OpenAction:
+    """What the preview reads of an open action: who is reminded, when, and what the page
+    names. Five columns rather than the whole row as an ORM object (its text, dates and
+    settings, with identity-map bookkeeping) for every open action of every programme."""
+
+    id: int
+    title: str
+    due_on: dt.date | None
+    owner_user_id: int | None
+    owner_organisation_id: int | None
+
+
+_OPEN_ACTIONS = sa.select(
+    col(Action.id),
+    col(Action.title),
+    col(Action.due_on),
+    col(Action.owner_user_id),
+    col(Action.owner_organisation_id),
+).where(col(Action.status).in_(OPEN_STATUSES))
+
+
+def _open_actions(session: Session, programme_id: int) -> list[OpenAction]:
+    return [
+        OpenAction(*row)
+        for row in session.execute(_OPEN_ACTIONS.where(col(Action.programme_id) == programme_id))
+    ]
 
 
 @dataclass(frozen=True)
@@ -23,7 +53,7 @@ class UpcomingReminder:
     recipient: User
     kind: LineKind
     programme: Programme
-    action: Action | None
+    action: OpenAction | None
     offset_days: int
     detail: str
     paused: bool
@@ -46,7 +76,7 @@ def upcoming_reminders(
     upcoming: list[UpcomingReminder] = []
 
     def add(at: dt.datetime, users: Iterable[User], kind: LineKind, programme: Programme,
-            action: Action | None, offset: int, detail: str) -> None:  # fmt: skip
+            action: OpenAction | None, offset: int, detail: str) -> None:  # fmt: skip
         day = policy.local_date(at, programme.timezone)
         for user in users:
             paused = policy.is_paused(user.reminders_paused_until, day)
@@ -60,11 +90,7 @@ def upcoming_reminders(
             continue  # the preview shows a coordinator their own programmes only
         coordinators = people.coordinators(programme.id)
         tz = programme.timezone
-        actions = session.exec(
-            select(Action).where(
-                Action.programme_id == programme.id, col(Action.status).in_(OPEN_STATUSES)
-            )
-        ).all()
+        actions = _open_actions(session, programme.id)
         for action in actions:
             if action.due_on is None:
                 continue
@@ -83,7 +109,7 @@ def upcoming_reminders(
                 if threshold.reached_at > now:
                     add(threshold.reached_at, owners or coordinators, kind, programme,
                         action, threshold.offset_days, action.title)  # fmt: skip
-        last_events = last_event_at(session, [a.id for a in actions if a.id is not None])
+        last_events = last_event_at(session, [a.id for a in actions])
         day = policy.local_date(now, tz)
         while (at := policy.reached_at(day, tz)) <= until:
             if day.weekday() == 0 and at > now:
@@ -93,7 +119,7 @@ def upcoming_reminders(
                     if policy.escalation_reason(
                         due_on=a.due_on,
                         today=day,
-                        last_event_at=last_events.get(a.id or 0),
+                        last_event_at=last_events.get(a.id),
                         now=at,
                         overdue_days=programme.escalate_overdue_days,
                         idle_days=programme.escalate_idle_days,
