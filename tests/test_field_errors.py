@@ -10,8 +10,10 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
+from sqlmodel import Session
 
 from tests.test_date_hints import VOID, world  # noqa: F401 (world: the fixture, reused)
+from tracker.models import Action, Verification
 from tracker.services.meetings import MAX_TEXT
 
 LONG = "x" * (MAX_TEXT + 1)
@@ -165,3 +167,53 @@ def test_every_meeting_and_deadline_field_has_a_label_for_it(
                 assert field["in label"], (path, field)
             elif not field.get("aria-label"):
                 assert field.get("id") in page.label_for, (path, field)
+
+
+@pytest.mark.parametrize(
+    ("path", "form", "field"),
+    [
+        ("/meetings/{m}/decisions",
+         {"action_id": "{a}", "version": "{version}", "verdict": "maybe"}, "verdict"),
+        ("/meetings/{m}/agenda/decisions",
+         {"item": "{a}", "d-{a}-version": "{version}", "d-{a}-verdict": "maybe"},
+         "d-{a}-verdict"),
+    ],
+)  # fmt: skip
+def test_a_refused_verdict_names_its_message(
+    world: dict[str, Any],  # noqa: F811
+    session: Session,
+    path: str,
+    form: dict[str, str],
+    field: str,
+) -> None:
+    """An action awaiting verification: an unknown verdict marks the verification select,
+    which is described by the message (the "verification" refusal) and linked from the
+    summary by its own id."""
+    client: FlaskClient = world["clients"]["coordinator"]
+    assert client.post(
+        f"/programmes/{world['p']}/verification", data={"requires_verification": "1"}
+    ).status_code in (302, 303)  # fmt: skip
+    reported = client.post(
+        f"/meetings/{world['m']}/decisions",
+        data={"action_id": world["a"], "version": world["version"], "status": "implemented",
+              "comment": "Trained, certificates filed."},
+    )  # fmt: skip
+    assert reported.status_code in (302, 303)
+    session.rollback()  # see what the requests committed
+    action = session.get(Action, world["a"])
+    assert action is not None
+    session.refresh(action)
+    assert action.verification == Verification.awaiting
+    values = {**world, "version": action.version}
+    data = {key.format(**values): value.format(**values) for key, value in form.items()}
+    response = client.post(path.format(**values), data=data)
+    assert response.status_code == 422
+    page = _Form()
+    page.feed(response.get_data(as_text=True))
+    marked = [f for f in page.fields if f.get("aria-invalid") == "true"]
+    name = field.format(**values)
+    assert [f["name"] for f in marked] == [name]
+    (message,) = marked[0]["aria-describedby"].split()
+    assert "field-error" in page.classes_by_id[message] and message not in page.in_label
+    assert page.text_by_id[message].strip()
+    assert marked[0]["id"] == name and name in page.label_for and name in page.links
