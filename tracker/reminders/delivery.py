@@ -1,59 +1,54 @@
 """Delivery: send the outbox at least once, never lose a message.
 
-A worker claims ``BATCH`` messages at a time with a conditional update (``pending`` or
-``failed`` -> ``sending`` with a lease and a claim token), which changes each row for
-exactly one worker on both databases. On PostgreSQL the candidates are read with
-``FOR UPDATE SKIP LOCKED`` so workers do not queue behind each other; SQLite has no
-such clause (SQLAlchemy drops it silently) and relies on the conditional update
-alone, inside ``BEGIN IMMEDIATE`` transactions. The claim is committed before
-anything is sent. The lines of the whole batch are re-checked in one query
-(``recheck.recheck_batch``: one query per mail was most of PostgreSQL's cost, as it
-planned the nested rule every time) and each mail composed from the rows that stand,
-with what a run reads once for all its mails (``run_reads``); it is built once as
-bytes and sent over one connection kept for the whole run, then the batch's outcomes
-are written in one transaction. A failed
-send is retried after 1 min, 5 min, 30 min, 2 h and 12 h, then the message is dead.
-A message left ``sending`` past its lease (a crash mid-send) returns to pending: a
-rare second delivery carries the same Message-ID. A run stops at its time budget
-(``MAIL_DELIVERY_SECONDS``) and keeps to ``MAIL_MAX_PER_MINUTE`` if set; what is left
-waits for the next tick.
+Messages are claimed ``BATCH`` at a time (``outbox.claim``: a conditional update, one
+worker per row) and flow through three stages running at once, so that one batch is
+read while the one before is composed and the one before that is sent:
+
+- *reading* (a thread): the claim, then the lines of the whole batch re-checked in one
+  query (``recheck.recheck_batch``) and the escalation digests its mails name;
+- *composing* (the caller's thread, which has the app and its locale): each mail from
+  the rows that stand, with what a run reads once for all its mails (``run_reads``),
+  built once as bytes;
+- *sending* (a thread): each mail over one connection kept for the whole run, then the
+  batch's outcomes written in one transaction.
+
+The stages overlap what each waits for (the database server, the SMTP relay, the file
+system) with the interpreter's work of composing; a queue of one batch between stages
+bounds what is in flight. A failed send is retried after 1 min, 5 min, 30 min, 2 h and
+12 h, then the message is dead. A message left ``sending`` past its lease (a crash
+mid-send) returns to pending: a rare second delivery carries the same Message-ID. A run
+stops at its time budget (``MAIL_DELIVERY_SECONDS``) and keeps to
+``MAIL_MAX_PER_MINUTE`` if set; what is left waits for the next tick. An error in any
+stage stops the others and is raised once they have stopped; what was claimed and not
+recorded waits for its lease, as after a crash.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import queue
 import secrets
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import sqlalchemy as sa
 from flask_babel import force_locale
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from .. import mail
 from ..db import new_session
-from ..models import (
-    LineState,
-    MessageKind,
-    MessageStatus,
-    OutboxMessage,
-    Programme,
-    ReminderLine,
-)
-from . import compose, recheck
+from ..models import LineKind, MessageKind, MessageStatus, OutboxMessage, Programme
+from . import compose, outbox, recheck
+from .digest import prefetch_digests
+from .outbox import BACKOFF, LEASE, release_expired_leases, retry_message
 
-BACKOFF = (
-    dt.timedelta(minutes=1),
-    dt.timedelta(minutes=5),
-    dt.timedelta(minutes=30),
-    dt.timedelta(hours=2),
-    dt.timedelta(hours=12),
-)
-LEASE = dt.timedelta(minutes=10)
-RETRYABLE = (MessageStatus.pending, MessageStatus.failed)
+__all__ = ["BACKOFF", "LEASE", "DeliveryResult", "deliver_pending", "release_expired_leases",
+           "retry_message"]  # fmt: skip
+
+BATCH = 50
 
 
 @dataclass
@@ -63,62 +58,10 @@ class DeliveryResult:
     dead: int = 0
     cancelled: int = 0
     errors: list[str] = field(default_factory=list)
-    # Where the run's time went (bench/run.py): re-check and compose, hand over, the rest.
+    # Where the run's time went (bench/run.py): the re-check and composing, and handing
+    # over; the stages overlap, so these add up to more than the run's time.
     compose_seconds: float = 0.0
     send_seconds: float = 0.0
-
-
-def release_expired_leases(session: Session, now: dt.datetime) -> int:
-    """Messages stuck in ``sending`` past their lease go back to pending; returns how many."""
-    result = session.execute(
-        sa.update(OutboxMessage)
-        .where(
-            col(OutboxMessage.status) == MessageStatus.sending,
-            col(OutboxMessage.lease_until) < now,
-        )
-        .values(status=MessageStatus.pending, claim_token=None, lease_until=None)
-    )
-    return int(getattr(result, "rowcount", 0) or 0)
-
-
-BATCH = 50
-
-
-def _candidates(session: Session, now: dt.datetime, skip: set[int], limit: int) -> list[int]:
-    query = (
-        select(OutboxMessage.id)
-        .where(
-            col(OutboxMessage.status).in_(RETRYABLE),
-            col(OutboxMessage.next_attempt_at) <= now,
-            col(OutboxMessage.id).not_in(skip) if skip else sa.true(),
-        )
-        .order_by(col(OutboxMessage.next_attempt_at), col(OutboxMessage.id))
-        .limit(limit)
-    )
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    return [i for i in session.exec(query) if i is not None]
-
-
-def _claim(session: Session, ids: list[int], now: dt.datetime, token: str) -> list[OutboxMessage]:
-    """The conditional update: each row changes for the one worker whose update hit it."""
-    session.execute(
-        sa.update(OutboxMessage)
-        .where(
-            col(OutboxMessage.id).in_(ids),
-            col(OutboxMessage.status).in_(RETRYABLE),
-            col(OutboxMessage.next_attempt_at) <= now,
-        )
-        .values(status=MessageStatus.sending, claim_token=token, lease_until=now + LEASE)
-    )
-    return list(
-        session.exec(
-            select(OutboxMessage)
-            .where(OutboxMessage.claim_token == token)
-            .order_by(col(OutboxMessage.next_attempt_at), col(OutboxMessage.id))
-            .execution_options(populate_existing=True)
-        )
-    )
 
 
 @dataclass
@@ -129,17 +72,184 @@ class _Prepared:
     email: mail.OutgoingMail | None
     subject: str
     cancelled: dict[str, list[int]]
+    lines: list[int] = field(default_factory=list)  # the lines it carries, to mark sent
+
+
+@dataclass
+class _Batch:
+    """One claim's messages on their way through the stages."""
+
+    token: str
+    claimed: list[OutboxMessage]
+    checked: dict[int, recheck.Checked] = field(default_factory=dict)
+    prepared: list[_Prepared] = field(default_factory=list)
+    unsent: list[int] = field(default_factory=list)  # not composed: released
+
+
+# Between two stages: one batch at a time, then None when the stage before is done.
+_Queue = queue.Queue[_Batch | None]
 
 
 @dataclass
 class _Run:
-    """What every batch of one delivery run shares: the settings, the programmes and
-    what composing read once for all mails (``compose.RunReads``)."""
+    """What every stage of one delivery run shares: the settings, the programmes, what
+    composing read once for all mails (``compose.RunReads``), and when to stop."""
 
+    engine: Engine
     now: dt.datetime
     settings: mail.MailSettings
     programmes: dict[int, Programme]
+    pace: _Pace
     reads: compose.RunReads = field(default_factory=compose.RunReads)
+    stop: threading.Event = field(default_factory=threading.Event)
+    errors: list[BaseException] = field(default_factory=list)
+    # Seconds each stage spent working, by stage (each stage writes its own).
+    busy: dict[str, float] = field(default_factory=dict)
+
+    def fail(self, exc: BaseException) -> None:
+        self.errors.append(exc)
+        self.stop.set()
+
+    def count(self, stage: str, started: float) -> None:
+        self.busy[stage] = self.busy.get(stage, 0.0) + time.perf_counter() - started
+
+
+class _Pace:
+    """The run's time budget and the relay's rate: when to stop, how long to wait."""
+
+    def __init__(self, settings: mail.MailSettings, clock: Callable[[], float]) -> None:
+        self.clock = clock
+        self.stop_at = clock() + settings.delivery_seconds
+        self.interval = 60.0 / settings.max_per_minute if settings.max_per_minute > 0 else 0.0
+        self.next_at = clock()
+
+    def over(self) -> bool:
+        return self.clock() >= self.stop_at
+
+    def wait_turn(self) -> bool:
+        """Sleep until the next message may go; False if that is past the budget."""
+        if self.interval:
+            if self.next_at >= self.stop_at:
+                return False
+            delay = self.next_at - self.clock()
+            if delay > 0:
+                time.sleep(delay)
+            self.next_at = max(self.next_at, self.clock()) + self.interval
+        return not self.over()
+
+
+def deliver_pending(
+    engine: Engine,
+    now: dt.datetime,
+    settings: mail.MailSettings,
+    *,
+    transport: mail.Transport | None = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> DeliveryResult:
+    """Send every message due at ``now`` within the time budget; safe to run in parallel.
+    Needs an app context (composing renders the app's mail templates)."""
+    result = DeliveryResult()
+    sender = transport or mail.transport_for(settings)
+    with new_session(engine) as reader:
+        programmes = {p.id: p for p in reader.exec(select(Programme)) if p.id is not None}
+    run = _Run(engine, now, settings, programmes, _Pace(settings, clock))
+    try:
+        with new_session(engine, write=True) as session, session.begin():
+            release_expired_leases(session, now)
+        read: _Queue = queue.Queue(maxsize=1)
+        composed: _Queue = queue.Queue(maxsize=1)
+        stages = [
+            threading.Thread(target=_read, args=(run, read), name="delivery-read"),
+            threading.Thread(
+                target=_send, args=(run, composed, sender, result), name="delivery-send"
+            ),
+        ]
+        for stage in stages:
+            stage.start()
+        try:
+            _compose(run, read, composed)
+        finally:
+            for stage in stages:
+                stage.join()
+    finally:
+        sender.close()
+    result.compose_seconds = run.busy.get("read", 0.0) + run.busy.get("compose", 0.0)
+    result.send_seconds = run.busy.get("send", 0.0)
+    if run.errors:
+        raise run.errors[0]
+    return result
+
+
+def _batches(source: _Queue) -> Iterator[_Batch]:
+    """What the stage before hands over, until it says it is done (None)."""
+    while (batch := source.get()) is not None:
+        yield batch
+
+
+def _read(run: _Run, out: _Queue) -> None:
+    """Claim batch after batch and re-check each, until none is left or the run stops."""
+    seen: set[int] = set()
+    try:
+        while not run.pace.over() and not run.stop.is_set():
+            token = secrets.token_hex(16)
+            with new_session(run.engine, write=True) as session, session.begin():
+                found = outbox.candidates(session, run.now, seen, BATCH)
+                claimed = outbox.claim(session, found, run.now, token) if found else []
+                seen.update(found)
+            if not found:
+                break
+            if claimed:
+                started = time.perf_counter()
+                batch = _Batch(token, claimed)
+                with new_session(run.engine) as session:
+                    batch.checked = _recheck(session, claimed, run)
+                run.count("read", started)
+                out.put(batch)
+    except BaseException as exc:
+        run.fail(exc)
+    finally:
+        out.put(None)
+
+
+def _recheck(session: Session, claimed: list[OutboxMessage], run: _Run) -> dict[int, Any]:
+    """The batch's lines re-checked in one pass, and the digests its mails will name."""
+    reminders = [
+        (m.id, m.recipient_user_id)
+        for m in claimed
+        if m.kind == MessageKind.reminder and m.id is not None
+    ]
+    checked = recheck.recheck_batch(session, reminders, run.now, run.programmes)
+    escalated = {
+        row.programme_id
+        for one in checked.values()
+        for row in one.kept
+        if row.kind == LineKind.escalation.value and row.programme_id in run.programmes
+    }
+    prefetch_digests(session, [run.programmes[p] for p in sorted(escalated)], run.now, run.reads)
+    return checked
+
+
+def _compose(run: _Run, source: _Queue, out: _Queue) -> None:
+    """Compose each claimed mail (in the caller's thread: the app and its locale)."""
+    try:
+        for batch in _batches(source):
+            if run.stop.is_set() or run.pace.over():
+                batch.unsent = [m.id for m in batch.claimed if m.id is not None]
+            else:
+                started = time.perf_counter()
+                with new_session(run.engine) as session:
+                    for message in batch.claimed:
+                        batch.prepared.append(
+                            _prepare(session, message, batch.checked.get(message.id or 0), run)
+                        )
+                run.count("compose", started)
+            out.put(batch)
+    except BaseException as exc:
+        run.fail(exc)
+        for _ in _batches(source):  # let the reading stage finish
+            pass
+    finally:
+        out.put(None)
 
 
 def _prepare(
@@ -177,220 +287,79 @@ def _prepare(
         settings, to=recipient.email, subject=subject, text=text, html=html,
         message_id=message.message_id,
     )  # fmt: skip
-    return _Prepared(message, email, subject[:300], checked.cancelled)
+    lines = [row.id for row in checked.kept]
+    return _Prepared(message, email, subject[:300], checked.cancelled, lines)
 
 
-def _mark_sent(session: Session, message_ids: list[int], token: str, now: dt.datetime) -> None:
-    """The batch's sent messages and their standing lines, in two statements."""
-    if not message_ids:
-        return
-    session.execute(
-        sa.update(OutboxMessage)
-        .where(col(OutboxMessage.id).in_(message_ids), col(OutboxMessage.claim_token) == token)
-        .values(
-            status=MessageStatus.sent,
-            sent_at=now,
-            lease_until=None,
-            attempts=OutboxMessage.attempts + 1,
-            last_error=None,
-            # Account mail carries a one-use link: do not keep it once delivered.
-            body_text=None,
-            body_html=None,
-        )
-    )
-    session.execute(
-        sa.update(ReminderLine)
-        .where(
-            col(ReminderLine.outbox_message_id).in_(message_ids),
-            col(ReminderLine.state) == LineState.planned,
-        )
-        .values(state=LineState.sent)
-    )
+def _send(run: _Run, source: _Queue, sender: mail.Transport, result: DeliveryResult) -> None:
+    """Send each composed mail of each batch in turn, then record the batch's outcomes."""
+    for batch in _batches(source):
+        if run.errors:
+            continue  # another stage failed: leave the claims to their lease
+        try:
+            _send_batch(run, batch, sender, result)
+        except BaseException as exc:
+            run.fail(exc)
 
 
-def _mark_failed(
-    session: Session, message: OutboxMessage, token: str, now: dt.datetime, error: str
-) -> MessageStatus:
-    attempts = message.attempts + 1
-    dead = attempts > len(BACKOFF)
-    status = MessageStatus.dead if dead else MessageStatus.failed
-    session.execute(
-        sa.update(OutboxMessage)
-        .where(col(OutboxMessage.id) == message.id, col(OutboxMessage.claim_token) == token)
-        .values(
-            status=status,
-            attempts=attempts,
-            next_attempt_at=now if dead else now + BACKOFF[attempts - 1],
-            lease_until=None,
-            claim_token=None,
-            last_error=error[:2000],
-        )
-    )
-    return status
-
-
-def _mark_cancelled(session: Session, message_id: int, token: str) -> None:
-    session.execute(
-        sa.update(OutboxMessage)
-        .where(col(OutboxMessage.id) == message_id, col(OutboxMessage.claim_token) == token)
-        .values(status=MessageStatus.cancelled, claim_token=None, lease_until=None)
-    )
-
-
-def _release(session: Session, message_ids: list[int], token: str) -> None:
-    """Claimed but not sent before the budget ran out: pending again, for the next tick."""
-    session.execute(
-        sa.update(OutboxMessage)
-        .where(col(OutboxMessage.id).in_(message_ids), col(OutboxMessage.claim_token) == token)
-        .values(status=MessageStatus.pending, claim_token=None, lease_until=None)
-    )
-
-
-class _Pace:
-    """The run's time budget and the relay's rate: when to stop, how long to wait."""
-
-    def __init__(self, settings: mail.MailSettings, clock: Callable[[], float]) -> None:
-        self.clock = clock
-        self.stop_at = clock() + settings.delivery_seconds
-        self.interval = 60.0 / settings.max_per_minute if settings.max_per_minute > 0 else 0.0
-        self.next_at = clock()
-
-    def over(self) -> bool:
-        return self.clock() >= self.stop_at
-
-    def wait_turn(self) -> bool:
-        """Sleep until the next message may go; False if that is past the budget."""
-        if self.interval:
-            if self.next_at >= self.stop_at:
-                return False
-            delay = self.next_at - self.clock()
-            if delay > 0:
-                time.sleep(delay)
-            self.next_at = max(self.next_at, self.clock()) + self.interval
-        return not self.over()
-
-
-def deliver_pending(
-    engine: Engine,
-    now: dt.datetime,
-    settings: mail.MailSettings,
-    *,
-    transport: mail.Transport | None = None,
-    clock: Callable[[], float] = time.monotonic,
-) -> DeliveryResult:
-    """Send every message due at ``now`` within the time budget; safe to run in parallel."""
-    result = DeliveryResult()
-    seen: set[int] = set()
-    pace = _Pace(settings, clock)
-    sender = transport or mail.transport_for(settings)
-    with new_session(engine) as reader:
-        programmes = {p.id: p for p in reader.exec(select(Programme)) if p.id is not None}
-    run = _Run(now, settings, programmes)
-    try:
-        with new_session(engine, write=True) as session, session.begin():
-            release_expired_leases(session, now)
-        while not pace.over():
-            token = secrets.token_hex(16)
-            with new_session(engine, write=True) as session, session.begin():
-                candidates = _candidates(session, now, seen, BATCH)
-                claimed = _claim(session, candidates, now, token) if candidates else []
-                seen.update(candidates)
-            if not candidates:
-                break
-            if claimed:
-                _deliver_batch(engine, claimed, token, run, sender, pace, result)
-    finally:
-        sender.close()
-    return result
-
-
-def _deliver_batch(
-    engine: Engine, claimed: list[OutboxMessage], token: str, run: _Run,
-    sender: mail.Transport, pace: _Pace, result: DeliveryResult,
-) -> None:  # fmt: skip
-    """Re-check the claimed messages' lines in one pass, compose and send each, then
-    record every outcome at once."""
-    prepared: list[_Prepared] = []
-    sent: list[int] = []
+def _send_batch(run: _Run, batch: _Batch, sender: mail.Transport, result: DeliveryResult) -> None:
+    sent: list[_Prepared] = []
     failed: list[tuple[OutboxMessage, str]] = []
-    unsent: list[int] = []
-    with new_session(engine) as reader:
-        started = time.perf_counter()
-        reminders = [
-            (m.id, m.recipient_user_id)
-            for m in claimed
-            if m.kind == MessageKind.reminder and m.id is not None
-        ]
-        checked = recheck.recheck_batch(reader, reminders, run.now, run.programmes)
-        result.compose_seconds += time.perf_counter() - started
-        for message in claimed:
-            assert message.id is not None
-            if unsent or not pace.wait_turn():
-                unsent.append(message.id)
-                continue
-            started = time.perf_counter()
-            item = _prepare(reader, message, checked.get(message.id), run)
-            prepared.append(item)
-            composed = time.perf_counter()
-            result.compose_seconds += composed - started
-            if item.email is None:
-                continue
-            try:
-                sender.send(item.email)
-            except mail.MailError as exc:
-                failed.append((message, str(exc)))
-                result.errors.append(str(exc))
-                continue
-            finally:
-                result.send_seconds += time.perf_counter() - composed
-            sent.append(message.id)
-    with new_session(engine, write=True) as session, session.begin():
-        _record(session, prepared, token, result)
-        _mark_sent(session, sent, token, run.now)
+    unsent = list(batch.unsent)
+    started = time.perf_counter()
+    for item in batch.prepared:
+        if item.email is None:
+            continue
+        assert item.message.id is not None
+        if unsent or run.stop.is_set() or not run.pace.wait_turn():
+            unsent.append(item.message.id)
+            continue
+        try:
+            sender.send(item.email)
+        except mail.MailError as exc:
+            failed.append((item.message, str(exc)))
+            result.errors.append(str(exc))
+            continue
+        sent.append(item)
+    run.count("send", started)
+    with new_session(run.engine, write=True) as session, session.begin():
+        _record(session, batch, result)
+        outbox.mark_sent(
+            session,
+            [item.message.id for item in sent if item.message.id is not None],
+            [line for item in sent for line in item.lines],
+            [
+                item.message.id
+                for item in sent
+                if item.message.kind != MessageKind.reminder and item.message.id is not None
+            ],
+            batch.token,
+            run.now,
+        )
         result.sent += len(sent)
         for message, error in failed:
-            status = _mark_failed(session, message, token, run.now, error)
+            status = outbox.mark_failed(session, message, batch.token, run.now, error)
             result.failed += 1
             result.dead += status == MessageStatus.dead
-        if unsent:
-            _release(session, unsent, token)
+        outbox.release(session, unsent, batch.token)
+    if unsent:
+        run.stop.set()  # the budget or the rate's last turn is spent: claim no more
 
 
-def _record(
-    session: Session, prepared: list[_Prepared], token: str, result: DeliveryResult
-) -> None:
-    """The batch's cancelled lines and messages, and each composed reminder's subject
-    (one statement for all of them)."""
+def _record(session: Session, batch: _Batch, result: DeliveryResult) -> None:
+    """The batch's cancelled lines and messages, and each composed reminder's subject."""
     cancelled: dict[str, list[int]] = {}
     subjects: list[dict[str, Any]] = []
-    for item in prepared:
+    empty: list[int] = []
+    for item in batch.prepared:
         for reason, ids in item.cancelled.items():
             cancelled.setdefault(reason, []).extend(ids)
         assert item.message.id is not None
         if item.email is None:
-            _mark_cancelled(session, item.message.id, token)
-            result.cancelled += 1
+            empty.append(item.message.id)
         elif item.message.kind == MessageKind.reminder:
             subjects.append({"message": item.message.id, "subject": item.subject})
+    outbox.mark_cancelled(session, empty, batch.token)
+    result.cancelled += len(empty)
     recheck.apply_cancellations(session, cancelled)
-    if subjects:
-        table = OutboxMessage.__table__  # type: ignore[attr-defined]
-        session.connection().execute(
-            sa.update(table)
-            .where(table.c.id == sa.bindparam("message"))
-            .values(subject=sa.bindparam("subject")),
-            subjects,
-        )
-
-
-def retry_message(session: Session, message: OutboxMessage, now: dt.datetime) -> bool:
-    """An admin's retry: a failed or dead message goes back to pending with a fresh count."""
-    result = session.execute(
-        sa.update(OutboxMessage)
-        .where(
-            col(OutboxMessage.id) == message.id,
-            col(OutboxMessage.status).in_((MessageStatus.failed, MessageStatus.dead)),
-        )
-        .values(status=MessageStatus.pending, attempts=0, next_attempt_at=now, claim_token=None)
-    )
-    return int(getattr(result, "rowcount", 0) or 0) == 1
+    outbox.record_subjects(session, subjects)

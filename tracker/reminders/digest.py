@@ -115,6 +115,19 @@ def _rows(
     return rows[:limit]
 
 
+def prefetch_digests(
+    session: Session, programmes: list[Programme], now: dt.datetime, reads: RunReads
+) -> None:
+    """Read the digests of ``programmes`` into ``reads`` ahead of composing (delivery's
+    reading stage, while the mails before are composed): the counts and as many
+    examples as any mail can need. Words are left to composing, in each mail's locale."""
+    for programme in programmes:
+        total, _overdue = _counts(session, programme, now, reads)
+        if total:
+            for late in (True, False):
+                _rows(session, programme, now, late, EXAMPLES + 2 * SECTION_LIMIT, reads)
+
+
 def _reason(row: Any, programme: Programme, now: dt.datetime, overdue: bool) -> str:
     if overdue:
         days = (rule.overdue_since(programme, now) - row.a_due_on).days
