@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import random
 import re
 import secrets
 from dataclasses import dataclass
@@ -108,9 +109,15 @@ def build_message(
     return OutgoingMail(message_id, parseaddr(settings.sender)[1], (to,), data)
 
 
+# Boundaries need to be unlikely in the text, not unguessable: drawn without a system call
+# (``secrets`` reads the kernel's, which lets another thread of a delivery run take the
+# interpreter each time).
+_RANDOM = random.Random(secrets.randbits(128))
+
+
 def _boundary(parts: list[tuple[bytes, bytes]]) -> str:
     """A boundary that occurs in no part (as the stdlib's generator makes sure too)."""
     while True:
-        boundary = "===============" + secrets.token_hex(10) + "=="
+        boundary = "===============" + f"{_RANDOM.getrandbits(80):020x}" + "=="
         if not any(boundary.encode("ascii") in body for _, body in parts):
             return boundary

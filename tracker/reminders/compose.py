@@ -14,12 +14,12 @@ from typing import Any
 from flask_babel import get_locale, gettext, ngettext
 from sqlmodel import Session, col, select
 
-from ..formatting import format_number, relative_days
+from ..formatting import relative_days
 from ..labels import label
 from ..mail import MailSettings, render_mail
 from ..models import Action, LineKind, Organisation, OutboxMessage, Programme, Status, User
 from .links import link_urls
-from .run_reads import Phrases, RunReads, local_today
+from .run_reads import Phrases, RunReads, local_number, local_today
 
 DUE_SOON_DAYS = 30
 # A section lists at most this many actions (the most overdue, then by id) and says
@@ -89,7 +89,7 @@ class ReminderMail:
         unassigned = len(self.unassigned) + self.unassigned_more
         to_verify = len(self.verification) + self.verification_more
         escalated = sum(digest.total for digest in self.escalation)
-        n = format_number
+        n = local_number
         parts: list[str] = []
         if due and late:
             parts.append(
@@ -305,9 +305,11 @@ def _secret_key() -> str:
 
 def render_reminder(mail: ReminderMail, settings: MailSettings) -> tuple[str, str, str]:
     """(subject, text, html) of a reminder mail."""
+    subject = mail.subject()  # once: the HTML's title says it too
     context = {
         "mail": mail,
+        "subject": subject,
         "settings_url": f"{settings.base_url}/settings/notifications",
         "base_url": settings.base_url,
     }
-    return (mail.subject(), *render_mail("reminder", **context))
+    return (subject, *render_mail("reminder", **context))

@@ -17,12 +17,11 @@ import sqlalchemy as sa
 from flask_babel import ngettext
 from sqlmodel import Session
 
-from ..formatting import format_number
 from ..mail import MailSettings
 from ..models import Action, ActionEvent, Organisation, Programme, User
 from ..services import escalation as rule
 from .compose import SECTION_LIMIT, ActionItem, action_item
-from .run_reads import RunReads
+from .run_reads import RunReads, local_number
 
 # How many actions of each kind (most overdue, longest without an update) a digest names.
 EXAMPLES = 5
@@ -132,7 +131,7 @@ def _reason(row: Any, programme: Programme, now: dt.datetime, overdue: bool) -> 
     if overdue:
         days = (rule.overdue_since(programme, now) - row.a_due_on).days
         days += programme.escalate_overdue_days
-        return ngettext("%(days)s day late", "%(days)s days late", days, days=format_number(days))
+        return ngettext("%(days)s day late", "%(days)s days late", days, days=local_number(days))
     last = row.last_at
     if last is not None and not isinstance(last, dt.datetime):
         last = dt.datetime.fromisoformat(str(last))  # func.max loses the type on SQLite
@@ -141,7 +140,7 @@ def _reason(row: Any, programme: Programme, now: dt.datetime, overdue: bool) -> 
     idle = (now - last).days if last else programme.escalate_idle_days
     return ngettext(
         "no update for %(days)s day", "no update for %(days)s days", idle,
-        days=format_number(idle),
+        days=local_number(idle),
     )  # fmt: skip
 
 

@@ -10,6 +10,7 @@ say what changed since). Only the token's SHA-256 is ever stored (a used "Done")
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import enum
 import functools
@@ -103,6 +104,23 @@ class _Issuer:
         mac.update(value)
         return (value + self._sep + base64_encode(mac.digest())).decode("ascii")
 
+    def sign_choices(
+        self, user_id: int, session_version: int, action_id: int, action_version: int
+    ) -> dict[str, str]:
+        """The token of every choice on one action, by choice: ``sign`` of each payload
+        with its steps inlined (a third of the time; a tick signs 94,000 of them)."""
+        tokens = {}
+        for choice in _CHOICE_VALUES:
+            text = (
+                f'{{"u":{user_id},"a":{action_id},"v":{session_version},'
+                f'"c":"{choice}","av":{action_version}}}'
+            )
+            value = _b64(text.encode("ascii")).rstrip(b"=") + self._stamp
+            mac = self._mac.copy()
+            mac.update(value)
+            tokens[choice] = (value + self._sep + _b64(mac.digest()).rstrip(b"=")).decode("ascii")
+        return tokens
+
 
 def _compact_json(payload: dict[str, Any]) -> str:
     """The compact JSON of a link's payload: written directly when it is the usual ints
@@ -115,6 +133,8 @@ def _compact_json(payload: dict[str, Any]) -> str:
 
 
 _CHOICES = frozenset(choice.value for choice in Choice)
+_CHOICE_VALUES = tuple(choice.value for choice in Choice)
+_b64 = base64.urlsafe_b64encode  # itsdangerous's base64_encode, less its padding
 
 
 @functools.lru_cache(maxsize=64)
@@ -146,6 +166,12 @@ def link_urls(
 ) -> dict[str, str]:  # fmt: skip
     """The four addresses of one action's line in a mail, by choice. A mail's links are
     issued when it was planned, so a second copy of it (after a crash) is identical."""
+    user_id, version = user.id, user.session_version
+    plain = all(type(x) is int for x in (user_id, version, action_id, action_version))
+    if issued_at is not None and plain and isinstance(user_id, int):  # as _compact_json writes
+        issuer = _issuer(secret_key, int(issued_at.timestamp()))
+        tokens = issuer.sign_choices(user_id, version, action_id, action_version)
+        return {choice: f"{base_url}/r/{token}" for choice, token in tokens.items()}
     urls = {}
     for choice in Choice:
         token = sign_link(secret_key, user, action_id, action_version, choice, issued_at=issued_at)

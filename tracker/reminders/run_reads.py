@@ -18,7 +18,7 @@ from typing import Any
 
 from flask_babel import get_locale, gettext
 
-from ..formatting import relative_days
+from ..formatting import format_number, relative_days
 from ..labels import label
 from ..models import Status
 from . import policy
@@ -77,3 +77,14 @@ class RunReads:
 def local_today(now: dt.datetime, timezone: str) -> dt.date:
     """``policy.local_date``, remembered: a run asks it for every action line."""
     return policy.local_date(now, timezone)
+
+
+def local_number(value: int) -> str:
+    """``format_number`` in the current locale, remembered: Babel works out its pattern
+    on every call, and a run's subjects and digests repeat a few hundred numbers."""
+    return _number(value, str(get_locale()))
+
+
+@functools.lru_cache(maxsize=4096)
+def _number(value: int, locale: str) -> str:
+    return format_number(value)
