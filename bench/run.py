@@ -398,7 +398,7 @@ def _reset_reminders(engine: Any) -> None:
         conn.exec_driver_sql("UPDATE reminder_line SET outbox_message_id = NULL")
         conn.exec_driver_sql("DELETE FROM reminder_line WHERE kind <> 'token_expiry'")
         conn.exec_driver_sql("DELETE FROM outbox_message WHERE kind = 'reminder'")
-        conn.exec_driver_sql("UPDATE action SET next_reminder_at = NULL")
+        conn.exec_driver_sql("DELETE FROM reminder_schedule")
         conn.exec_driver_sql("UPDATE programme SET escalation_planned_week = NULL")
 
 
@@ -563,10 +563,17 @@ def _redate(
         ]
         conn.execute(
             sa.text(
-                "UPDATE action SET due_on = :d, follows_deadline = :f, version = version + 1, "
-                "next_reminder_at = NULL WHERE id = :i"
+                "UPDATE action SET due_on = :d, follows_deadline = :f, version = version + 1 "
+                "WHERE id = :i"
             ),
             [u | {"f": False} for u in updates],
+        )
+        conn.execute(  # what services.journal.reschedule_reminders does
+            sa.text(
+                "UPDATE reminder_schedule SET next_at = NULL, generation = generation + 1 "
+                "WHERE action_id = :i"
+            ),
+            updates,
         )
 
 

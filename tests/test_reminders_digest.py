@@ -29,6 +29,7 @@ from tracker.models import (
 )
 from tracker.reminders import delivery, planner
 from tracker.reminders.tick import run_tick
+from tracker.services.journal import reschedule_reminders
 
 UTC = dt.UTC
 MONDAY = dt.datetime(2025, 12, 22, 2, tzinfo=UTC)  # 09:00 in Phnom Penh
@@ -273,8 +274,9 @@ def test_organisation_actions_go_to_its_focal_point_when_it_names_one(
     stored.active = False
     session.add(stored)
     action = session.exec(select(Action)).one()
-    action.next_reminder_at, action.due_on = None, TODAY - dt.timedelta(days=15)
+    action.due_on = TODAY - dt.timedelta(days=15)
     session.add(action)
+    reschedule_reminders(session, [action.id])
     session.commit()
     run_tick(get_engine(app), MONDAY + dt.timedelta(minutes=5), settings)
     assert [str(m["To"]) for m in smtp_server.messages[1:]] == [first.email]

@@ -18,6 +18,7 @@ from tracker.mail import MailSettings
 from tracker.models import Organisation, ReminderLine, Role
 from tracker.reminders.tick import run_tick
 from tracker.services import users as user_service
+from tracker.services.journal import reschedule_reminders
 
 UTC = dt.UTC
 
@@ -49,8 +50,8 @@ def test_same_reminder_lines_each_in_its_readers_language(
     )  # fmt: skip
     action = story.actions[2]  # follows the 31 Dec 2025 deadline: 90 days before is 2 Oct
     action.owner_user_id, action.owner_organisation_id = None, mfaic.id
-    action.next_reminder_at = None
     session.add(action)
+    reschedule_reminders(session, [action.id])
     session.commit()
     app.config.update(smtp_server.config())
     result = run_tick(

@@ -23,6 +23,7 @@ from tracker.models import (
 )
 from tracker.reminders import planner
 from tracker.services import memberships, policy
+from tracker.services.journal import reschedule_reminders
 
 
 @dataclass
@@ -216,7 +217,7 @@ def test_each_coordinator_digest_names_only_their_programme(two: Two, session: S
         fresh.owner_user_id = None
         fresh.follows_deadline = False
         fresh.due_on = dt.date(2025, 6, 1)
-        fresh.next_reminder_at = None
+        reschedule_reminders(session, [fresh.id])
     session.commit()
     now = dt.datetime(2025, 7, 7, 3, tzinfo=dt.UTC)  # a Monday: escalation week
     planner.plan_reminders(session, now, domain="tracker.test")

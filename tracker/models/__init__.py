@@ -58,6 +58,7 @@ from .reminders import (
     MessageStatus,
     OutboxMessage,
     ReminderLine,
+    ReminderSchedule,
     SchedulerHeartbeat,
 )
 
@@ -94,6 +95,7 @@ __all__ = [
     "Recommendation",
     "RecommendationLink",
     "ReminderLine",
+    "ReminderSchedule",
     "Report",
     "Role",
     "SchedulerHeartbeat",

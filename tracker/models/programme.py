@@ -169,10 +169,7 @@ class Action(SQLModel, table=True):
     version: int = 1
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
-    # Reminders (scale of issue 4): when the planner next needs to look at this action;
-    # NULL means "compute again". Every change of the action sets it back to NULL by
-    # calling services.journal.reschedule_reminders (no listener: bulk UPDATEs skip them).
-    next_reminder_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    # When reminders next need a look: ``ReminderSchedule`` (a narrow table of its own).
     # Issue 14: whether its reported completion is checked (see ``Verification``).
     verification: Verification = Field(
         default=Verification.not_required, sa_type=_enum(Verification)

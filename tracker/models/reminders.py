@@ -99,6 +99,27 @@ class ReminderLine(SQLModel, table=True):
     planned_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
+class ReminderSchedule(SQLModel, table=True):
+    """When the planner next needs to look at an action (issue 15: a table of its own).
+
+    No row, or ``next_at`` NULL, means "compute again": the planner reads the actions
+    without a row and the rows whose instant has come. A narrow table because a tick
+    rewrites tens of thousands of these instants: on ``action`` each write was a new
+    copy of the whole row and an entry in each of its eleven indexes (PostgreSQL cannot
+    update in place a column an index covers), here of three small columns and two.
+    ``generation`` counts the times the action was rescheduled, so a tick that read the
+    row before a change never stores the instant it computed from the old state.
+    """
+
+    __tablename__ = "reminder_schedule"
+
+    action_id: int = Field(
+        foreign_key="action.id", primary_key=True, sa_column_kwargs={"autoincrement": False}
+    )
+    next_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    generation: int = 0
+
+
 class SchedulerHeartbeat(SQLModel, table=True):
     """The last tick of a scheduled job, so pages can warn when the scheduler is down."""
 

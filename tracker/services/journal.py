@@ -15,12 +15,21 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import TypedDict, Unpack
+from typing import Any, TypedDict, Unpack
 
 import sqlalchemy as sa
 from sqlmodel import Session, col
 
-from ..models import Action, ActionEvent, EventKind, Meeting, Status, User, Verification
+from ..models import (
+    Action,
+    ActionEvent,
+    EventKind,
+    Meeting,
+    ReminderSchedule,
+    Status,
+    User,
+    Verification,
+)
 
 # How many ids go into one ``IN (...)``: well under every backend's parameter limit.
 CHUNK = 500
@@ -91,18 +100,47 @@ def reschedule_reminders(session: Session, action_ids: Iterable[int]) -> None:
     Call it in the same transaction as any change to who is responsible for an action
     or to when and whether it is due: its status, due date or owner, an owner's account
     or organisation, a deadline that re-dates actions. Without it the planner keeps the
-    threshold it computed from the old state (``Action.next_reminder_at``) and an action
-    moved nearer its due date, or to a new owner, is reminded late or to the wrong
-    person. The planner stores the next instant only where the version it read is still
-    current, so a change that bumps the version cannot be overwritten by a tick that
-    read the old state; this UPDATE neither bumps the version nor touches
-    ``updated_at``, so calling it never makes someone's open form stale.
+    threshold it computed from the old state (``ReminderSchedule.next_at``) and an
+    action moved nearer its due date, or to a new owner, is reminded late or to the
+    wrong person. It writes the schedule row, never the action: neither ``version`` nor
+    ``updated_at`` moves, so calling it never makes someone's open form stale.
     """
     ids = sorted(set(action_ids))
     for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
         session.execute(
-            sa.update(Action)
-            .where(col(Action.id).in_(ids[start : start + CHUNK]))
-            .values(next_reminder_at=None)
-            .execution_options(synchronize_session=False)
+            _reschedule_statement(session, col(Action.id).in_(chunk)),
+            execution_options={"synchronize_session": False},
         )
+
+
+def reschedule_programme(session: Session, programme_id: int) -> None:
+    """``reschedule_reminders`` for every action of a programme, in one statement."""
+    session.execute(
+        _reschedule_statement(session, col(Action.programme_id) == programme_id),
+        execution_options={"synchronize_session": False},
+    )
+
+
+def _reschedule_statement(session: Session, which: sa.ColumnElement[bool]) -> Any:
+    """Mark the actions ``which`` selects "compute again" (next_at NULL) and count the
+    change (``generation``), inserting the row of an action the planner has not seen.
+
+    Always a row: a tick that read an action before this change and stores its instant
+    after it finds the generation moved (or, for an action it saw without a row, this
+    row in its way) and leaves the mark, however the two transactions interleave.
+    """
+    insert: Any
+    if session.get_bind().dialect.name == "postgresql":  # imported on use: start-up time
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    schedule: sa.Table = ReminderSchedule.__table__  # type: ignore[attr-defined]
+    statement = insert(schedule).from_select(
+        ["action_id", "next_at", "generation"],
+        sa.select(col(Action.id), sa.null(), sa.literal(1)).where(which),
+    )
+    return statement.on_conflict_do_update(
+        index_elements=["action_id"],
+        set_={"next_at": None, "generation": schedule.c.generation + 1},
+    )

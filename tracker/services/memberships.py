@@ -17,10 +17,11 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlmodel import Session, col, select
 
-from ..models import Action, Membership, Organisation, Participation, Programme, Role, User, utcnow
+from ..models import Membership, Organisation, Participation, Programme, Role, User, utcnow
 from . import policy
 from .audit import AuditActor, record_audit
 from .errors import FieldError
+from .journal import reschedule_programme
 
 
 class MembershipError(FieldError):
@@ -85,12 +86,7 @@ def membership_of(session: Session, user: User, programme: Programme) -> Members
 
 def _reschedule(session: Session, programme_id: int) -> None:
     """Who receives this programme's reminders may have changed: the planner looks again."""
-    session.execute(
-        sa.update(Action)
-        .where(col(Action.programme_id) == programme_id)
-        .values(next_reminder_at=None)
-        .execution_options(synchronize_session=False)
-    )
+    reschedule_programme(session, programme_id)
 
 
 def _changed(
