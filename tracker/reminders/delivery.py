@@ -28,6 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import queue
 import secrets
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -49,6 +50,7 @@ __all__ = ["BACKOFF", "LEASE", "DeliveryResult", "deliver_pending", "release_exp
            "retry_message"]  # fmt: skip
 
 BATCH = 50
+SWITCH_SECONDS = 0.0005
 
 
 @dataclass
@@ -153,6 +155,11 @@ def deliver_pending(
     with new_session(engine) as reader:
         programmes = {p.id: p for p in reader.exec(select(Programme)) if p.id is not None}
     run = _Run(engine, now, settings, programmes, _Pace(settings, clock))
+    switch = sys.getswitchinterval()
+    # A stage whose file write or SMTP reply is done waits for the interpreter until the
+    # composing stage lets go of it: at most this long (5 ms by default, a few times for
+    # every mail sent: the sending stage fell behind composing).
+    sys.setswitchinterval(SWITCH_SECONDS)
     try:
         with new_session(engine, write=True) as session, session.begin():
             release_expired_leases(session, now)
@@ -172,6 +179,7 @@ def deliver_pending(
             for stage in stages:
                 stage.join()
     finally:
+        sys.setswitchinterval(switch)
         sender.close()
     result.compose_seconds = run.busy.get("read", 0.0) + run.busy.get("compose", 0.0)
     result.send_seconds = run.busy.get("send", 0.0)
