@@ -147,16 +147,17 @@ def effectively_assigned_per_row() -> sa.ColumnElement[bool]:
     person = sa.alias(User.__table__, name="row_person")  # type: ignore[attr-defined]
     member = sa.alias(Membership.__table__, name="row_membership")  # type: ignore[attr-defined]
     part = sa.alias(Participation.__table__, name="row_part")  # type: ignore[attr-defined]
-    acting = [role.value for role in sorted(ACTING_ROLES)]
+    # An active person with an acting role in the action's programme: the rule both
+    # kinds of owner are tested by (the person themself, or a member of the organisation).
+    acts_here = (
+        member.c.programme_id == action.c.programme_id,
+        member.c.role.in_([role.value for role in sorted(ACTING_ROLES)]),
+        person.c.active,
+    )
     person_acts = sa.exists(
         sa.select(member.c.id)
         .join(person, person.c.id == member.c.user_id)
-        .where(
-            member.c.user_id == action.c.owner_user_id,
-            member.c.programme_id == action.c.programme_id,
-            member.c.role.in_(acting),
-            person.c.active,
-        )
+        .where(member.c.user_id == action.c.owner_user_id, *acts_here)
         .correlate(action)
     )
     active_admin = sa.exists(
@@ -178,12 +179,7 @@ def effectively_assigned_per_row() -> sa.ColumnElement[bool]:
                 part.c.programme_id == member.c.programme_id,
             ),
         )
-        .where(
-            person.c.organisation_id == action.c.owner_organisation_id,
-            member.c.programme_id == action.c.programme_id,
-            member.c.role.in_(acting),
-            person.c.active,
-        )
+        .where(person.c.organisation_id == action.c.owner_organisation_id, *acts_here)
         .correlate(action)
     )
     return sa.or_(
