@@ -38,6 +38,37 @@ class Plan:
     values: dict[str, object] = field(default_factory=dict)
     events: list[tuple[EventKind, EventValues]] = field(default_factory=list)
 
+    def change(self, kind: EventKind, event: EventValues, **values: object) -> None:
+        """Plan the columns ``values`` and the journal event that records them, together,
+        so that no planned change is written without its history line."""
+        self.values.update(values)
+        self.events.append((kind, event))
+
+    def move(
+        self,
+        kind: EventKind,
+        action: Action,
+        status: Status,
+        verification: Verification,
+        comment: str,
+        evidence: str,
+    ) -> None:
+        """Plan a move of the action's status and verification state, journaled as
+        ``kind`` with both from and to (a status change, a send-back)."""
+        self.change(
+            kind,
+            {
+                "status_from": action.status,
+                "status_to": status,
+                "verification_from": action.verification,
+                "verification_to": verification,
+                "comment": comment or None,
+                "evidence_url": evidence or None,
+            },
+            status=status,
+            verification=verification,
+        )
+
 
 def plan_status(
     plan: Plan,
@@ -60,11 +91,9 @@ def plan_status(
                 gettext("Only an action in progress can be confirmed as on track."), "status"
             )
         if confirm or comment or evidence or files:
-            plan.events.append(
-                (
-                    EventKind.confirmed if confirm else EventKind.comment,
-                    {"comment": comment or None, "evidence_url": evidence or None},
-                )
+            plan.change(
+                EventKind.confirmed if confirm else EventKind.comment,
+                {"comment": comment or None, "evidence_url": evidence or None},
             )
         return
     refusal = policy.transition_refusal(actor, action, status)
@@ -93,21 +122,7 @@ def plan_status(
         if status == Status.implemented and requires_verification
         else Verification.not_required
     )
-    plan.values["status"] = status
-    plan.values["verification"] = verification
-    plan.events.append(
-        (
-            EventKind.status_changed,
-            {
-                "status_from": action.status,
-                "status_to": status,
-                "verification_from": action.verification,
-                "verification_to": verification,
-                "comment": comment or None,
-                "evidence_url": evidence or None,
-            },
-        )
-    )
+    plan.move(EventKind.status_changed, action, status, verification, comment, evidence)
 
 
 def plan_owner(
@@ -144,19 +159,17 @@ def plan_owner(
         raise InvalidChange(
             gettext("Choose an organisation that takes part in this programme."), "owner"
         )
-    plan.values["owner_user_id"] = owner.user_id
-    plan.values["owner_organisation_id"] = owner.organisation_id
-    plan.events.append(
-        (
-            EventKind.owner_changed,
-            {
-                "owner_user_from": action.owner_user_id,
-                "owner_user_to": owner.user_id,
-                "owner_organisation_from": action.owner_organisation_id,
-                "owner_organisation_to": owner.organisation_id,
-                "comment": reason or None,
-            },
-        )
+    plan.change(
+        EventKind.owner_changed,
+        {
+            "owner_user_from": action.owner_user_id,
+            "owner_user_to": owner.user_id,
+            "owner_organisation_from": action.owner_organisation_id,
+            "owner_organisation_to": owner.organisation_id,
+            "comment": reason or None,
+        },
+        owner_user_id=owner.user_id,
+        owner_organisation_id=owner.organisation_id,
     )
     return True
 
@@ -189,18 +202,16 @@ def plan_due(
             return False
     if new_due is not None and not follows:
         check_due_date(session, action, new_due)
-    plan.values["due_on"] = new_due
-    plan.values["follows_deadline"] = follows
-    plan.events.append(
-        (
-            EventKind.due_date_changed,
-            {
-                "due_from": action.due_on,
-                "due_to": new_due,
-                "follows_deadline_to": follows,
-                "comment": reason or None,
-            },
-        )
+    plan.change(
+        EventKind.due_date_changed,
+        {
+            "due_from": action.due_on,
+            "due_to": new_due,
+            "follows_deadline_to": follows,
+            "comment": reason or None,
+        },
+        due_on=new_due,
+        follows_deadline=follows,
     )
     return True
 

@@ -34,19 +34,17 @@ def plan_verify(plan: Plan, actor: User, action: Action, comment: str, evidence:
             gettext("Only an action reported implemented and not yet verified can be verified."),
             "verification",
         )
-    plan.values["verification"] = Verification.verified
     # A comment already carried by the status change of this save is not repeated.
     reported_now = "status" in plan.values
-    plan.events.append(
-        (
-            EventKind.verified,
-            {
-                "verification_from": before,  # type: ignore[typeddict-item]
-                "verification_to": Verification.verified,
-                "comment": None if reported_now else (comment or None),
-                "evidence_url": None if reported_now else (evidence or None),
-            },
-        )
+    plan.change(
+        EventKind.verified,
+        {
+            "verification_from": before,  # type: ignore[typeddict-item]
+            "verification_to": Verification.verified,
+            "comment": None if reported_now else (comment or None),
+            "evidence_url": None if reported_now else (evidence or None),
+        },
+        verification=Verification.verified,
     )
 
 
@@ -69,18 +67,12 @@ def plan_send_back(
             gettext("Say why the action is sent back; its owner reads it in the history."),
             "comment",
         )
-    plan.values["status"] = Status.in_progress
-    plan.values["verification"] = Verification.not_required
-    plan.events.append(
-        (
-            EventKind.sent_back,
-            {
-                "status_from": action.status,
-                "status_to": Status.in_progress,
-                "verification_from": action.verification,
-                "verification_to": Verification.not_required,
-                "comment": comment,
-                "evidence_url": evidence or None,
-            },
-        )
+    # ``comment`` is not empty here, so the event carries it as written.
+    plan.move(
+        EventKind.sent_back,
+        action,
+        Status.in_progress,
+        Verification.not_required,
+        comment,
+        evidence,
     )
