@@ -101,18 +101,9 @@ def _assigned(
         .where(owner.c.active, member.c.role.in_(acting))
     )
     active_admins = sa.select(owner.c.id).where(owner.c.active, owner.c.role == Role.admin.value)
-    acting_organisations = (
-        sa.select(owner.c.organisation_id, member.c.programme_id)
-        .join(member, member.c.user_id == owner.c.id)
-        .join(
-            part,
-            sa.and_(
-                part.c.organisation_id == owner.c.organisation_id,
-                part.c.programme_id == member.c.programme_id,
-            ),
-        )
-        .where(owner.c.active, member.c.role.in_(acting), owner.c.organisation_id.is_not(None))
-    )
+    acting_organisations = _through_organisation(
+        owner, member, part, owner.c.organisation_id, member.c.programme_id
+    ).where(owner.c.active, member.c.role.in_(acting), owner.c.organisation_id.is_not(None))
     user = owner_user_id if owner_user_id is not None else col(Action.owner_user_id)
     organisation = (
         owner_organisation_id
@@ -129,6 +120,22 @@ def _assigned(
             organisation.is_not(None),
             sa.tuple_(organisation, programme).in_(acting_organisations),
         ),
+    )
+
+
+def _through_organisation(person: Any, member: Any, part: Any, *columns: Any) -> sa.Select[Any]:
+    """``columns`` over people's memberships in programmes their organisation takes part
+    in: how an organisation acts in a programme, in the set form and the per-row form."""
+    return (
+        sa.select(*columns)
+        .join(member, member.c.user_id == person.c.id)
+        .join(
+            part,
+            sa.and_(
+                part.c.organisation_id == person.c.organisation_id,
+                part.c.programme_id == member.c.programme_id,
+            ),
+        )
     )
 
 
@@ -170,15 +177,7 @@ def effectively_assigned_per_row() -> sa.ColumnElement[bool]:
         .correlate(action)
     )
     organisation_acts = sa.exists(
-        sa.select(person.c.id)
-        .join(member, member.c.user_id == person.c.id)
-        .join(
-            part,
-            sa.and_(
-                part.c.organisation_id == person.c.organisation_id,
-                part.c.programme_id == member.c.programme_id,
-            ),
-        )
+        _through_organisation(person, member, part, person.c.id)
         .where(person.c.organisation_id == action.c.owner_organisation_id, *acts_here)
         .correlate(action)
     )
