@@ -21,7 +21,7 @@ from sqlmodel import Session
 
 from ..db import dialect_insert
 from ..models import ReminderLine, UTCDateTime
-from .due import drop, reset
+from .due import analyze, drop, reset
 
 LINE: sa.Table = ReminderLine.__table__  # type: ignore[attr-defined]
 COLUMNS = [
@@ -108,6 +108,6 @@ def prune(session: Session) -> int:
     """Drop the lines already recorded (by an earlier tick); how many are left."""
     if not made(session):
         return 0
-    session.execute(sa.text("ANALYZE reminder_new_line"))  # PostgreSQL never does it itself
+    analyze(session, NEW, "recipient_user_id", "kind", "state")
     session.execute(sa.delete(NEW).where(sa.exists().where(LINE.c.key == NEW.c.key)))
     return int(session.execute(sa.select(sa.func.count()).select_from(NEW)).scalar_one())
