@@ -240,3 +240,25 @@ def test_hostile_values_in_every_form_and_query_are_never_5xx(
             for bad in SINGLE_BAD_VALUES:
                 send(method, target, defaults | {field: bad}, f"{field}={bad[:30]!r}")
     assert client.get("/profile").status_code == 200  # still signed in: the sweep reached pages
+
+
+# Query parameters read by pages that no form on them may send (the preview's programme
+# choice appears only with two programmes; its page numbers come from links).
+QUERY_PARAMETERS = {"/reminders/preview": ("programme", "page")}
+
+
+def test_hostile_query_parameters_are_refused_with_a_message(
+    admin_client: tuple[FlaskClient, dict[str, Any]],
+) -> None:
+    """Each such parameter with each hostile value: the page, or a 400/404 that says what
+    was wrong, never 5xx."""
+    client, _ids = admin_client
+    for path, names in QUERY_PARAMETERS.items():
+        for name in names:
+            for bad in BAD_VALUES + SINGLE_BAD_VALUES + BAD_IDS:
+                response = client.get(path, query_string={name: bad})
+                what = f"GET {path}?{name}={bad[:30]!r}"
+                _check(response, what)
+                assert response.status_code in {200, 400, 404}, what
+                if response.status_code != 200:
+                    assert 'class="error-detail"' in response.get_data(as_text=True), what

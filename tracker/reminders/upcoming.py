@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 from ..models import OPEN_STATUSES, Action, LineKind, Programme, User
 from ..services import programmes as programme_service
 from . import policy
-from .recipients import last_event_at, load_people
+from .recipients import People, last_event_at, load_people
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,8 @@ def upcoming_reminders(
     days: int = 30,
     programme_ids: frozenset[int] | None = None,
 ) -> list[UpcomingReminder]:
-    """Simulate the policy over the next ``days``: every threshold reached in that window.
+    """Simulate the policy over the next ``days``: every threshold reached in that window,
+    for every programme (or those of ``programme_ids``).
 
     The escalation lists assume today's state; a threshold already reached is not
     listed (the next tick handles it), and paused recipients are marked, not hidden.
@@ -74,70 +75,100 @@ def upcoming_reminders(
     until = now + dt.timedelta(days=days)
     people = load_people(session)
     upcoming: list[UpcomingReminder] = []
+    for programme in session.exec(select(Programme).order_by(col(Programme.id))):
+        assert programme.id is not None
+        if programme_ids is not None and programme.id not in programme_ids:
+            continue  # the preview shows a coordinator their own programmes only
+        upcoming.extend(programme_reminders(session, programme, people, now=now, until=until))
+    return sorted(upcoming, key=sort_key)
 
-    def add(at: dt.datetime, users: Iterable[User], kind: LineKind, programme: Programme,
+
+def sort_key(u: UpcomingReminder) -> tuple[dt.datetime, str, str]:
+    """The preview's order: by instant, then recipient, then kind."""
+    return (u.at, u.recipient.email, u.kind.value)
+
+
+def programme_reminders(
+    session: Session, programme: Programme, people: People, *, now: dt.datetime,
+    until: dt.datetime,
+) -> list[UpcomingReminder]:  # fmt: skip
+    """One programme's reminders reached after ``now`` and by ``until``, in no order.
+
+    An action's thresholds depend on its due date and the programme's policy only, so
+    the series (``policy.due_series``, the rule the scheduler's ticks follow) is worked
+    out once per due date, not once per action: at 1,000 open actions a programme has
+    a few hundred distinct dates.
+    """
+    assert programme.id is not None
+    upcoming: list[UpcomingReminder] = []
+    tz = programme.timezone
+
+    def add(at: dt.datetime, users: Iterable[User], kind: LineKind,
             action: OpenAction | None, offset: int, detail: str) -> None:  # fmt: skip
-        day = policy.local_date(at, programme.timezone)
+        day = policy.local_date(at, tz)
         for user in users:
             paused = policy.is_paused(user.reminders_paused_until, day)
             upcoming.append(
                 UpcomingReminder(at, user, kind, programme, action, offset, detail, paused)
             )
 
-    for programme in session.exec(select(Programme).order_by(col(Programme.id))):
-        assert programme.id is not None
-        if programme_ids is not None and programme.id not in programme_ids:
-            continue  # the preview shows a coordinator their own programmes only
-        coordinators = people.coordinators(programme.id)
-        tz = programme.timezone
-        actions = _open_actions(session, programme.id)
-        for action in actions:
-            if action.due_on is None:
-                continue
-            owners = people.responsible(
-                programme.id, action.owner_user_id, action.owner_organisation_id
-            )
-            kind = LineKind.own if owners else LineKind.unassigned
-            for threshold in policy.due_series(
-                action.due_on,
-                before_days=policy.parse_days(programme.remind_before_days),
-                overdue_every_days=programme.remind_overdue_every_days,
-                timezone=tz,
-                until=until,
-                since=now,
-            ):
-                if threshold.reached_at > now:
-                    add(threshold.reached_at, owners or coordinators, kind, programme,
-                        action, threshold.offset_days, action.title)  # fmt: skip
-        last_events = last_event_at(session, [a.id for a in actions])
-        day = policy.local_date(now, tz)
-        while (at := policy.reached_at(day, tz)) <= until:
-            if day.weekday() == 0 and at > now:
-                listed = [
-                    a
-                    for a in actions
-                    if policy.escalation_reason(
-                        due_on=a.due_on,
-                        today=day,
-                        last_event_at=last_events.get(a.id),
-                        now=at,
-                        overdue_days=programme.escalate_overdue_days,
-                        idle_days=programme.escalate_idle_days,
-                    )
-                ]
-                if listed:
-                    add(at, coordinators, LineKind.escalation, programme, None, 0,
-                        f"{len(listed)}")  # fmt: skip
-            day += dt.timedelta(days=1)
-        deadline = programme_service.current_deadline(session, programme.id)
-        if deadline is not None:
-            for threshold in policy.countdown_series(
-                deadline,
-                countdown_days=policy.parse_days(programme.countdown_days),
-                timezone=tz,
-                until=until,
-            ):
-                if threshold.reached_at > now:
-                    add(threshold.reached_at, coordinators, LineKind.countdown, programme,
-                        None, threshold.offset_days, deadline.isoformat())  # fmt: skip
-    return sorted(upcoming, key=lambda u: (u.at, u.recipient.email, u.kind.value))
+    coordinators = people.coordinators(programme.id)
+    before_days = policy.parse_days(programme.remind_before_days)
+    series: dict[dt.date, list[policy.Threshold]] = {}
+    actions = _open_actions(session, programme.id)
+    for action in actions:
+        if action.due_on is None:
+            continue
+        if action.due_on not in series:
+            series[action.due_on] = [
+                t
+                for t in policy.due_series(
+                    action.due_on,
+                    before_days=before_days,
+                    overdue_every_days=programme.remind_overdue_every_days,
+                    timezone=tz,
+                    until=until,
+                    since=now,
+                )
+                if t.reached_at > now
+            ]
+        if not series[action.due_on]:
+            continue
+        owners = people.responsible(
+            programme.id, action.owner_user_id, action.owner_organisation_id
+        )
+        kind = LineKind.own if owners else LineKind.unassigned
+        for threshold in series[action.due_on]:
+            add(threshold.reached_at, owners or coordinators, kind, action,
+                threshold.offset_days, action.title)  # fmt: skip
+    last_events = last_event_at(session, [a.id for a in actions])
+    day = policy.local_date(now, tz)
+    while (at := policy.reached_at(day, tz)) <= until:
+        if day.weekday() == 0 and at > now:
+            listed = [
+                a
+                for a in actions
+                if policy.escalation_reason(
+                    due_on=a.due_on,
+                    today=day,
+                    last_event_at=last_events.get(a.id),
+                    now=at,
+                    overdue_days=programme.escalate_overdue_days,
+                    idle_days=programme.escalate_idle_days,
+                )
+            ]
+            if listed:
+                add(at, coordinators, LineKind.escalation, None, 0, f"{len(listed)}")
+        day += dt.timedelta(days=1)
+    deadline = programme_service.current_deadline(session, programme.id)
+    if deadline is not None:
+        for threshold in policy.countdown_series(
+            deadline,
+            countdown_days=policy.parse_days(programme.countdown_days),
+            timezone=tz,
+            until=until,
+        ):
+            if threshold.reached_at > now:
+                add(threshold.reached_at, coordinators, LineKind.countdown, None,
+                    threshold.offset_days, deadline.isoformat())  # fmt: skip
+    return upcoming

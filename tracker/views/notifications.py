@@ -13,7 +13,8 @@ from ..auth import current_access, required_user, role_refusal, roles_required
 from ..db import get_session
 from ..mail import MailSettings
 from ..models import MessageStatus, OutboxMessage, Role, utcnow
-from ..reminders import delivery, planner
+from ..reminders import delivery
+from ..reminders import preview as preview_service
 from ..reminders import settings as settings_service
 from ..reminders.heartbeat import configured_interval, scheduler_heartbeat
 from ..reminders.mail_page import mail_lines
@@ -159,22 +160,48 @@ def retry(message_id: int) -> Response:
 
 @bp.get("/reminders/preview")
 def preview() -> str:
-    """What reminders will go out in the coming days, for the programmes one coordinates."""
+    """What reminders will go out in the coming days, one programme one coordinates at a
+    time (``?programme=``, else the first), counted per day, 100 rows a page (``?page=``)."""
     access = current_access()
     if not is_manager(access):
         abort(403, description=role_refusal(required_user(), (Role.coordinator, Role.admin)))
     session = get_session()
-    upcoming = planner.upcoming_reminders(
-        session, utcnow(), days=PREVIEW_DAYS, programme_ids=access.managed_ids
-    )
+    programmes = preview_service.managed_programmes(session, access)
+    chosen = _whole_number("programme", gettext("Choose a programme from the list."))
+    page = _whole_number("page", gettext("The page number is a whole number from 1."))
+    if chosen is None:
+        programme = programmes[0] if programmes else None
+    else:
+        # Another programme's number answers as one that does not exist (issue 11).
+        programme = next((p for p in programmes if p.id == chosen), None)
+        if programme is None:
+            abort(404, description=gettext("You coordinate no programme with this number."))
+    view = None
+    if programme is not None:
+        view = preview_service.preview_page(
+            session, programme, utcnow(), days=PREVIEW_DAYS, page=page or 1
+        )
     return render_template(
         "notifications/preview.html",
-        upcoming=upcoming,
+        view=view,
+        programmes=programmes,
+        kinds=preview_service.KINDS,
         days=PREVIEW_DAYS,
         heartbeat=scheduler_heartbeat(
             session, interval_minutes=configured_interval(current_app.config)
         ),
     )
+
+
+def _whole_number(name: str, refusal: str) -> int | None:
+    """The query's ``name`` as a number from 1 (None when absent or empty); anything else
+    answers 400 with ``refusal``, not a guess."""
+    text = request.args.get(name, "").strip()
+    if not text:
+        return None
+    if not text.isascii() or not text.isdigit() or len(text) > 9 or int(text) < 1:
+        abort(400, description=refusal)
+    return int(text)
 
 
 @bp.get("/reminders/mail/<id:message_id>")
