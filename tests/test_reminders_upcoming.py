@@ -14,6 +14,7 @@ from tests.conftest import DEFAULT_PASSWORD
 from tests.reminder_scenario import load_cambodia
 from tracker.models import LineKind, LineState, Programme, ReminderLine
 from tracker.reminders import planner
+from tracker.services.journal import reschedule_reminders
 from tracker.services.passwords import hash_password
 
 NOW = dt.datetime(2025, 11, 1, tzinfo=dt.UTC)
@@ -68,12 +69,11 @@ def _story_with_a_month_of_thresholds(session: Session) -> Any:
     10 Nov (the 14-day one is skipped)."""
     story = load_cambodia(session)
     action = story.actions[2]
-    action.due_on, action.follows_deadline, action.next_reminder_at = (
-        dt.date(2025, 11, 20), False, None,
-    )  # fmt: skip
+    action.due_on, action.follows_deadline = dt.date(2025, 11, 20), False
     liaison = story.users["liaison@mfaic.example"]
     liaison.reminders_paused_until = dt.date(2025, 11, 10)
     session.add_all([action, liaison])
+    reschedule_reminders(session, [action.id or 0])
     session.commit()
     return story
 
