@@ -403,15 +403,15 @@ def _reset_reminders(engine: Any) -> None:
 
 
 # The tables a reset and a measured tick rewrite in bulk (tens of thousands of rows).
-CHURNED = ("action", "reminder_line", "outbox_message", "programme")
+CHURNED = ("action", "reminder_schedule", "reminder_line", "outbox_message", "programme")
 
 
 def _settle(engine: Any) -> None:
     """What autovacuum would have done by the next tick in production, outside the timing.
 
-    The bench's PostgreSQL runs with autovacuum off; a reset rewrites every action and the
-    first tick every action again, so without this the next timed tick plans against
-    tables twice their size, indexes full of dead entries and statistics from before the
+    The bench's PostgreSQL runs with autovacuum off; a reset empties the schedule and the
+    outbox and the first tick fills them again, so without this the next timed tick plans
+    against tables full of dead rows and index entries with statistics from before the
     reset (a reused database grows with every run). In production a week, and autovacuum,
     pass between those ticks. ``BENCH_NO_VACUUM=1`` (``--no-vacuum``) measures as before.
     SQLite has no dead rows to clear, and a fresh ``ANALYZE`` there changed no planning
