@@ -162,6 +162,18 @@ def test_every_value_an_event_records_reaches_the_api() -> None:
     assert columns - set(EventOut.model_fields) == {"action_id"}
 
 
+def test_every_score_of_an_edition_reaches_the_api() -> None:
+    """The summary's scores in the API carry every value the summary service reads for an
+    edition: ``ScoreOut`` is the published shape, filled from ``ScorePoint`` field by
+    field, so this keeps the two in step (a new figure is not dropped on the way out)."""
+    from dataclasses import fields
+
+    from tracker.api.schemas import ScoreOut
+    from tracker.services.summary.series import ScorePoint
+
+    assert {f.name for f in fields(ScorePoint)} == set(ScoreOut.model_fields)
+
+
 def test_docs_page_renders_every_operation(client: FlaskClient) -> None:
     """The docs page is public HTML listing each operation and each problem type."""
     response = client.get("/api/v1/docs")
