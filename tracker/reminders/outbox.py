@@ -12,14 +12,12 @@ worker whose lease expired changes nothing another worker has claimed since.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from ..models import LineState, MessageStatus, OutboxMessage, ReminderLine
-from .recipients import chunks
 
 BACKOFF = (
     dt.timedelta(minutes=1),
@@ -85,14 +83,8 @@ def claim(session: Session, ids: list[int], now: dt.datetime, token: str) -> lis
     )
 
 
-def mark_sent(
-    session: Session, message_ids: list[int], line_ids: Sequence[int],
-    other_message_ids: list[int], token: str, now: dt.datetime,
-) -> None:  # fmt: skip
-    """The batch's sent messages, and their standing lines: a reminder's by the ids its
-    re-check kept (primary-key probes: the lines a tick just planned have no statistics
-    yet, and PostgreSQL scanned the whole table for their message ids), other mail's
-    (a token's expiry) by message."""
+def mark_sent(session: Session, message_ids: list[int], token: str, now: dt.datetime) -> None:
+    """The batch's sent messages and their standing lines, in two statements."""
     if not message_ids:
         return
     session.execute(
@@ -109,17 +101,14 @@ def mark_sent(
             body_html=None,
         )
     )
-    planned = LINE.c.state == LineState.planned.value
-    for ids in chunks(list(line_ids)):
-        session.execute(
-            sa.update(LINE).where(LINE.c.id.in_(ids), planned).values(state=LineState.sent.value)
+    session.execute(
+        sa.update(LINE)
+        .where(
+            LINE.c.outbox_message_id.in_(message_ids),
+            LINE.c.state == LineState.planned.value,
         )
-    if other_message_ids:
-        session.execute(
-            sa.update(LINE)
-            .where(LINE.c.outbox_message_id.in_(other_message_ids), planned)
-            .values(state=LineState.sent.value)
-        )
+        .values(state=LineState.sent.value)
+    )
 
 
 def mark_failed(
