@@ -25,6 +25,10 @@ from .blueprint import bp
 from .errors import ApiError
 from .openapi import operation
 
+# What every change made through the API carries on its events (``ActionEvent.via``): the
+# action's history then says "through the API".
+VIA_API = "api"
+
 _PROGRAMME_ID = {"programme_id": "The programme's id (from GET /programmes)."}
 _ACTION_ID = {"action_id": "The action's id."}
 
@@ -291,7 +295,7 @@ def apply_change(
     """
     session = get_session()
     try:
-        workflow.update_action(session, action_id, caller.user, version, make_change())
+        workflow.update_action(session, action_id, caller.user, version, make_change(), via=VIA_API)
     except workflow.ActionNotFound:
         session.rollback()
         raise _not_found("action", action_id) from None
@@ -346,7 +350,9 @@ def bulk_update_actions(caller: Caller, body: schemas.BulkUpdate) -> schemas.Bul
     session = get_session()
     items = [bulk.BulkItem(item.id, item.version) for item in body.items]
     try:
-        result = bulk.apply_bulk(session, caller.user, items, convert.action_change(body.change))
+        result = bulk.apply_bulk(
+            session, caller.user, items, convert.action_change(body.change), via=VIA_API
+        )
     except workflow.InvalidChange as exc:
         session.rollback()
         errors = [{"field": f"change.{exc.field}", "message": exc.message}] if exc.field else None

@@ -85,9 +85,10 @@ class EventOut(Schema):
     text_from: str | None = Field(description="Lineage events: the earlier wording.")
     text_to: str | None = Field(description="Lineage events: the later wording.")
     via: str | None = Field(
-        description="Where the change was made when not on the action's page, the API or at a "
-        'meeting (a meeting\'s decision names its meeting_id): "reminder" for a one-tap '
-        "link in a reminder mail, the recipient acting without signing in; null otherwise."
+        description='Where the change was made when not on the action\'s page: "api" through '
+        'this API (an update, a bulk update, an evidence upload), "reminder" for a one-tap '
+        "link in a reminder mail, the recipient acting without signing in; null otherwise "
+        "(a meeting's decision names its meeting_id instead)."
     )
 
 

@@ -89,8 +89,10 @@ def apply_bulk(
     change: ActionChange,
     *,
     at: dt.datetime | None = None,
+    via: str | None = None,
 ) -> BulkResult:
-    """Apply ``change`` to each item as ``actor``; each in its own savepoint. Caller commits."""
+    """Apply ``change`` to each item as ``actor``; each in its own savepoint. Caller commits.
+    ``via`` goes on every event, as ``update_action`` says (``"api"``: the API's bulk)."""
     unique = list({item.action_id: item for item in items}.values())
     check_bulk_change(change, len(unique))
     now = at or utcnow()
@@ -99,7 +101,7 @@ def apply_bulk(
         savepoint = session.begin_nested()
         try:
             action = update_action(
-                session, item.action_id, actor, item.seen_version, change, at=now
+                session, item.action_id, actor, item.seen_version, change, at=now, via=via
             )
         except StaleVersion as exc:
             savepoint.rollback()
