@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 from typing import Any
 
+import pytest
+import time_machine
 from sqlmodel import Session
 
 from tests.factories import make_action, make_programme
@@ -16,6 +19,15 @@ from tracker.services import summary as summary_service
 
 TODAY = dt.datetime.now(dt.UTC).date()
 DAYS = [TODAY + dt.timedelta(days=n) for n in (1, 2, 3, 4)]
+
+
+@pytest.fixture(autouse=True)
+def _noon_of_today() -> Iterator[None]:
+    """The steps the test takes "now" fall on TODAY, the day the snapshots are asked for,
+    even when the test runs after midnight UTC of the day it was collected (a CI run at
+    23:58 failed so: TODAY was the 1st, the updates the 2nd)."""
+    with time_machine.travel(dt.datetime.combine(TODAY, dt.time(12), dt.UTC), tick=True):
+        yield
 
 
 def _figures(session: Session, programme: Any) -> tuple[int, int, int, float | None]:
