@@ -5,35 +5,29 @@ description), and the field keeps a name of its own and the id the error summary
 
 from __future__ import annotations
 
-from html.parser import HTMLParser
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
 from sqlmodel import Session
 
-from tests.test_date_hints import VOID, world  # noqa: F401 (world: the fixture, reused)
+from tests.test_date_hints import _Page, world  # noqa: F401 (world: the fixture, reused)
 from tracker.models import Action, Verification
 from tracker.services.meetings import MAX_TEXT
 
 LONG = "x" * (MAX_TEXT + 1)
 
 
-class _Form(HTMLParser):
-    """Every form field (inputs but hidden ones and buttons, selects, textareas) with its
-    attributes and whether a <label> holds it; the text and class of each element with an
-    id, and the ids inside a <label>."""
+class _Form(_Page):
+    """The date-hint test's page (the text and class of each element with an id, the ids
+    inside a <label>, the labels' ``for``), plus every form field (inputs but hidden ones
+    and buttons, selects, textareas) with whether a <label> holds it, and the page's
+    in-page links."""
 
     def __init__(self) -> None:
         super().__init__()
         self.fields: list[dict[str, str]] = []
-        self.text_by_id: dict[str, str] = {}
-        self.classes_by_id: dict[str, str] = {}
-        self.in_label: set[str] = set()
-        self.label_for: set[str] = set()
         self.links: set[str] = set()
-        self._open: list[str | None] = []
-        self._labels = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         found = {name: value or "" for name, value in attrs}
@@ -41,31 +35,9 @@ class _Form(HTMLParser):
             tag == "input" and found.get("type") not in ("hidden", "submit")
         ):
             self.fields.append({**found, "in label": "1" if self._labels else ""})
-        if "id" in found:
-            assert found["id"] not in self.text_by_id, f"duplicate id {found['id']}"
-            self.text_by_id[found["id"]] = ""
-            self.classes_by_id[found["id"]] = found.get("class", "")
-            if self._labels:
-                self.in_label.add(found["id"])
-        if tag == "label":
-            self._labels += 1
-            if found.get("for"):
-                self.label_for.add(found["for"])
         if tag == "a" and found.get("href", "").startswith("#"):
             self.links.add(found["href"][1:])
-        if tag not in VOID:
-            self._open.append(found.get("id"))
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "label":
-            self._labels -= 1
-        if tag not in VOID and self._open:
-            self._open.pop()
-
-    def handle_data(self, data: str) -> None:
-        for open_id in self._open:
-            if open_id is not None:
-                self.text_by_id[open_id] += data
+        super().handle_starttag(tag, attrs)
 
 
 # (method, path, form, the names of the fields refused, the error summary's links to them)
