@@ -23,7 +23,7 @@ from ..services import account_mail
 from ..services import users as user_service
 from ..services.policy import is_manager
 from ..services.workflow import InvalidChange
-from .forms import parse_date
+from .forms import parse_date, parse_id
 
 bp = Blueprint("notifications", __name__)
 
@@ -199,9 +199,10 @@ def _whole_number(name: str, refusal: str) -> int | None:
     text = request.args.get(name, "").strip()
     if not text:
         return None
-    if not text.isascii() or not text.isdigit() or len(text) > 9 or int(text) < 1:
+    number = parse_id(text)
+    if number is None:
         abort(400, description=refusal)
-    return int(text)
+    return number
 
 
 @bp.get("/reminders/mail/<id:message_id>")
