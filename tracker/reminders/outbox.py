@@ -135,21 +135,21 @@ def mark_failed(
 
 def mark_cancelled(session: Session, message_ids: list[int], token: str) -> None:
     """Nothing left to say in these messages: cancelled, never sent."""
-    if message_ids:
-        session.execute(
-            sa.update(OutboxMessage)
-            .where(col(OutboxMessage.id).in_(message_ids), col(OutboxMessage.claim_token) == token)
-            .values(status=MessageStatus.cancelled, claim_token=None, lease_until=None)
-        )
+    _unclaim(session, message_ids, token, MessageStatus.cancelled)
 
 
 def release(session: Session, message_ids: list[int], token: str) -> None:
     """Claimed but not sent before the budget ran out: pending again, for the next tick."""
+    _unclaim(session, message_ids, token, MessageStatus.pending)
+
+
+def _unclaim(session: Session, message_ids: list[int], token: str, status: MessageStatus) -> None:
+    """The claim ``token`` holds on these messages ends, leaving them ``status``."""
     if message_ids:
         session.execute(
             sa.update(OutboxMessage)
             .where(col(OutboxMessage.id).in_(message_ids), col(OutboxMessage.claim_token) == token)
-            .values(status=MessageStatus.pending, claim_token=None, lease_until=None)
+            .values(status=status, claim_token=None, lease_until=None)
         )
 
 
