@@ -84,11 +84,6 @@ def membership_of(session: Session, user: User, programme: Programme) -> Members
     ).first()
 
 
-def _reschedule(session: Session, programme_id: int) -> None:
-    """Who receives this programme's reminders may have changed: the planner looks again."""
-    reschedule_programme(session, programme_id)
-
-
 def _changed(
     session: Session,
     audit: AuditActor | None,
@@ -103,7 +98,8 @@ def _changed(
     audit trail (issue 16), whoever makes it."""
     session.flush()
     assert programme.id is not None
-    _reschedule(session, programme.id)
+    # Who receives this programme's reminders may have changed: the planner looks again.
+    reschedule_programme(session, programme.id)
     record_audit(
         session,
         audit,
