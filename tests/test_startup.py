@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 LATER = (
     "weasyprint", "pydyf", "fontTools", "PIL", "openpyxl", "docx", "lxml", "filetype",
     "icalendar", "rapidfuzz", "apscheduler", "aiosmtpd",
-    # A SQLite install never needs the PostgreSQL dialect (``db.dialect_insert``).
+    # A SQLite install never needs the PostgreSQL dialect (``models.dialect_insert``).
     "sqlalchemy.dialects.postgresql",
 )  # fmt: skip
 

@@ -23,21 +23,6 @@ _EXTENSION = "tracker.engine"
 _WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
-def dialect_insert(session: Session) -> Any:
-    """The database's own ``insert`` (with ``ON CONFLICT``) for ``session``'s backend.
-
-    The dialect is imported on first use, never with the module: the PostgreSQL
-    dialect alone was about a tenth of every command's start-up on a SQLite install.
-    """
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects import postgresql
-
-        return postgresql.insert
-    from sqlalchemy.dialects import sqlite
-
-    return sqlite.insert
-
-
 def create_db_engine(url: str, **kwargs: Any) -> Engine:
     """Build an engine with the per-backend settings tracker relies on."""
     if url.startswith("sqlite"):

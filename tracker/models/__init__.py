@@ -21,6 +21,7 @@ from .base import (
     Treaty,
     UTCDateTime,
     Verification,
+    dialect_insert,
     utcnow,
 )
 from .evidence import EvidenceFile, UsedReminderLink
@@ -108,5 +109,6 @@ __all__ = [
     "UsedReminderLink",
     "User",
     "Verification",
+    "dialect_insert",
     "utcnow",
 ]

@@ -22,8 +22,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from ..db import dialect_insert
-from ..models import OPEN_STATUSES, Programme, ReminderSchedule, UTCDateTime
+from ..models import OPEN_STATUSES, Programme, ReminderSchedule, UTCDateTime, dialect_insert
 from . import policy
 
 _tables = sa.MetaData()

@@ -19,7 +19,6 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from ..db import dialect_insert
 from ..models import (
     LineState,
     MessageKind,
@@ -28,6 +27,7 @@ from ..models import (
     ReminderLine,
     User,
     UTCDateTime,
+    dialect_insert,
 )
 from . import newlines
 from .due import drop, reset

@@ -10,8 +10,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from ..db import dialect_insert
-from ..models import SchedulerHeartbeat, utcnow
+from ..models import SchedulerHeartbeat, dialect_insert, utcnow
 
 JOB_NAME = "reminders"
 DEFAULT_INTERVAL_MINUTES = 5

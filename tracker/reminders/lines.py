@@ -19,7 +19,6 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from ..db import dialect_insert
 from ..models import (
     Action,
     LineKind,
@@ -30,6 +29,7 @@ from ..models import (
     Role,
     User,
     UTCDateTime,
+    dialect_insert,
 )
 from ..services import escalation as escalation_rule
 from . import newlines, policy

@@ -19,8 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from ..db import dialect_insert
-from ..models import ReminderLine, UTCDateTime
+from ..models import ReminderLine, UTCDateTime, dialect_insert
 from .due import analyze, drop, reset
 
 LINE: sa.Table = ReminderLine.__table__  # type: ignore[attr-defined]
@@ -50,7 +49,7 @@ _MADE = "reminder_new_line"  # session.info flag: the table exists in this pass
 
 def insert_ignoring(insert: Any, table: sa.Table, select: sa.Select[Any] | None = None) -> Any:
     """``INSERT INTO table [SELECT ...] ON CONFLICT (key) DO NOTHING`` with the backend's
-    ``insert`` (``db.dialect_insert``)."""
+    ``insert`` (``models.dialect_insert``)."""
     statement = insert(table)
     if select is not None:
         statement = statement.from_select(COLUMNS, select)

@@ -17,7 +17,6 @@ import sqlalchemy as sa
 from flask_babel import gettext
 from sqlmodel import Session
 
-from ..db import dialect_insert
 from ..models import (
     Action,
     ActionEvent,
@@ -28,6 +27,7 @@ from ..models import (
     Status,
     UsedReminderLink,
     User,
+    dialect_insert,
 )
 from ..services import policy as access_policy
 from ..services.uploads import Upload

@@ -16,7 +16,6 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from .. import mail
-from ..db import dialect_insert
 from ..models import (
     ApiToken,
     LineKind,
@@ -24,6 +23,7 @@ from ..models import (
     MessageKind,
     ReminderLine,
     User,
+    dialect_insert,
 )
 from .newlines import insert_ignoring
 

@@ -22,8 +22,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from ..db import dialect_insert
-from ..models import LineKind, LineState, Role, Status, UTCDateTime, Verification
+from ..models import LineKind, LineState, Role, Status, UTCDateTime, Verification, dialect_insert
 from ..models import Programme as ProgrammeModel
 from ..services.policy import ACTING_ROLES
 from . import newlines, policy

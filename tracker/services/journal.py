@@ -29,6 +29,7 @@ from ..models import (
     Status,
     User,
     Verification,
+    dialect_insert,
 )
 
 # How many ids go into one ``IN (...)``: well under every backend's parameter limit.
@@ -130,11 +131,7 @@ def _reschedule_statement(session: Session, which: sa.ColumnElement[bool]) -> An
     after it finds the generation moved (or, for an action it saw without a row, this
     row in its way) and leaves the mark, however the two transactions interleave.
     """
-    insert: Any
-    if session.get_bind().dialect.name == "postgresql":  # imported on use: start-up time
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
+    insert = dialect_insert(session)
     schedule: sa.Table = ReminderSchedule.__table__  # type: ignore[attr-defined]
     statement = insert(schedule).from_select(
         ["action_id", "next_at", "generation"],
