@@ -1,4 +1,5 @@
-"""Pages on a phone (issue 13): tables that stack, the burn-up drawn for 360 px, error summaries.
+"""Pages on a phone (issue 13): tables that stack, the burn-up and the owners' bars drawn for
+360 px, error summaries.
 
 The browser checks are in tests/test_browser_sweep.py; these read the markup, on both
 databases where a page is rendered.
@@ -14,7 +15,8 @@ from typing import Any
 from flask import Flask, render_template_string
 
 from tracker import charts
-from tracker.services.summary import BurnupPoint
+from tracker.models import Status
+from tracker.services.summary import BurnupPoint, OwnerRow
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 # Tables that stay tables at 360 px because they fit (two to four short columns, checked in
@@ -71,9 +73,29 @@ def test_summary_has_both_drawings_one_shown_by_width(app: Flask) -> None:
     assert both.startswith('<div class="chart-wide"><svg class="chart burnup"')
     assert '<div class="chart-narrow"><svg class="chart burnup-phone"' in both
     assert 'id="burnup-title"' in both and 'id="burnup-phone-title"' in both
-    css = (Path(charts.__file__).parent / "static" / "tracker.css").read_text()
+    css = (Path(charts.__file__).parent.parent / "static" / "tracker.css").read_text()
     assert re.search(r"\.chart-narrow \{ display: none; \}", css)
     assert re.search(r"max-width: 600px\) \{\s*\.chart-wide \{ display: none; \}", css)
+
+
+def test_owner_bars_for_a_phone_put_each_whole_name_above_its_bar(app: Flask) -> None:
+    """The phone bars are 360 units wide, each name on its own line above its bar and cut
+    only past 40 characters (the wide drawing cuts at 22, left of the bars)."""
+    name = "Cambodian Mine Action Authority planning"  # 40 characters
+    by_status = dict.fromkeys(Status, 0) | {Status.implemented: 2, Status.blocked: 1}
+    rows = [OwnerRow(None, 1, name, by_status, 0), OwnerRow(None, None, None, by_status, 0)]
+    with app.test_request_context():
+        both = str(charts.status_bars_for_screens(rows))
+    wide, narrow = both.split('<div class="chart-narrow">')
+    assert wide.startswith('<div class="chart-wide"><svg class="chart bars"')
+    assert narrow.startswith('<svg class="chart bars-phone" viewBox="0 0 360 ')
+    labels = re.findall(r'<text class="bar-label" x="2" y="([\d.]+)">([^<]+)</text>', narrow)
+    assert [text for _, text in labels] == [name, "Unassigned"]
+    bar = r'<rect class="bar-implemented" x="2" y="([\d.]+)" width="[\d.]+" height="18"><title>'
+    tops = [float(y) for y in re.findall(bar, narrow)]  # each owner's bar, not the legend's
+    assert all(top > float(y) for (y, _), top in zip(labels, tops, strict=True))
+    assert f">{name}<" not in wide and "style=" not in both
+    assert 'id="by-owner-title"' in wide and 'id="by-owner-phone-title"' in narrow
 
 
 def test_error_summary_links_each_field_and_takes_the_focus(app: Flask) -> None:

@@ -168,7 +168,7 @@ def chart_for_pdf(svg: Markup) -> Markup:
     """
     rules = _chart_rules()
     try:
-        root = ET.fromstring(str(svg))  # noqa: S314 (charts.py's own markup, never input)
+        root = ET.fromstring(str(svg))  # noqa: S314 (tracker.charts' own markup, never input)
         width, height = (float(v) for v in (root.get("viewBox") or "").split()[2:4])
     except (ET.ParseError, ValueError):
         return svg

@@ -110,7 +110,7 @@ def _render_programme(session: Session, programme: Programme, *, several: bool) 
         burnup_svg=burnup,
         burnup_months=charts.monthly_values(summary.burnup, summary.today, verified=verifying),
         verifying=verifying,
-        bars_svg=charts.status_bars(summary.organisations),
+        bars_svg=charts.status_bars_for_screens(summary.organisations),
         trend_svg=charts.score_trend(summary.scores),
         edition_counts=edition_summary.count_latest_edition(session, programme.id),  # type: ignore[arg-type]
         repeated=edition_summary.list_repeated(session, programme.id),  # type: ignore[arg-type]

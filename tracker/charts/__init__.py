@@ -9,35 +9,24 @@ numbers beside it for people who cannot see it.
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 from collections.abc import Callable, Sequence
 
 from flask_babel import format_date, gettext
 from markupsafe import Markup, escape
 
-from .formatting import format_day
-from .labels import label as label_of
-from .models import DeadlineChange, DeadlineKind, Status
-from .services.edition_summary import CriterionTrend
-from .services.summary import BurnupPoint, OwnerRow, ScorePoint
-from .services.summary.series import MonthValue as MonthValue  # re-exported: the table's rows
-from .services.summary.series import month_start
-from .services.summary.series import monthly_values as monthly_values
-
-WIDTH = 720
-PHONE_WIDTH = 360
-STATUS_ORDER = [
-    Status.implemented,
-    Status.in_progress,
-    Status.not_started,
-    Status.blocked,
-    Status.not_applicable,
-]
-
-
-def _n(value: float) -> str:
-    """Coordinates with one decimal: short markup, no visible rounding."""
-    return f"{value:.1f}".rstrip("0").rstrip(".")
+from ..formatting import format_day
+from ..models import DeadlineChange, DeadlineKind
+from ..services.edition_summary import CriterionTrend
+from ..services.summary import BurnupPoint, ScorePoint
+from ..services.summary.series import MonthValue as MonthValue  # re-exported: the table's rows
+from ..services.summary.series import month_start
+from ..services.summary.series import monthly_values as monthly_values
+from .bars import shorten as shorten
+from .bars import status_bars as status_bars
+from .bars import status_bars_for_screens as status_bars_for_screens
+from .common import PHONE_WIDTH, WIDTH
+from .common import STATUS_ORDER as STATUS_ORDER
+from .common import coordinate as _n
 
 
 def _nice_ceiling(value: int) -> int:
@@ -246,85 +235,6 @@ def _step_path(
         previous = value
     d.append(f"H{_n(x(max(today, points[-1].day)))}")
     return " ".join(d)
-
-
-def shorten(text: str, limit: int) -> str:
-    """``text`` cut to ``limit`` characters with an ellipsis, never inside a Khmer
-    syllable: a vowel sign or a subscript consonant (after the coeng, U+17D2) left
-    without its letter would be drawn on a dotted circle."""
-    if len(text) <= limit:
-        return text
-    cut = limit - 1
-    while cut > 1 and (
-        unicodedata.category(text[cut]) in ("Mn", "Mc") or text[cut - 1] == "\u17d2"
-    ):
-        cut -= 1
-    return text[:cut] + "…"
-
-
-def status_bars(rows: Sequence[OwnerRow], *, chart_id: str = "by-owner") -> Markup:
-    """One horizontal bar per owner or organisation, split by status."""
-    label_w, right, top, bar_h, gap = 180, 40, 40, 20, 10
-    # Names are cut to what fits left of the bars in the widest font that draws them:
-    # DejaVu Sans in the meeting pack, about 0.62 em a character at 12 px (at 150 px and
-    # 22 characters the PDF cut the start of long organisation names off).
-    fits = int((label_w - 12) / (12 * 0.62))
-    height = top + max(len(rows), 1) * (bar_h + gap) + 6
-    plot_w = WIDTH - label_w - right
-    biggest = max([r.total for r in rows] + [1])
-    title = gettext("Actions by status per organisation")
-    desc = "; ".join(
-        f"{r.name or gettext('Unassigned')}: "
-        + ", ".join(
-            f"{r.by_status[s]} {label_of(s).lower()}" for s in STATUS_ORDER if r.by_status[s]
-        )
-        for r in rows
-    )
-    parts = [
-        f'<svg class="chart bars" viewBox="0 0 {WIDTH} {height}" role="img" '
-        f'aria-labelledby="{chart_id}-title {chart_id}-desc" '
-        f'xmlns="http://www.w3.org/2000/svg" preserveAspectRatio="xMidYMid meet">',
-        f'<title id="{chart_id}-title">{escape(title)}</title>',
-        f'<desc id="{chart_id}-desc">{escape(desc)}</desc>',
-    ]
-    legend_x = label_w
-    for status in STATUS_ORDER:
-        word = label_of(status)
-        parts.append(
-            f'<rect class="bar-{status.value}" x="{legend_x}" y="8" width="12" height="12"/>'
-            f'<text class="legend-label" x="{legend_x + 16}" y="18">{escape(word)}</text>'
-        )
-        legend_x += 24 + 7 * len(word)
-    for number, row in enumerate(rows):
-        y = top + number * (bar_h + gap)
-        name = row.name or gettext("Unassigned")
-        short = shorten(name, fits)
-        parts.append(
-            f'<text class="bar-label" x="{label_w - 8}" y="{y + bar_h * 0.7:.1f}" '
-            f'text-anchor="end">{escape(short)}</text>'
-        )
-        x = float(label_w)
-        for status in STATUS_ORDER:
-            count = row.by_status[status]
-            if not count:
-                continue
-            w = plot_w * count / biggest
-            parts.append(
-                f'<rect class="bar-{status.value}" x="{_n(x)}" y="{y}" width="{_n(w)}" '
-                f'height="{bar_h}"><title>{escape(name)}: {count} '
-                f"{escape(label_of(status).lower())}</title></rect>"
-            )
-            if w >= 18:
-                parts.append(
-                    f'<text class="bar-count bar-count-{status.value}" x="{_n(x + w / 2)}" '
-                    f'y="{y + bar_h * 0.7:.1f}" text-anchor="middle">{count}</text>'
-                )
-            x += w
-        parts.append(
-            f'<text class="bar-total" x="{_n(x + 6)}" y="{y + bar_h * 0.7:.1f}">{row.total}</text>'
-        )
-    parts.append("</svg>")
-    return Markup("".join(parts))  # noqa: S704 (every text part went through escape())
 
 
 def score_trend(
