@@ -19,6 +19,7 @@ from flask import Flask
 from flask_babel import force_locale
 
 from tracker.mail import MailSettings
+from tracker.models import User
 from tracker.reminders.compose import ActionItem, CountdownItem, ReminderMail, render_reminder
 from tracker.reminders.digest import EscalationDigest
 from tracker.reminders.links import link_urls
@@ -31,19 +32,17 @@ SETTINGS = MailSettings(
 ISSUED_AT = dt.datetime(2026, 12, 2, 12, 17, tzinfo=dt.UTC)
 
 
-class _Recipient:
-    id = 7
-    session_version = 2
+RECIPIENT = User(id=7, name="Sokha", email="sokha@example.org", session_version=2)
 
 
 def _item(number: int, *, title: str, late: bool = False, links: bool = False) -> ActionItem:
+    urls = link_urls(SETTINGS.base_url, "golden-secret", RECIPIENT, number, 3, issued_at=ISSUED_AT)
     return ActionItem(
         id=number, title=title, programme="Cambodia", due_on=dt.date(2026, 11, 20 + number),
         when="12 days late" if late else "in 3 days", status="In progress",
         owner='Dara & "CMAA" <ops>', url=f"http://tracker.test/actions/{number}",
         reason="30 days late" if late else "", late=late, programme_label="Cambodia APMBC",
-        links=link_urls(SETTINGS.base_url, "golden-secret", _Recipient(), number, 3, issued_at=ISSUED_AT)
-        if links else {},
+        links=urls if links else {},
     )  # fmt: skip
 
 
@@ -58,22 +57,33 @@ def _mail() -> ReminderMail:
         own_more_late=1,
         unassigned=[_item(3, title="Survey 'north' strip")],
         unassigned_more=1,
-        verification=[_item(4, title="Report \"done\"")],
+        verification=[_item(4, title='Report "done"')],
         escalation=[
             EscalationDigest(
-                programme="Cambodia (APMBC)", programme_label="Cambodia APMBC", total=1234,
-                overdue=1, idle=1233, list_url="http://tracker.test/actions?programme=1&escalated=1",
-                overdue_days=30, idle_days=60,
+                programme="Cambodia (APMBC)",
+                programme_label="Cambodia APMBC",
+                total=1234,
+                overdue=1,
+                idle=1233,
+                list_url="http://tracker.test/actions?programme=1&escalated=1",
+                overdue_days=30,
+                idle_days=60,
                 most_overdue=[_item(5, title="Fence <Zone> B", late=True)],
                 longest_idle=[_item(6, title="Idle & waiting")],
-            )  # fmt: skip
+            )
         ],
         countdown=[
             CountdownItem(
-                programme="Cambodia (APMBC)", deadline=dt.date(2030, 12, 31),
-                programme_label="Cambodia APMBC", days_left=1490, implemented=12, total=1200,
-                overdue=3, due_soon=4, by_owner=[("CMAA & co", 5, 1), ("<Dara>", 1, 0)],
-            )  # fmt: skip
+                programme="Cambodia (APMBC)",
+                deadline=dt.date(2030, 12, 31),
+                programme_label="Cambodia APMBC",
+                days_left=1490,
+                implemented=12,
+                total=1200,
+                overdue=3,
+                due_soon=4,
+                by_owner=[("CMAA & co", 5, 1), ("<Dara>", 1, 0)],
+            )
         ],
         all_lines_url="http://tracker.test/reminders/mail/99",
     )

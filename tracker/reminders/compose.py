@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import get_locale, gettext, ngettext
@@ -18,7 +18,7 @@ from ..formatting import relative_days
 from ..labels import label
 from ..mail import MailSettings, render_mail
 from ..models import Action, LineKind, Organisation, OutboxMessage, Programme, Status, User
-from .links import link_urls
+from .links import link_signer
 from .run_reads import Phrases, RunReads, local_number, local_today
 
 DUE_SOON_DAYS = 30
@@ -202,11 +202,14 @@ def _read_countdown(
 
 def action_item(
     row: Any, programme: Programme, now: dt.datetime, settings: MailSettings,
-    phrases: Phrases | None = None,
+    phrases: Phrases | None = None, *, today: dt.date | None = None,
+    links: dict[str, str] | None = None, reason: str = "",
 ) -> ActionItem:  # fmt: skip
     """What a mail (or the page of all its lines) shows of one action line; ``phrases``
-    (a run's, in the mail's locale) words it without asking Flask-Babel each time."""
-    today = local_today(now, programme.timezone)
+    (a run's, in the mail's locale) words it without asking Flask-Babel each time;
+    ``today`` is the programme's local date at ``now`` when the caller knows it."""
+    if today is None:
+        today = local_today(now, programme.timezone)
     due_on = row.a_due_on
     if phrases is None:
         when = relative_days(due_on, today) if due_on else ""
@@ -217,17 +220,16 @@ def action_item(
         status = phrases.status(row.status)
         owner = row.owner or phrases.unassigned
     return ActionItem(
-        id=row.a_id,
-        title=row.title,
-        programme=programme.country,
-        due_on=due_on,
-        when=when,
-        status=status,
-        owner=owner,
-        url=f"{settings.base_url}/actions/{row.a_id}",
-        late=due_on is not None and due_on < today,
-        programme_label=programme.short_name,
-    )
+        row.a_id, row.title, programme.country, due_on, when, status, owner,
+        f"{settings.base_url}/actions/{row.a_id}", reason,
+        due_on is not None and due_on < today, programme.short_name,
+        {} if links is None else links,
+    )  # fmt: skip
+
+
+_OWN, _UNASSIGNED = LineKind.own.value, LineKind.unassigned.value
+_VERIFICATION, _ESCALATION = LineKind.verification.value, LineKind.escalation.value
+_COUNTDOWN = LineKind.countdown.value
 
 
 def build_reminder_mail(
@@ -243,55 +245,66 @@ def build_reminder_mail(
 
     mail = ReminderMail(recipient=recipient.name)
     mail.all_lines_url = f"{settings.base_url}/reminders/mail/{message_id}"
-    secret_key = _secret_key()
     phrases = reads.phrases() if reads is not None else None
     if issued_at is None:
         planned = session.get(OutboxMessage, message_id)
         issued_at = planned.planned_at if planned is not None else now
+    # issue 18: the owner's one-tap links
+    links = link_signer(settings.base_url, _secret_key(), recipient, issued_at=issued_at)
+    todays: dict[int, dt.date] = {}  # programme -> its local date at ``now``
+
+    def today_of(programme_id: int) -> dt.date:
+        found = todays.get(programme_id)
+        if found is None:
+            found = todays[programme_id] = local_today(now, programmes[programme_id].timezone)
+        return found
+
     listed: set[int] = set()
-    for kind in (LineKind.own, LineKind.unassigned):
+    for kind in (_OWN, _UNASSIGNED):
         section: list[ActionItem] = []
         more = more_late = 0
         for row in rows:
-            if row.kind != kind.value or row.a_id in listed:
+            action_id = row.a_id
+            if row.kind != kind or action_id in listed:
                 continue  # an action is listed once per mail: own first
-            listed.add(row.a_id)
+            listed.add(action_id)
+            programme_id = row.programme_id
             if len(section) < SECTION_LIMIT:
-                item = action_item(row, programmes[row.programme_id], now, settings, phrases)
-                if kind == LineKind.own:  # issue 18: the owner's one-tap links
-                    links = link_urls(
-                        settings.base_url, secret_key, recipient, row.a_id, row.a_version,
-                        issued_at=issued_at,
-                    )  # fmt: skip
-                    item = replace(item, links=links)
+                item = action_item(
+                    row, programmes[programme_id], now, settings, phrases,
+                    today=today_of(programme_id),
+                    links=links(action_id, row.a_version) if kind == _OWN else None,
+                )  # fmt: skip
                 section.append(item)
                 continue
             more += 1
-            today = local_today(now, programmes[row.programme_id].timezone)
-            more_late += row.a_due_on is not None and row.a_due_on < today
-        if kind == LineKind.own:
+            more_late += row.a_due_on is not None and row.a_due_on < today_of(programme_id)
+        if kind == _OWN:
             mail.own, mail.own_more, mail.own_more_late = section, more, more_late
         else:
             mail.unassigned, mail.unassigned_more = section, more
     for row in rows:
-        if row.kind != LineKind.verification.value or row.a_id in listed:
+        if row.kind != _VERIFICATION or row.a_id in listed:
             continue
         listed.add(row.a_id)
         if len(mail.verification) < SECTION_LIMIT:
-            item = action_item(row, programmes[row.programme_id], now, settings, phrases)
+            item = action_item(
+                row, programmes[row.programme_id], now, settings, phrases,
+                today=today_of(row.programme_id),
+            )  # fmt: skip
             mail.verification.append(item)
         else:
             mail.verification_more += 1
-    escalated = sorted({r.programme_id for r in rows if r.kind == LineKind.escalation.value})
+    escalated = sorted({r.programme_id for r in rows if r.kind == _ESCALATION})
     shown = {item.id for item in mail.own + mail.unassigned}
     mail.escalation = escalation_digests(
         session, [programmes[p] for p in escalated], now=now, settings=settings, listed=shown,
         reads=reads,
     )  # fmt: skip
     for row in rows:
-        if row.kind == LineKind.countdown.value:
+        if row.kind == _COUNTDOWN:
             programme = programmes[row.programme_id]
-            today = local_today(now, programme.timezone)
+            today = today_of(row.programme_id)
             mail.countdown.append(_countdown(session, programme, row.due_on, today, reads))
     return mail
 

@@ -172,15 +172,9 @@ def escalation_digests(
             for row in _rows(session, programme, now, late, EXAMPLES + len(listed), reads):
                 if row.a_id in listed:
                     continue
-                item = action_item(row, programme, now, settings, phrases)
-                into.append(_with_reason(item, _reason(row, programme, now, late)))
+                reason = _reason(row, programme, now, late)
+                into.append(action_item(row, programme, now, settings, phrases, reason=reason))
                 if len(into) == EXAMPLES:
                     break
         digests.append(digest)
     return digests
-
-
-def _with_reason(item: ActionItem, reason: str) -> ActionItem:
-    from dataclasses import replace
-
-    return replace(item, reason=reason)
