@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 from ..models import LineKind, Programme
 from ..services.policy import Access
 from . import policy
-from .recipients import load_people
+from .recipients import programme_people
 from .upcoming import UpcomingReminder, programme_reminders, sort_key
 
 PER_PAGE = 100
@@ -70,11 +70,11 @@ def preview_page(
     """Page ``page`` of the programme's next ``days`` (a page past the last shows the last:
     reminders go as actions close, and an older link still lands somewhere)."""
     per_page = per_page or PER_PAGE
+    assert programme.id is not None
+    people = programme_people(session, programme.id)
+    until = now + dt.timedelta(days=days)
     reminders = sorted(
-        programme_reminders(
-            session, programme, load_people(session), now=now, until=now + dt.timedelta(days=days)
-        ),
-        key=sort_key,
+        programme_reminders(session, programme, people, now=now, until=until), key=sort_key
     )
     pages = max(1, -(-len(reminders) // per_page))
     page = min(max(page, 1), pages)

@@ -22,7 +22,16 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from ..models import ActionEvent, Membership, Organisation, Participation, Role, User
+from ..models import (
+    OPEN_STATUSES,
+    Action,
+    ActionEvent,
+    Membership,
+    Organisation,
+    Participation,
+    Role,
+    User,
+)
 from ..services.policy import ACTING_ROLES, acts_in_programme, as_access
 
 CHUNK = 400
@@ -73,39 +82,71 @@ class People:
 
 def load_people(session: Session) -> People:
     """Every active user and membership, once per planning pass, as ``People`` asks."""
-    users = {u.id: u for u in session.exec(select(User).where(col(User.active).is_(True)))}
+    return _people(session, select(User).where(col(User.active).is_(True)), None)
+
+
+def programme_people(session: Session, programme_id: int) -> People:
+    """``load_people`` for one programme: the active users who can receive its reminders
+    (its coordinators and owners, and the admins owning one of its open actions), its
+    memberships, the organisations taking part and their focal points.
+
+    The per-programme preview asks ``People`` about this programme only; reading every
+    active user of the installation for it read thousands of accounts to show a few.
+    """
+    acting = sa.select(col(Membership.user_id)).where(
+        col(Membership.programme_id) == programme_id,
+        col(Membership.role).in_(sorted(ACTING_ROLES)),
+    )
+    admin_owners = sa.select(col(Action.owner_user_id)).where(
+        col(Action.programme_id) == programme_id, col(Action.status).in_(OPEN_STATUSES)
+    )
+    users = select(User).where(
+        col(User.active).is_(True),
+        sa.or_(
+            col(User.id).in_(acting),
+            sa.and_(col(User.role) == Role.admin, col(User.id).in_(admin_owners)),
+        ),
+    )
+    return _people(session, users, programme_id)
+
+
+def _people(session: Session, users_query: Any, programme_id: int | None) -> People:
+    """``People`` from the users ``users_query`` reads and the memberships, organisations
+    taking part and focal points of ``programme_id`` (None: of every programme)."""
+    users = {u.id: u for u in session.exec(users_query.order_by(col(User.id)))}
     members: dict[int, list[User]] = defaultdict(list)
     for user in users.values():
         if user.organisation_id is not None:
             members[user.organisation_id].append(user)
+    memberships = sa.select(
+        col(Membership.user_id), col(Membership.programme_id), col(Membership.role)
+    ).order_by(col(Membership.user_id))
+    participations = sa.select(col(Participation.programme_id), col(Participation.organisation_id))
+    focal_query = sa.select(col(Organisation.id), col(Organisation.focal_point_user_id)).where(
+        col(Organisation.focal_point_user_id).is_not(None)
+    )
+    if programme_id is not None:
+        memberships = memberships.where(col(Membership.programme_id) == programme_id)
+        participations = participations.where(col(Participation.programme_id) == programme_id)
+        focal_query = focal_query.where(
+            col(Organisation.id).in_(
+                sa.select(col(Participation.organisation_id)).where(
+                    col(Participation.programme_id) == programme_id
+                )
+            )
+        )
     acting: dict[int, set[int]] = defaultdict(set)
     coordinators: dict[int, list[User]] = defaultdict(list)
-    rows = session.execute(
-        sa.select(
-            col(Membership.user_id), col(Membership.programme_id), col(Membership.role)
-        ).order_by(col(Membership.user_id))
-    )
-    for user_id, programme_id, role in rows:
+    for user_id, member_programme_id, role in session.execute(memberships):
         member = users.get(user_id)
         if member is None or Role(role) not in ACTING_ROLES:
             continue
-        acting[programme_id].add(user_id)
+        acting[member_programme_id].add(user_id)
         if Role(role) == Role.coordinator:
-            coordinators[programme_id].append(member)
-    taking_part = {
-        (programme_id, organisation_id)
-        for programme_id, organisation_id in session.execute(
-            sa.select(col(Participation.programme_id), col(Participation.organisation_id))
-        )
-    }
-    focal_points = dict(
-        session.execute(
-            sa.select(col(Organisation.id), col(Organisation.focal_point_user_id)).where(
-                col(Organisation.focal_point_user_id).is_not(None)
-            )
-        ).all()
-    )
-    return People(users, members, acting, coordinators, taking_part, focal_points)  # type: ignore[arg-type]
+            coordinators[member_programme_id].append(member)
+    taking_part = {(pid, oid) for pid, oid in session.execute(participations)}
+    focal_points = dict(session.execute(focal_query).all())
+    return People(users, members, acting, coordinators, taking_part, focal_points)
 
 
 def coordinates(user: User, programme_id: int) -> bool:
