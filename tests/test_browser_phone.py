@@ -188,3 +188,59 @@ def test_date_hint_stays_a_hint_when_its_field_is_refused(
         assert message.evaluate(colour) != calm.evaluate(colour)
     finally:
         context.close()
+
+
+# Where the "Add action number" field and its button are, and how tall the meeting record's
+# disclosure draws its lines against its font size.
+MEETING_LAYOUT = """() => {
+  const field = document.querySelector('#action_id');
+  const button = field.form.querySelector('button');
+  const style = getComputedStyle(document.querySelector('#record details > summary'));
+  return {field: field.getBoundingClientRect().toJSON(),
+          button: button.getBoundingClientRect().toJSON(),
+          line: parseFloat(style.lineHeight) / parseFloat(style.fontSize)};
+}"""
+
+
+@pytest.mark.parametrize("language", ["en", "km"])
+def test_meeting_add_button_keeps_its_row_and_record_summary_breathes(
+    session: Session, make_user: Any, live_server: str, browser: Any, db_url: str, language: str
+) -> None:
+    """At 360 and 1280 px the "Add to the agenda" button is on its field's row, on screen, in
+    both states: a refused number's message went under the field and pushed the button below
+    it. The "Edit the record: ..." summary wraps at a real line height (Pico's 1rem laid a
+    Khmer line's subscripts on the next line's letters)."""
+    if not db_url.startswith("sqlite"):
+        pytest.skip("the browser walk runs once, on SQLite; the pages are tested on both databases")
+    from tracker.services import meetings as meeting_service
+
+    programme = make_programme(session, country="Cambodia", deadline=dt.date(2030, 12, 31))
+    session.commit()
+    coordinator = make_user(role="coordinator", email="chea@example.org", language=language)
+    meeting = meeting_service.record_meeting(
+        session, programme, held_on=dt.date(2026, 11, 20), title="TWG", actor=coordinator
+    )
+    session.commit()
+    context = browser.new_context(viewport={"width": 360, "height": 740})
+    page = context.new_page()
+    try:
+        sign_in_page(page, live_server, coordinator.email)
+        for width in (360, 1280):
+            page.set_viewport_size({"width": width, "height": 740})
+            page.goto(f"{live_server}/meetings/{meeting.id}")
+            for refused in (False, True):
+                if refused:
+                    page.fill("#action_id", "999999")
+                    with page.expect_navigation() as navigation:
+                        page.locator("form:has(#action_id) button").click()
+                    assert navigation.value is not None and navigation.value.status == 422
+                    assert page.locator("#action_id-error").is_visible()
+                layout = page.evaluate(MEETING_LAYOUT)
+                field, button = layout["field"], layout["button"]
+                assert abs(button["top"] - field["top"]) < 1, (width, refused, layout)
+                assert button["left"] >= field["right"] and button["right"] <= width - 16, layout
+            assert layout["line"] >= (1.75 if language == "km" else 1.5), layout
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"meeting-refused-number-{language}.png"))
+    finally:
+        context.close()
