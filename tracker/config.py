@@ -32,6 +32,8 @@ DEFAULTS: dict[str, Any] = {
     # throttle), and for at most this many seconds per tick (the rest waits for the next).
     "MAIL_MAX_PER_MINUTE": 0,
     "MAIL_DELIVERY_SECONDS": 240,
+    # Processes delivering a large tick (0: two on PostgreSQL with two cores, else one).
+    "MAIL_DELIVERY_PROCESSES": 0,
     "LOG_LEVEL": "INFO",
     "WTF_CSRF_TIME_LIMIT": None,
     "SESSION_COOKIE_HTTPONLY": True,
@@ -67,6 +69,7 @@ _INTEGER = {
     "MAIL_TIMEOUT",
     "MAIL_MAX_PER_MINUTE",
     "MAIL_DELIVERY_SECONDS",
+    "MAIL_DELIVERY_PROCESSES",
     "SCHEDULER_INTERVAL_MINUTES",
     "SESSION_IDLE_HOURS",
     "SESSION_LIFETIME_DAYS",

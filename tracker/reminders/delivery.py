@@ -55,6 +55,8 @@ class DeliveryResult:
     dead: int = 0
     cancelled: int = 0
     errors: list[str] = field(default_factory=list)
+    # How many processes delivered (``processes.deliver``): their counts are summed here.
+    processes: int = 1
     # Where the run's time went (bench/run.py): the re-check and composing, and handing
     # over; the stages overlap, so these add up to more than the run's time.
     compose_seconds: float = 0.0
@@ -199,16 +201,17 @@ def _batches(source: _Queue) -> Iterator[_Batch]:
         yield batch
 
 
-def _next_batch(run: _Run, seen: set[int]) -> _Batch | None:
+def _next_batch(run: _Run, reading: _Reading) -> _Batch | None:
     """The next batch claimed and re-checked; None once none is left or the run stops."""
     while not run.pace.over() and not run.stop.is_set():
         token = secrets.token_hex(16)
         with new_session(run.engine, write=True) as session, session.begin():
-            found = outbox.candidates(session, run.now, seen, BATCH)
-            claimed = outbox.claim(session, found, run.now, token) if found else []
-            seen.update(found)
+            found = outbox.candidates(session, run.now, reading.after, BATCH)
+            ids = [i for _at, i in found]
+            claimed = outbox.claim(session, ids, run.now, token) if found else []
         if not found:
             return None
+        reading.after = found[-1]
         if claimed:
             started = time.perf_counter()
             batch = _Batch(token, claimed)
@@ -219,11 +222,18 @@ def _next_batch(run: _Run, seen: set[int]) -> _Batch | None:
     return None
 
 
+@dataclass
+class _Reading:
+    """Where the reading stage has got to in the outbox (``outbox.candidates``)."""
+
+    after: outbox.Position | None = None
+
+
 def _read(run: _Run, out: _Queue) -> None:
     """The reading stage: batch after batch, until none is left or the run stops."""
-    seen: set[int] = set()
+    reading = _Reading()
     try:
-        while (batch := _next_batch(run, seen)) is not None:
+        while (batch := _next_batch(run, reading)) is not None:
             out.put(batch)
     except BaseException as exc:
         run.fail(exc)

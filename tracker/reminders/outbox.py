@@ -45,21 +45,48 @@ def release_expired_leases(session: Session, now: dt.datetime) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-def candidates(session: Session, now: dt.datetime, skip: set[int], limit: int) -> list[int]:
-    """Up to ``limit`` messages due at ``now``, oldest first, none of ``skip``."""
+# Where a run's reading of the outbox has got to: (next_attempt_at, id) of the last found.
+Position = tuple[dt.datetime, int]
+
+
+def candidates(
+    session: Session, now: dt.datetime, after: Position | None, limit: int
+) -> list[tuple[dt.datetime, int]]:
+    """Up to ``limit`` messages due at ``now``, oldest first, each after ``after``.
+
+    A run reads on from where it got to rather than excluding every message it has
+    seen: a list of 2,000 ids, converted again for every batch, was a fifth of the
+    reading stage's time at 100,000 actions. A message that becomes due behind that
+    point meanwhile (another worker's, released) waits for the next tick.
+    """
+    key = sa.tuple_(col(OutboxMessage.next_attempt_at), col(OutboxMessage.id))
     query = (
-        select(OutboxMessage.id)
+        select(OutboxMessage.next_attempt_at, OutboxMessage.id)
         .where(
             col(OutboxMessage.status).in_(RETRYABLE),
             col(OutboxMessage.next_attempt_at) <= now,
-            col(OutboxMessage.id).not_in(skip) if skip else sa.true(),
+            key > _position(after) if after else sa.true(),
         )
         .order_by(col(OutboxMessage.next_attempt_at), col(OutboxMessage.id))
         .limit(limit)
     )
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
-    return [i for i in session.exec(query) if i is not None]
+    return [(at, i) for at, i in session.exec(query) if i is not None]
+
+
+def due_count(session: Session, now: dt.datetime) -> int:
+    """How many messages are due at ``now`` (how many processes are worth starting)."""
+    query = select(sa.func.count()).where(
+        col(OutboxMessage.status).in_(RETRYABLE), col(OutboxMessage.next_attempt_at) <= now
+    )
+    return int(session.exec(query).one())
+
+
+def _position(after: Position) -> sa.Tuple:
+    """``after`` as SQL, the instant bound as the column stores it (text on SQLite)."""
+    stored_as = MESSAGE.c.next_attempt_at.type
+    return sa.tuple_(sa.literal(after[0], type_=stored_as), sa.literal(after[1]))
 
 
 def claim(session: Session, ids: list[int], now: dt.datetime, token: str) -> list[OutboxMessage]:

@@ -10,12 +10,13 @@ import datetime as dt
 import time
 from dataclasses import asdict, dataclass, field
 
+from flask import current_app
 from sqlalchemy.engine import Engine
 
 from .. import mail
 from ..db import new_session
 from ..models import utcnow
-from . import delivery, planner, token_expiry
+from . import planner, processes, token_expiry
 from .heartbeat import record_heartbeat
 
 
@@ -70,7 +71,7 @@ def run_tick(
     result.skipped = plan.skipped_lines
     planned_at = time.perf_counter()
     result.plan_seconds = planned_at - started
-    delivered = delivery.deliver_pending(engine, now, settings)
+    delivered = processes.deliver(engine, now, settings, current_app.config)
     result.deliver_seconds = time.perf_counter() - planned_at
     result.compose_seconds, result.send_seconds = (
         delivered.compose_seconds,

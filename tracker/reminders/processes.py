@@ -1,0 +1,182 @@
+"""Delivery in more than one process, on PostgreSQL, when a tick has many mails (issue 15).
+
+Composing a mail is Python work, and one interpreter runs its Python on one core
+whatever its threads do: delivering the 1,990 mails of the week-later tick at 100,000
+actions kept one core busy for 9-12 s while the other was mostly idle (PostgreSQL used
+about a third of it). A second process claiming from the same outbox halves that:
+claims are per row (``outbox.claim``, ``FOR UPDATE SKIP LOCKED``), so each mail still
+goes out once, as when several schedulers tick at once. On SQLite one writer at a time
+holds the file, and the second process waits for the first's claims and records: the
+same delivery took 10.4 s in two processes against 7.5 s in one, so there the default
+is one. A relay with ``MAIL_MAX_PER_MINUTE`` is served by one process too, whose pace
+keeps to the rate.
+
+The helper is ``python -m tracker.mail_worker``: it reads the job (the app's settings,
+the instant, the mail settings) as JSON on standard input, never in its command line,
+builds the app from those settings, delivers with the same budget, and prints its
+counts as JSON. If it fails, the tick goes on alone: what it had claimed and not
+recorded returns at its lease (``outbox.LEASE``), as after any crash.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import logging
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import IO, Any
+
+from sqlalchemy.engine import Engine
+
+from .. import mail
+from ..db import new_session
+from . import delivery, outbox
+
+log = logging.getLogger(__name__)
+
+WORKER_MODULE = "tracker.mail_worker"
+# Each process gets at least this many of the mails due, or there is one: starting a
+# process costs about 0.6 s of a core before its first claim, and 200 mails take about
+# a second in one (the due tick at 1,000 actions, about 200 mails, stays in one).
+MIN_MESSAGES = 200
+# How long past its budget a helper may take to record its last batch and exit.
+GRACE_SECONDS = 60.0
+COUNTS = ("sent", "failed", "dead", "cancelled")
+TIMES = ("compose_seconds", "send_seconds")
+
+
+def process_count(engine: Engine, config: Mapping[str, Any], settings: mail.MailSettings) -> int:
+    """How many processes deliver a large tick: ``MAIL_DELIVERY_PROCESSES``, or (0, the
+    default) two on PostgreSQL with two cores or more and one otherwise."""
+    if settings.max_per_minute:
+        return 1
+    wanted = int(config.get("MAIL_DELIVERY_PROCESSES") or 0)
+    if wanted > 0:
+        return wanted
+    if engine.dialect.name == "postgresql" and (os.cpu_count() or 1) >= 2:
+        return 2
+    return 1
+
+
+def helpers_for(wanted: int, due: int) -> int:
+    """How many processes to start beside this one: each gets ``MIN_MESSAGES`` or more."""
+    return max(0, min(wanted, due // MIN_MESSAGES) - 1)
+
+
+def deliver(
+    engine: Engine, now: dt.datetime, settings: mail.MailSettings, config: Mapping[str, Any]
+) -> delivery.DeliveryResult:
+    """``delivery.deliver_pending``, helped by more processes when many mails are due;
+    their counts are added to this process's. Needs an app context, as delivery does."""
+    wanted = process_count(engine, config, settings)
+    helpers = 0
+    if wanted > 1:
+        with new_session(engine) as session:
+            helpers = helpers_for(wanted, outbox.due_count(session, now))
+    if not helpers:
+        return delivery.deliver_pending(engine, now, settings)
+    job = _job(engine, now, settings, config)
+    started = [_start(job) for _ in range(helpers)]
+    try:
+        result = delivery.deliver_pending(engine, now, settings)
+    except BaseException:
+        for worker in started:
+            _collect(worker, delivery.DeliveryResult(), settings)
+        raise
+    for worker in started:
+        _collect(worker, result, settings)
+    result.processes += len(started)
+    return result
+
+
+def _job(
+    engine: Engine, now: dt.datetime, settings: mail.MailSettings, config: Mapping[str, Any]
+) -> bytes:
+    """What a helper needs, as JSON: the settings that survive JSON (the rest are Flask's
+    defaults, which the helper's app sets again), this engine's database, the instant."""
+    settings_of_app: dict[str, Any] = {}
+    for key, value in config.items():
+        try:
+            json.dumps(value)
+        except (TypeError, ValueError):
+            continue
+        settings_of_app[key] = value
+    settings_of_app["DATABASE_URL"] = engine.url.render_as_string(hide_password=False)
+    return json.dumps(
+        {
+            "config": settings_of_app,
+            "now": now.isoformat(),
+            "mail": dataclasses.asdict(settings),
+        }
+    ).encode()
+
+
+@dataclasses.dataclass
+class _Helper:
+    process: subprocess.Popen[bytes]
+    output: IO[bytes]  # a file, not a pipe: a long error list cannot block the helper
+
+
+def _start(job: bytes) -> _Helper:
+    root = str(Path(__file__).resolve().parents[2])
+    environment = dict(os.environ)
+    environment["PYTHONPATH"] = os.pathsep.join(
+        [root, *filter(None, [environment.get("PYTHONPATH")])]
+    )
+    output = tempfile.TemporaryFile()  # noqa: SIM115 (closed by _collect)
+    process = subprocess.Popen(  # noqa: S603 (this interpreter, our module, no shell)
+        [sys.executable, "-m", WORKER_MODULE],
+        stdin=subprocess.PIPE,
+        stdout=output,
+        env=environment,
+    )
+    assert process.stdin is not None
+    with process.stdin:
+        process.stdin.write(job)
+    return _Helper(process, output)
+
+
+def _collect(helper: _Helper, result: delivery.DeliveryResult, settings: mail.MailSettings) -> None:
+    """Wait for a helper (its budget and a grace), then add its counts to ``result``; a
+    helper that failed is an error line, not an exception: the mails it held return at
+    their lease."""
+    process = helper.process
+    try:
+        process.wait(timeout=settings.delivery_seconds + GRACE_SECONDS)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+        _failed(result, f"a delivery process (pid {process.pid}) outran its budget and was stopped")
+        return
+    finally:
+        helper.output.seek(0)
+        output = helper.output.read()
+        helper.output.close()
+    try:
+        counts = json.loads(output.decode().strip().splitlines()[-1]) if output else None
+    except (ValueError, IndexError):
+        counts = None
+    if process.returncode != 0 or not isinstance(counts, dict):
+        _failed(result, f"a delivery process (pid {process.pid}) exited with {process.returncode}")
+        return
+    for name in COUNTS:
+        setattr(result, name, getattr(result, name) + int(counts.get(name, 0)))
+    for name in TIMES:
+        setattr(result, name, getattr(result, name) + float(counts.get(name, 0.0)))
+    result.errors.extend(str(error) for error in counts.get("errors", []))
+
+
+def _failed(result: delivery.DeliveryResult, message: str) -> None:
+    log.warning("%s; its claimed mails return at their lease", message)
+    result.errors.append(message)
+
+
+def counts_of(result: delivery.DeliveryResult) -> dict[str, Any]:
+    """What a helper prints: its counts, times and errors (``_collect`` reads them)."""
+    return {name: getattr(result, name) for name in (*COUNTS, *TIMES, "errors")}
