@@ -134,6 +134,9 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["score"] = formatting.format_score
     app.jinja_env.filters["number"] = formatting.format_number
     app.jinja_env.filters["label"] = labels.label
+    app.jinja_env.filters["audit_field"] = labels.audit_field
+    app.jinja_env.filters["audit_value"] = labels.audit_value
+    app.jinja_env.filters["audit_subject"] = labels.audit_subject
     app.jinja_env.filters["message_status_label"] = labels.message_status_label
     app.jinja_env.globals["today_utc"] = lambda: dt.datetime.now(dt.UTC).date()
     app.jinja_env.globals["static_url"] = static_url
