@@ -59,7 +59,7 @@ def _part_body(text: str) -> tuple[str, bytes]:
     otherwise."""
     lines = text.encode("utf-8").splitlines()
     body = b"\r\n".join(lines) + b"\r\n"  # text in its canonical form: CRLF line ends
-    if all(len(line) <= 998 for line in lines):
+    if max(map(len, lines), default=0) <= 998:
         return ("7bit" if body.isascii() else "8bit"), body
     return "base64", base64.encodebytes(body).replace(b"\n", b"\r\n")
 
@@ -106,7 +106,13 @@ def build_message(
         for number, (part_head, body) in enumerate(parts):
             data += (b"\r\n" if number else b"") + delimiter + b"\r\n" + part_head + b"\r\n" + body
         data += b"\r\n" + delimiter + b"--\r\n"
-    return OutgoingMail(message_id, parseaddr(settings.sender)[1], (to,), data)
+    return OutgoingMail(message_id, _envelope_from(settings.sender), (to,), data)
+
+
+@functools.lru_cache(maxsize=8)
+def _envelope_from(sender: str) -> str:
+    """The sender's address (``parseaddr``: a few dozen Python calls), once per sender."""
+    return parseaddr(sender)[1]
 
 
 # Boundaries need to be unlikely in the text, not unguessable: drawn without a system call

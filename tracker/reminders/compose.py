@@ -259,13 +259,20 @@ def build_reminder_mail(
             found = todays[programme_id] = local_today(now, programmes[programme_id].timezone)
         return found
 
+    by_kind: dict[str, list[Any]] = {}  # the rows of each kind, in their order
+    for row in rows:
+        found_rows = by_kind.get(row.kind)
+        if found_rows is None:
+            by_kind[row.kind] = [row]
+        else:
+            found_rows.append(row)
     listed: set[int] = set()
     for kind in (_OWN, _UNASSIGNED):
         section: list[ActionItem] = []
         more = more_late = 0
-        for row in rows:
+        for row in by_kind.get(kind, ()):
             action_id = row.a_id
-            if row.kind != kind or action_id in listed:
+            if action_id in listed:
                 continue  # an action is listed once per mail: own first
             listed.add(action_id)
             programme_id = row.programme_id
@@ -283,8 +290,8 @@ def build_reminder_mail(
             mail.own, mail.own_more, mail.own_more_late = section, more, more_late
         else:
             mail.unassigned, mail.unassigned_more = section, more
-    for row in rows:
-        if row.kind != _VERIFICATION or row.a_id in listed:
+    for row in by_kind.get(_VERIFICATION, ()):
+        if row.a_id in listed:
             continue
         listed.add(row.a_id)
         if len(mail.verification) < SECTION_LIMIT:
@@ -295,17 +302,16 @@ def build_reminder_mail(
             mail.verification.append(item)
         else:
             mail.verification_more += 1
-    escalated = sorted({r.programme_id for r in rows if r.kind == _ESCALATION})
+    escalated = sorted({r.programme_id for r in by_kind.get(_ESCALATION, ())})
     shown = {item.id for item in mail.own + mail.unassigned}
     mail.escalation = escalation_digests(
         session, [programmes[p] for p in escalated], now=now, settings=settings, listed=shown,
         reads=reads,
     )  # fmt: skip
-    for row in rows:
-        if row.kind == _COUNTDOWN:
-            programme = programmes[row.programme_id]
-            today = today_of(row.programme_id)
-            mail.countdown.append(_countdown(session, programme, row.due_on, today, reads))
+    for row in by_kind.get(_COUNTDOWN, ()):
+        programme = programmes[row.programme_id]
+        today = today_of(row.programme_id)
+        mail.countdown.append(_countdown(session, programme, row.due_on, today, reads))
     return mail
 
 

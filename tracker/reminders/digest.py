@@ -172,8 +172,13 @@ def escalation_digests(
             for row in _rows(session, programme, now, late, EXAMPLES + len(listed), reads):
                 if row.a_id in listed:
                     continue
-                reason = _reason(row, programme, now, late)
-                into.append(action_item(row, programme, now, settings, phrases, reason=reason))
+                # The same example in every coordinator's mail: worded once a run and locale.
+                item = phrases.examples.get((row.a_id, late))
+                if item is None:
+                    reason = _reason(row, programme, now, late)
+                    item = action_item(row, programme, now, settings, phrases, reason=reason)
+                    phrases.examples[row.a_id, late] = item
+                into.append(item)
                 if len(into) == EXAMPLES:
                     break
         digests.append(digest)

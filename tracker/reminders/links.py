@@ -130,14 +130,17 @@ class _Issuer:
         head = f'{{"u":{user_id},"a":{action_id},"v":{session_version},"c":"'
         tail = f'","av":{action_version}}}'
         stamp, sep, inner, outer = self._stamp, self._sep, self._inner, self._outer
+        b64, url_safe = binascii.b2a_base64, _URL_SAFE  # _b64, inlined
         urls = {}
         for choice in _CHOICE_VALUES:
-            value = _b64(f"{head}{choice}{tail}".encode("ascii")) + stamp
+            payload = f"{head}{choice}{tail}".encode("ascii")
+            value = b64(payload, newline=False).translate(url_safe).rstrip(b"=") + stamp
             mac = inner.copy()
             mac.update(value)
             signature = outer.copy()
             signature.update(mac.digest())
-            urls[choice] = prefix + (value + sep + _b64(signature.digest())).decode("ascii")
+            encoded = b64(signature.digest(), newline=False).translate(url_safe).rstrip(b"=")
+            urls[choice] = prefix + (value + sep + encoded).decode("ascii")
         return urls
 
 

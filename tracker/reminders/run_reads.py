@@ -31,6 +31,9 @@ class Phrases:
         self._when: dict[int, str] = {}
         self._status: dict[str, str] = {}
         self._unassigned: str | None = None
+        # An escalation digest's examples, by (action, overdue?): the rows are the run's
+        # (``RunReads.digest_rows``), so their items are too (``digest.ActionItem``).
+        self.examples: dict[tuple[int, bool], Any] = {}
 
     def when(self, due_on: dt.date, today: dt.date) -> str:
         """``relative_days``: it depends on the number of days only."""
