@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import markupsafe
-from jinja2 import Template, pass_context
+from jinja2 import Template, pass_eval_context
 from markupsafe import Markup, escape
 from sqlmodel import Session
 
@@ -180,6 +180,10 @@ class _MailTemplate(Template):
     @classmethod
     def from_code(cls, environment: Any, code: Any, globals: Any, uptodate: Any = None) -> Template:
         template = super().from_code(environment, code, globals, uptodate)
+        # A dict, not the ChainMap over the environment's: each render copies them, and
+        # a ChainMap's copy looks every name up in Python (a third of a short mail's
+        # render). A mail environment's globals are all set before its first template.
+        template.globals = dict(template.globals)
         namespace = template.root_render_func.__globals__
         if namespace.get("escape") is escape:
             namespace["escape"] = _escape
@@ -193,20 +197,35 @@ def _bound_gettext(translations: Any) -> dict[str, Any]:
     (The environment's ``install_gettext_translations`` would install them in the
     environment the overlay was made from, every page's.)"""
 
-    @pass_context
-    def gettext(context: Any, string: str, /, **variables: Any) -> str:
-        text = translations.ugettext(string)
-        # A catalogue's own text, as the i18n extension marks it: the values are escaped.
-        return (Markup(text) if context.eval_ctx.autoescape else text) % variables  # noqa: S704
+    # A text without values, by (text, autoescaping): a mail's headings and labels, the
+    # same in every mail, worked out once (a lookup, a Markup and a % each time).
+    constant: dict[tuple[str, bool], str] = {}
 
-    @pass_context
-    def ngettext(context: Any, singular: str, plural: str, number: int, /, **variables: Any) -> str:
+    @pass_eval_context
+    def gettext(eval_ctx: Any, string: str, /, **variables: Any) -> str:
+        if not variables:
+            key = (string, eval_ctx.autoescape)
+            found = constant.get(key)
+            if found is None:
+                found = constant[key] = _formatted(translations.ugettext(string), key[1], {})
+            return found
+        return _formatted(translations.ugettext(string), eval_ctx.autoescape, variables)
+
+    @pass_eval_context
+    def ngettext(
+        eval_ctx: Any, singular: str, plural: str, number: int, /, **variables: Any
+    ) -> str:
         variables.setdefault("num", number)
         text = translations.ungettext(singular, plural, number)
-        return (Markup(text) if context.eval_ctx.autoescape else text) % variables  # noqa: S704
+        return _formatted(text, eval_ctx.autoescape, variables)
 
     # ``_`` is the i18n extension's alias that looks ``gettext`` up again on every call.
     return {"gettext": gettext, "ngettext": ngettext, "_": gettext}
+
+
+def _formatted(text: str, autoescape: bool, variables: dict[str, Any]) -> str:
+    # A catalogue's own text, as the i18n extension marks it: the values are escaped.
+    return (Markup(text) if autoescape else text) % variables  # noqa: S704
 
 
 def queue_mail(
