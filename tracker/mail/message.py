@@ -57,8 +57,14 @@ def _part_body(text: str) -> tuple[str, bytes]:
     """(transfer encoding, body) of a UTF-8 text: 7bit or 8bit while every line fits
     the 998-octet limit (the plain bytes: cheapest to write, send and receive), base64
     otherwise."""
-    lines = text.encode("utf-8").splitlines()
-    body = b"\r\n".join(lines) + b"\r\n"  # text in its canonical form: CRLF line ends
+    encoded = text.encode("utf-8")
+    if b"\r" in encoded:
+        lines = encoded.splitlines()
+        body = b"\r\n".join(lines) + b"\r\n"  # text in its canonical form: CRLF line ends
+    else:  # the same, for the usual text with LF ends only, without a list of its lines
+        lines = encoded.split(b"\n")
+        body = encoded.replace(b"\n", b"\r\n")
+        body += b"" if body.endswith(b"\r\n") else b"\r\n"
     if max(map(len, lines), default=0) <= 998:
         return ("7bit" if body.isascii() else "8bit"), body
     return "base64", base64.encodebytes(body).replace(b"\n", b"\r\n")

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask_babel import get_locale, gettext, ngettext
+from flask_babel import get_locale, get_translations, gettext
 from sqlmodel import Session, col, select
 
 from ..formatting import relative_days
@@ -82,8 +83,10 @@ class ReminderMail:
         """'Tracker reminders: Cambodia APMBC: 2 actions due, 1 late', numbers grouped.
 
         Each counted phrase is a literal ``ngettext`` call, so Babel's extractor finds it
-        and the catalogue carries its plural forms (a helper taking the texts hid them).
+        and the catalogue carries its plural forms (a helper taking the texts hid them);
+        ``ngettext`` and ``gettext`` here are Flask-Babel's bound to the catalogue once.
         """
+        ngettext, gettext = _bound_gettext()
         late = sum(1 for item in self.own if item.late) + self.own_more_late
         due = len(self.own) + self.own_more - late
         unassigned = len(self.unassigned) + self.unassigned_more
@@ -141,6 +144,22 @@ class ReminderMail:
         if programmes:
             what = f"{', '.join(programmes)}: {what}"
         return gettext("Tracker reminders: %(parts)s", parts=what)
+
+
+def _bound_gettext() -> tuple[Callable[..., str], Callable[..., str]]:
+    """Flask-Babel's ``ngettext`` and ``gettext`` for the current locale's catalogue,
+    looked up once (each of theirs looks up the locale and the catalogue again)."""
+    translations = get_translations()
+
+    def ngettext(singular: str, plural: str, num: int, **variables: Any) -> str:
+        variables.setdefault("num", num)
+        return str(translations.ungettext(singular, plural, num) % variables)
+
+    def gettext(string: str, **variables: Any) -> str:
+        text = translations.ugettext(string)
+        return str(text % variables if variables else text)
+
+    return ngettext, gettext
 
 
 def _owner_names(session: Session, actions: list[Action]) -> dict[int, str]:
