@@ -77,6 +77,7 @@ ROWS: list[tuple[str, str]] = [
     ("tick_nothing", "reminder tick, nothing due (ms)"),
     ("rss_serving", "peak RSS after requests (MiB)"),
     ("rss_process", "peak RSS incl. ticks (MiB)"),
+    ("rss_helper", "  peak RSS of a delivery helper process (MiB)"),
     ("rps_healthz", "wrk /healthz (req/s)"),
     ("rps_summary", "wrk summary, all (req/s)"),
     ("rps_list", "wrk actions list (req/s)"),
@@ -358,6 +359,12 @@ def run_ticks(url: str, repeat: int) -> dict[str, Any]:
     with app.app_context():
         result = _ticks(app, engine, smtp, repeat)
     result["rss_process"] = _peak_rss_mib()
+    # Before the SMTP server's process ends: the children waited for so far are the
+    # delivery helpers (reminders.processes), 0 where none ran.
+    import resource
+
+    helper = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    result["rss_helper"] = round(helper / 1024, 1) if helper else "none"
     smtp.stop()
     engine.dispose()
     return result
@@ -450,7 +457,7 @@ def _timed_tick(engine: Any, at: dt.datetime, settings: Any) -> dict[str, Any]:
     return {
         "seconds": round(seconds, 2),
         "split": f"{outcome.plan_seconds:.1f} / {outcome.compose_seconds:.1f} / "
-        f"{outcome.send_seconds:.1f}",
+        f"{outcome.send_seconds:.1f}" + (f" x{outcome.processes}" if outcome.processes > 1 else ""),
         "mails": f"{outcome.sent:,} / {int(lines or 0):,}",
     }
 

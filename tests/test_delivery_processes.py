@@ -52,7 +52,8 @@ def test_a_helper_process_delivers_what_is_due_with_the_ticks_settings(
     settings = _planned(app, session, make_user, smtp_server)
     engine = get_engine(app)
     result = delivery.DeliveryResult()
-    helper = processes._start(processes._job(engine, WEEK_BEFORE, settings, app.config))
+    helper = processes._start()
+    helper.give(processes._job(engine, WEEK_BEFORE, settings, app.config))
     processes._collect(helper, result, settings)
     assert result.errors == []
     assert result.sent == OWNERS + 1
@@ -79,13 +80,38 @@ def test_two_processes_send_each_mail_once_and_count_them_all(
     _each_once(session, smtp_server)
 
 
+@pytest.mark.parametrize("needed", [True, False])
+def test_helpers_started_before_planning_deliver_or_are_dismissed(
+    app: Flask, session: Session, make_user: Any, smtp_server: Any, monkeypatch: Any, needed: bool
+) -> None:
+    """A tick that looks large starts its helper before planning; if it plans too few
+    mails to share, the helper exits unused and the tick delivers alone."""
+    monkeypatch.setattr(processes, "EARLY_ACTIONS", 1)
+    monkeypatch.setattr(processes, "MIN_MESSAGES", 5 if needed else 1000)
+    arrange_owners(session, make_user, count=OWNERS)
+    app.config.update(smtp_server.config(), MAIL_DELIVERY_PROCESSES=2)
+    settings = MailSettings.from_config(app.config)
+    engine = get_engine(app)
+    with processes.standby(engine, WEEK_BEFORE, settings, app.config) as crew:
+        assert len(crew.waiting) == 1
+        helper = crew.waiting[0]
+        with new_session(engine, write=True) as writer, writer.begin():
+            planner.plan_reminders(writer, WEEK_BEFORE, domain=settings.domain)
+        result = crew.deliver()
+    assert helper.process.returncode == 0 and crew.waiting == []
+    assert result.processes == (2 if needed else 1)
+    assert result.sent == OWNERS + 1 and result.errors == []
+    _each_once(session, smtp_server)
+
+
 def test_a_helper_that_fails_leaves_the_tick_to_deliver_alone(
     app: Flask, session: Session, make_user: Any, smtp_server: Any
 ) -> None:
     """A helper that cannot run is one error line; the tick still sends everything."""
     settings = _planned(app, session, make_user, smtp_server)
     result = delivery.deliver_pending(get_engine(app), WEEK_BEFORE, settings)
-    helper = processes._start(b"not a job")
+    helper = processes._start()
+    helper.give(b"not a job")
     processes._collect(helper, result, settings)
     assert result.sent == OWNERS + 1
     assert len(result.errors) == 1 and "exited with 1" in result.errors[0]

@@ -3,7 +3,8 @@
 Reads its job as JSON on standard input (the app's settings, which hold the secret key
 and the database's address, so never in a command line), delivers what is due at the
 job's instant with the same mail settings and budget as the tick that started it, and
-prints its counts as one line of JSON. Exit status 1, with one line on standard error,
+prints its counts as one line of JSON; with nothing on standard input (a helper started
+before planning, then not needed) it exits at once. Exit status 1, with one line on standard error,
 if it cannot.
 """
 
@@ -20,8 +21,11 @@ from .reminders import delivery, processes
 
 
 def main() -> int:
+    raw = sys.stdin.buffer.read()
+    if not raw:
+        return 0  # dismissed: the tick had too few mails to share
     try:
-        job = json.load(sys.stdin)
+        job = json.loads(raw)
         now = dt.datetime.fromisoformat(job["now"])
         settings = MailSettings(**job["mail"])
         app = create_app(job["config"])

@@ -166,6 +166,20 @@ def has_due(session: Session, now: dt.datetime) -> bool:
     return found is not None
 
 
+def due_count(session: Session, now: dt.datetime) -> int:
+    """How many actions a tick at ``now`` will look at (``has_due`` counted): what a
+    tick asks before planning, to start its delivery helpers early."""
+    source = _source(session)
+    found = session.execute(
+        sa.text(
+            f"SELECT (SELECT count(*) FROM {source} WHERE next_at IS NULL) "  # noqa: S608
+            f"+ (SELECT count(*) FROM {source} WHERE next_at <= :now) "
+            "+ (SELECT count(*) FROM action) - (SELECT count(*) FROM reminder_schedule)"
+        ).bindparams(sa.bindparam("now", now, type_=UTCDateTime()))
+    ).scalar()
+    return int(found or 0)
+
+
 def _scan(session: Session, now: dt.datetime) -> None:
     """Copy the actions to look at into ``reminder_scan``: one statement (one snapshot,
     so no action is read twice), each part an index lookup, no ``OR`` (SQLite answers

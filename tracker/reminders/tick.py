@@ -36,6 +36,7 @@ class TickResult:
     deliver_seconds: float = 0.0
     compose_seconds: float = 0.0
     send_seconds: float = 0.0
+    processes: int = 1  # how many delivered (``reminders.processes``)
     would_send: list[tuple[str, list[str]]] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
@@ -64,19 +65,21 @@ def run_tick(
         result.seconds = time.perf_counter() - started
         return result
 
-    with new_session(engine, write=True) as session, session.begin():
-        plan = planner.plan_reminders(session, now, domain=settings.domain)
-        tokens = token_expiry.plan_token_expiry(session, now, settings)
-    result.planned = len(plan.message_ids) + tokens
-    result.skipped = plan.skipped_lines
-    planned_at = time.perf_counter()
-    result.plan_seconds = planned_at - started
-    delivered = processes.deliver(engine, now, settings, current_app.config)
-    result.deliver_seconds = time.perf_counter() - planned_at
+    with processes.standby(engine, now, settings, current_app.config) as crew:
+        with new_session(engine, write=True) as session, session.begin():
+            plan = planner.plan_reminders(session, now, domain=settings.domain)
+            tokens = token_expiry.plan_token_expiry(session, now, settings)
+        result.planned = len(plan.message_ids) + tokens
+        result.skipped = plan.skipped_lines
+        planned_at = time.perf_counter()
+        result.plan_seconds = planned_at - started
+        delivered = crew.deliver()
+        result.deliver_seconds = time.perf_counter() - planned_at
     result.compose_seconds, result.send_seconds = (
         delivered.compose_seconds,
         delivered.send_seconds,
     )
+    result.processes = delivered.processes
     result.sent, result.failed, result.cancelled = (
         delivered.sent,
         delivered.failed,
