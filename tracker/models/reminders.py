@@ -86,7 +86,10 @@ class ReminderLine(SQLModel, table=True):
     kind: LineKind = Field(sa_type=_enum(LineKind))
     # None only for a token_expiry line, which belongs to no programme.
     programme_id: int | None = Field(default=None, foreign_key="programme.id", index=True)
-    action_id: int | None = Field(default=None, foreign_key="action.id", index=True)
+    # No foreign key (migration 0021): checking one locked the action's row for each of
+    # a tick's tens of thousands of lines; lines are copied from action rows, no code
+    # deletes an action, and one with any history cannot be (its events' key).
+    action_id: int | None = Field(default=None, index=True)
     api_token_id: int | None = Field(default=None, foreign_key="api_token.id", index=True)
     # The action's due date, the treaty deadline for a countdown line, or the day a
     # token expires for a token_expiry line.
