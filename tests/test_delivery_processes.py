@@ -81,11 +81,11 @@ def test_two_processes_send_each_mail_once_and_count_them_all(
 
 
 @pytest.mark.parametrize("needed", [True, False])
-def test_helpers_started_before_planning_deliver_or_are_dismissed(
+def test_helpers_started_while_planning_deliver_or_are_dismissed(
     app: Flask, session: Session, make_user: Any, smtp_server: Any, monkeypatch: Any, needed: bool
 ) -> None:
-    """A tick that looks large starts its helper before planning; if it plans too few
-    mails to share, the helper exits unused and the tick delivers alone."""
+    """A tick that looks at many actions starts its helper while planning; if it plans
+    too few mails to share, the helper exits unused and the tick delivers alone."""
     monkeypatch.setattr(processes, "EARLY_ACTIONS", 1)
     monkeypatch.setattr(processes, "MIN_MESSAGES", 5 if needed else 1000)
     arrange_owners(session, make_user, count=OWNERS)
@@ -93,10 +93,13 @@ def test_helpers_started_before_planning_deliver_or_are_dismissed(
     settings = MailSettings.from_config(app.config)
     engine = get_engine(app)
     with processes.standby(engine, WEEK_BEFORE, settings, app.config) as crew:
-        assert len(crew.waiting) == 1
-        helper = crew.waiting[0]
+        assert crew.waiting == []
         with new_session(engine, write=True) as writer, writer.begin():
-            planner.plan_reminders(writer, WEEK_BEFORE, domain=settings.domain)
+            planner.plan_reminders(
+                writer, WEEK_BEFORE, domain=settings.domain, on_scan=crew.warm_up
+            )
+        assert len(crew.waiting) == 1  # started while planning
+        helper = crew.waiting[0]
         result = crew.deliver()
     assert helper.process.returncode == 0 and crew.waiting == []
     assert result.processes == (2 if needed else 1)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -166,37 +167,25 @@ def has_due(session: Session, now: dt.datetime) -> bool:
     return found is not None
 
 
-def due_count(session: Session, now: dt.datetime) -> int:
-    """How many actions a tick at ``now`` will look at (``has_due`` counted): what a
-    tick asks before planning, to start its delivery helpers early."""
-    source = _source(session)
-    found = session.execute(
-        sa.text(
-            f"SELECT (SELECT count(*) FROM {source} WHERE next_at IS NULL) "  # noqa: S608
-            f"+ (SELECT count(*) FROM {source} WHERE next_at <= :now) "
-            "+ (SELECT count(*) FROM action) - (SELECT count(*) FROM reminder_schedule)"
-        ).bindparams(sa.bindparam("now", now, type_=UTCDateTime()))
-    ).scalar()
-    return int(found or 0)
-
-
-def _scan(session: Session, now: dt.datetime) -> None:
+def _scan(session: Session, now: dt.datetime) -> int:
     """Copy the actions to look at into ``reminder_scan``: one statement (one snapshot,
     so no action is read twice), each part an index lookup, no ``OR`` (SQLite answers
-    the ``OR`` with a full scan); the actions without a row only when there are some."""
+    the ``OR`` with a full scan); the actions without a row only when there are some.
+    Returns how many actions were copied."""
     pick = "SELECT a.id, a.programme_id, a.status, a.due_on, s.generation "
     scheduled = f"FROM {_source(session)} JOIN action a ON a.id = s.action_id WHERE s."
     unseen = ""
     if session.execute(sa.text(f"SELECT {_ANY_UNSEEN}")).scalar():
         unseen = " UNION ALL SELECT id, programme_id, status, due_on, NULL FROM action WHERE "
         unseen += _UNSEEN
-    session.execute(
+    result = session.execute(
         sa.text(
             "INSERT INTO reminder_scan (action_id, programme_id, status, due_on, generation) "
             f"{pick}{scheduled}next_at IS NULL "
             f"UNION ALL {pick}{scheduled}next_at <= :now{unseen}"
         ).bindparams(sa.bindparam("now", now, type_=UTCDateTime()))
     )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def _day_row(
@@ -271,7 +260,9 @@ def _insert_days(session: Session, rows: list[dict[str, Any]]) -> None:
     connection.exec_driver_sql(statement, values)
 
 
-def plan_due(session: Session, now: dt.datetime) -> int:
+def plan_due(
+    session: Session, now: dt.datetime, on_scan: Callable[[int], None] | None = None
+) -> int:
     """Fill ``reminder_due`` for ``now`` and store each action's next instant.
 
     Returns how many actions reached a threshold (the rows lines are made from). The
@@ -280,7 +271,9 @@ def plan_due(session: Session, now: dt.datetime) -> int:
     committed meanwhile (``journal.reschedule_reminders``) keeps its "compute again".
     """
     reset(session, SCAN, DAY, DUE)
-    _scan(session, now)
+    looked = _scan(session, now)
+    if on_scan is not None:
+        on_scan(looked)
     # PostgreSQL never analyses a temporary table by itself; without statistics both
     # planners take one for a large table and join it badly.
     analyze(session, SCAN, "programme_id", "status", "due_on")

@@ -15,6 +15,7 @@ queue instead of failing. The 30-day preview is ``upcoming``.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -37,6 +38,9 @@ __all__ = [
 ]
 
 
+OnScan = Callable[[int], None]
+
+
 @dataclass
 class PlanResult:
     message_ids: list[int] = field(default_factory=list)
@@ -44,7 +48,9 @@ class PlanResult:
     skipped_lines: int = 0
 
 
-def _plan_lines(session: Session, now: dt.datetime, domain: str) -> tuple[list[int], int, int]:
+def _plan_lines(
+    session: Session, now: dt.datetime, domain: str, on_scan: OnScan | None = None
+) -> tuple[list[int], int, int]:
     """Every line a tick at ``now`` adds, recorded and grouped: (message ids, planned
     lines in them, lines recorded)."""
     programmes = list(session.exec(select(Programme).order_by(col(Programme.id))))
@@ -54,7 +60,7 @@ def _plan_lines(session: Session, now: dt.datetime, domain: str) -> tuple[list[i
         # at 100,000 actions pass) costs more than it saves.
         session.execute(sa.text("SET LOCAL jit = off"))
     scanned = due.has_due(session, now)  # else, when nothing is due, no temporary table
-    reached = due.plan_due(session, now) if scanned else 0
+    reached = due.plan_due(session, now, on_scan) if scanned else 0
     if reached:
         lines.insert_action_lines(session, now)
     weeks = lines.insert_escalation_lines(session, programmes, now)
@@ -78,10 +84,14 @@ def _plan_lines(session: Session, now: dt.datetime, domain: str) -> tuple[list[i
     return grouping.record_new_lines(session, now, domain)
 
 
-def plan_reminders(session: Session, now: dt.datetime, *, domain: str) -> PlanResult:
-    """Plan this tick's lines and group each recipient's new lines into one pending message."""
+def plan_reminders(
+    session: Session, now: dt.datetime, *, domain: str, on_scan: OnScan | None = None
+) -> PlanResult:
+    """Plan this tick's lines and group each recipient's new lines into one pending
+    message. ``on_scan`` hears how many actions the tick looks at, early in planning
+    (a large tick starts its delivery helpers then: ``processes.Crew.warm_up``)."""
     # On an error the caller rolls back, and the temporary tables go with it.
-    ids, planned, recorded = _plan_lines(session, now, domain)
+    ids, planned, recorded = _plan_lines(session, now, domain, on_scan)
     newlines.finish(session)
     return PlanResult(message_ids=ids, planned_lines=planned, skipped_lines=recorded - planned)
 

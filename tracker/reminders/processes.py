@@ -37,7 +37,7 @@ from sqlalchemy.engine import Engine
 
 from .. import mail
 from ..db import new_session
-from . import delivery, due, outbox
+from . import delivery, outbox
 
 log = logging.getLogger(__name__)
 
@@ -46,9 +46,10 @@ WORKER_MODULE = "tracker.mail_worker"
 # process costs about 0.6 s of a core before its first claim, and 200 mails take about
 # a second in one (the due tick at 1,000 actions, about 200 mails, stays in one).
 MIN_MESSAGES = 200
-# A tick that looks at this many actions or more (``due.due_count``) starts its helpers
-# before planning: the week-later tick at 100,000 actions looks at 26,000 and plans
-# 1,990 mails; the due tick at 1,000 looks at 1,000 and plans about 200.
+# A tick that looks at this many actions or more starts its helpers while it plans (so
+# their start-up overlaps planning's waits for the database): the week-later tick at
+# 100,000 actions looks at 26,000 and plans 1,990 mails; the due tick at 1,000 looks at
+# 1,000 and plans about 200.
 EARLY_ACTIONS = 5_000
 # How long past its budget a helper may take to record its last batch and exit.
 GRACE_SECONDS = 60.0
@@ -91,13 +92,11 @@ class Crew:
         self.wanted = process_count(engine, config, settings)
         self.waiting: list[_Helper] = []
 
-    def warm_up(self) -> None:
-        """Start the helpers now if the tick will look at ``EARLY_ACTIONS`` or more."""
-        if self.wanted < 2:
+    def warm_up(self, looked: int) -> None:
+        """Start the helpers now if the tick looks at ``EARLY_ACTIONS`` actions or more
+        (the planner says how many, ``planner.plan_reminders``'s ``on_scan``)."""
+        if self.wanted < 2 or self.waiting or looked < EARLY_ACTIONS:
             return
-        with new_session(self.engine) as session:
-            if due.due_count(session, self.now) < EARLY_ACTIONS:
-                return
         self.waiting = [_start() for _ in range(self.wanted - 1)]
 
     def deliver(self) -> delivery.DeliveryResult:
@@ -139,9 +138,9 @@ class Crew:
 def standby(
     engine: Engine, now: dt.datetime, settings: mail.MailSettings, config: Mapping[str, Any]
 ) -> Iterator[Crew]:
-    """A tick's crew (``Crew``), warmed up; helpers left without a job are dismissed."""
+    """A tick's crew (``Crew``: planning warms it up); helpers left without a job are
+    dismissed."""
     crew = Crew(engine, now, settings, config)
-    crew.warm_up()
     try:
         yield crew
     finally:

@@ -67,7 +67,9 @@ def run_tick(
 
     with processes.standby(engine, now, settings, current_app.config) as crew:
         with new_session(engine, write=True) as session, session.begin():
-            plan = planner.plan_reminders(session, now, domain=settings.domain)
+            plan = planner.plan_reminders(
+                session, now, domain=settings.domain, on_scan=crew.warm_up
+            )
             tokens = token_expiry.plan_token_expiry(session, now, settings)
         result.planned = len(plan.message_ids) + tokens
         result.skipped = plan.skipped_lines
