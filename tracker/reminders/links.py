@@ -97,13 +97,8 @@ class _Issuer:
         assert isinstance(signer.algorithm, HMACAlgorithm)
         digest = signer.algorithm.digest_method
         key = signer.derive_key()
+        # Keyed once; each link copies it (the standard library's HMAC, not our own).
         self._mac = hmac.new(key, digestmod=digest)
-        # HMAC (RFC 2104) as its two hashes already fed the padded key, copied per link:
-        # ``hmac.HMAC.copy`` and ``digest`` do the same through five Python calls.
-        block = digest().block_size
-        padded = (digest(key).digest() if len(key) > block else key).ljust(block, b"\0")
-        self._inner = digest(padded.translate(hmac.trans_36))
-        self._outer = digest(padded.translate(hmac.trans_5C))
         self._sep = want_bytes(signer.sep)
         self._stamp = self._sep + base64_encode(int_to_bytes(issued_at))
 
@@ -129,17 +124,15 @@ class _Issuer:
             }  # fmt: skip
         head = f'{{"u":{user_id},"a":{action_id},"v":{session_version},"c":"'
         tail = f'","av":{action_version}}}'
-        stamp, sep, inner, outer = self._stamp, self._sep, self._inner, self._outer
+        stamp, sep, keyed = self._stamp, self._sep, self._mac
         b64, url_safe = binascii.b2a_base64, _URL_SAFE  # _b64, inlined
         urls = {}
         for choice in _CHOICE_VALUES:
             payload = f"{head}{choice}{tail}".encode("ascii")
             value = b64(payload, newline=False).translate(url_safe).rstrip(b"=") + stamp
-            mac = inner.copy()
+            mac = keyed.copy()
             mac.update(value)
-            signature = outer.copy()
-            signature.update(mac.digest())
-            encoded = b64(signature.digest(), newline=False).translate(url_safe).rstrip(b"=")
+            encoded = b64(mac.digest(), newline=False).translate(url_safe).rstrip(b"=")
             urls[choice] = prefix + (value + sep + encoded).decode("ascii")
         return urls
 
