@@ -221,14 +221,12 @@ def _read_countdown(
 
 def action_item(
     row: Any, programme: Programme, now: dt.datetime, settings: MailSettings,
-    phrases: Phrases | None = None, *, today: dt.date | None = None,
-    links: dict[str, str] | None = None, reason: str = "",
+    phrases: Phrases | None = None, *, links: dict[str, str] | None = None,
+    reason: str = "",
 ) -> ActionItem:  # fmt: skip
     """What a mail (or the page of all its lines) shows of one action line; ``phrases``
-    (a run's, in the mail's locale) words it without asking Flask-Babel each time;
-    ``today`` is the programme's local date at ``now`` when the caller knows it."""
-    if today is None:
-        today = local_today(now, programme.timezone)
+    (a run's, in the mail's locale) words it without asking Flask-Babel each time."""
+    today = local_today(now, programme.timezone)
     due_on = row.a_due_on
     if phrases is None:
         when = relative_days(due_on, today) if due_on else ""
@@ -239,11 +237,19 @@ def action_item(
         status = phrases.status(row.status)
         owner = row.owner or phrases.unassigned
     return ActionItem(
-        row.a_id, row.title, programme.country, due_on, when, status, owner,
-        f"{settings.base_url}/actions/{row.a_id}", reason,
-        due_on is not None and due_on < today, programme.short_name,
-        {} if links is None else links,
-    )  # fmt: skip
+        id=row.a_id,
+        title=row.title,
+        programme=programme.country,
+        due_on=due_on,
+        when=when,
+        status=status,
+        owner=owner,
+        url=f"{settings.base_url}/actions/{row.a_id}",
+        reason=reason,
+        late=due_on is not None and due_on < today,
+        programme_label=programme.short_name,
+        links={} if links is None else links,
+    )
 
 
 _OWN, _UNASSIGNED = LineKind.own.value, LineKind.unassigned.value
@@ -270,21 +276,9 @@ def build_reminder_mail(
         issued_at = planned.planned_at if planned is not None else now
     # issue 18: the owner's one-tap links
     links = link_signer(settings.base_url, _secret_key(), recipient, issued_at=issued_at)
-    todays: dict[int, dt.date] = {}  # programme -> its local date at ``now``
-
-    def today_of(programme_id: int) -> dt.date:
-        found = todays.get(programme_id)
-        if found is None:
-            found = todays[programme_id] = local_today(now, programmes[programme_id].timezone)
-        return found
-
     by_kind: dict[str, list[Any]] = {}  # the rows of each kind, in their order
     for row in rows:
-        found_rows = by_kind.get(row.kind)
-        if found_rows is None:
-            by_kind[row.kind] = [row]
-        else:
-            found_rows.append(row)
+        by_kind.setdefault(row.kind, []).append(row)
     listed: set[int] = set()
     for kind in (_OWN, _UNASSIGNED):
         section: list[ActionItem] = []
@@ -294,17 +288,17 @@ def build_reminder_mail(
             if action_id in listed:
                 continue  # an action is listed once per mail: own first
             listed.add(action_id)
-            programme_id = row.programme_id
+            programme = programmes[row.programme_id]
             if len(section) < SECTION_LIMIT:
                 item = action_item(
-                    row, programmes[programme_id], now, settings, phrases,
-                    today=today_of(programme_id),
+                    row, programme, now, settings, phrases,
                     links=links(action_id, row.a_version) if kind == _OWN else None,
                 )  # fmt: skip
                 section.append(item)
                 continue
             more += 1
-            more_late += row.a_due_on is not None and row.a_due_on < today_of(programme_id)
+            today = local_today(now, programme.timezone)
+            more_late += row.a_due_on is not None and row.a_due_on < today
         if kind == _OWN:
             mail.own, mail.own_more, mail.own_more_late = section, more, more_late
         else:
@@ -314,10 +308,7 @@ def build_reminder_mail(
             continue
         listed.add(row.a_id)
         if len(mail.verification) < SECTION_LIMIT:
-            item = action_item(
-                row, programmes[row.programme_id], now, settings, phrases,
-                today=today_of(row.programme_id),
-            )  # fmt: skip
+            item = action_item(row, programmes[row.programme_id], now, settings, phrases)
             mail.verification.append(item)
         else:
             mail.verification_more += 1
@@ -329,7 +320,7 @@ def build_reminder_mail(
     )  # fmt: skip
     for row in by_kind.get(_COUNTDOWN, ()):
         programme = programmes[row.programme_id]
-        today = today_of(row.programme_id)
+        today = local_today(now, programme.timezone)
         mail.countdown.append(_countdown(session, programme, row.due_on, today, reads))
     return mail
 
