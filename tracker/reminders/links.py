@@ -83,7 +83,7 @@ _COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # itsdan
 class _Issuer:
     """Signs the links of mails planned at one instant, as the link serializer does
     (compact JSON, the fixed timestamp, HMAC-SHA1 over the derived key, so ``read_link``
-    reads them) with what every link shares (the keyed hashes, the timestamp) made once.
+    reads them) with what every link shares (the keyed HMAC, the timestamp) made once.
 
     A reminder signs four links an action, up to 80 a mail, 94,000 in the tick a week
     later at 100,000 actions. ``dumps`` made its signer, derived its key and built the
@@ -95,10 +95,8 @@ class _Issuer:
     def __init__(self, secret_key: str, issued_at: int) -> None:
         signer = _serializer(secret_key, issued_at).make_signer()
         assert isinstance(signer.algorithm, HMACAlgorithm)
-        digest = signer.algorithm.digest_method
-        key = signer.derive_key()
-        # Keyed once; each link copies it (the standard library's HMAC, not our own).
-        self._mac = hmac.new(key, digestmod=digest)
+        # Keyed once; each link copies it.
+        self._mac = hmac.new(signer.derive_key(), digestmod=signer.algorithm.digest_method)
         self._sep = want_bytes(signer.sep)
         self._stamp = self._sep + base64_encode(int_to_bytes(issued_at))
 
@@ -124,16 +122,12 @@ class _Issuer:
             }  # fmt: skip
         head = f'{{"u":{user_id},"a":{action_id},"v":{session_version},"c":"'
         tail = f'","av":{action_version}}}'
-        stamp, sep, keyed = self._stamp, self._sep, self._mac
-        b64, url_safe = binascii.b2a_base64, _URL_SAFE  # _b64, inlined
         urls = {}
         for choice in _CHOICE_VALUES:
-            payload = f"{head}{choice}{tail}".encode("ascii")
-            value = b64(payload, newline=False).translate(url_safe).rstrip(b"=") + stamp
-            mac = keyed.copy()
+            value = _b64(f"{head}{choice}{tail}".encode("ascii")) + self._stamp
+            mac = self._mac.copy()
             mac.update(value)
-            encoded = b64(mac.digest(), newline=False).translate(url_safe).rstrip(b"=")
-            urls[choice] = prefix + (value + sep + encoded).decode("ascii")
+            urls[choice] = prefix + (value + self._sep + _b64(mac.digest())).decode("ascii")
         return urls
 
 
