@@ -131,10 +131,12 @@ def _median_ms(run: Callable[[], Any], repeat: int) -> float:
     return round(statistics.median(times) * 1000, 1)
 
 
-def _peak_rss_mib() -> float:
+def _peak_rss_mib(children: bool = False) -> float:
+    """This process's peak RSS, or (``children``) the largest of those it has waited for."""
     import resource
 
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    who = resource.RUSAGE_CHILDREN if children else resource.RUSAGE_SELF
+    return round(resource.getrusage(who).ru_maxrss / 1024, 1)
 
 
 def _arrange(engine: Any) -> dict[str, Any]:
@@ -361,10 +363,7 @@ def run_ticks(url: str, repeat: int) -> dict[str, Any]:
     result["rss_process"] = _peak_rss_mib()
     # Before the SMTP server's process ends: the children waited for so far are the
     # delivery helpers (reminders.processes), 0 where none ran.
-    import resource
-
-    helper = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    result["rss_helper"] = round(helper / 1024, 1) if helper else "none"
+    result["rss_helper"] = _peak_rss_mib(children=True) or "none"
     smtp.stop()
     engine.dispose()
     return result

@@ -136,7 +136,7 @@ def test_one_process_on_sqlite_for_a_throttled_relay_and_for_a_small_tick(
     # 31 mails: too few to be worth a second process, whatever the setting.
     settings = _planned(app, session, make_user, smtp_server)
     app.config["MAIL_DELIVERY_PROCESSES"] = 2
-    result = processes.deliver(engine, WEEK_BEFORE, settings, app.config)
+    result = processes.Crew(engine, WEEK_BEFORE, settings, app.config).deliver()
     assert result.processes == 1 and result.sent == OWNERS + 1
 
 

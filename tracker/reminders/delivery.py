@@ -55,7 +55,7 @@ class DeliveryResult:
     dead: int = 0
     cancelled: int = 0
     errors: list[str] = field(default_factory=list)
-    # How many processes delivered (``processes.deliver``): their counts are summed here.
+    # How many processes delivered (``processes.Crew``): their counts are summed here.
     processes: int = 1
     # Where the run's time went (bench/run.py): the re-check and composing, and handing
     # over; the stages overlap, so these add up to more than the run's time.

@@ -147,13 +147,6 @@ def standby(
         crew.dismiss()
 
 
-def deliver(
-    engine: Engine, now: dt.datetime, settings: mail.MailSettings, config: Mapping[str, Any]
-) -> delivery.DeliveryResult:
-    """A crew's delivery without a warm-up: helpers start once the mails are counted."""
-    return Crew(engine, now, settings, config).deliver()
-
-
 def _job(
     engine: Engine, now: dt.datetime, settings: mail.MailSettings, config: Mapping[str, Any]
 ) -> bytes:
