@@ -67,3 +67,55 @@ def test_summary_page_at_desktop_phone_and_print(
     assert pdf.startswith(b"%PDF") and pdf.count(b"/Type /Page") >= 2
     assert not [e for e in errors if "Content Security Policy" in e], errors
     context.close()
+
+
+# The owners table at a phone's width: its box's sideways scroll (the box scrolls inside the
+# page, so the page's own width never shows it) and where each owner's cells are drawn.
+OWNER_CELLS = """() => {
+  const table = document.querySelector('table.owners'), box = table.closest('.table-scroll');
+  const cells = [...table.querySelectorAll('tbody tr')].flatMap(row => [...row.cells]);
+  return {scroll: box.scrollWidth, width: box.clientWidth, cells: cells.map(cell => {
+    const r = cell.getBoundingClientRect(), style = getComputedStyle(cell);
+    return {text: cell.textContent.trim(), left: r.left, right: r.right, top: r.top,
+            size: parseFloat(style.fontSize), count: cell.tagName === 'TD',
+            label: getComputedStyle(cell, '::before').content};
+  })};
+}"""
+
+
+@pytest.mark.parametrize("language", ["en", "km"])
+def test_owners_table_fits_a_phone(
+    runner: FlaskCliRunner,
+    session: Session,
+    make_user: Any,
+    live_server: str,
+    browser: Any,
+    db_url: str,
+    language: str,
+) -> None:
+    """At 360 px the summary's owners table does not scroll sideways, in English and Khmer:
+    each owner's name and its three counts are on screen, each count labelled with its
+    column's name and at least 13 px. As a table (review of 2 Dec 2026) it was 443 px in its
+    328 px box in English, its "Implemented" column cut off, on a page 360 px wide."""
+    assert runner.invoke(args=["load-demo"]).exit_code == 0
+    user = make_user(role="coordinator", email="owners@example.org", language=language)
+    context = browser.new_context(viewport={"width": 360, "height": 740})
+    page = context.new_page()
+    try:
+        sign_in_page(page, live_server, user.email)
+        assert page.evaluate("document.documentElement.lang") == language
+        found = page.evaluate(OWNER_CELLS)
+        assert found["scroll"] <= found["width"], found
+        cells = found["cells"]
+        assert len(cells) >= 3 * 4, cells  # the demo's owners, a name and three counts each
+        for cell in cells:
+            assert cell["left"] >= 0 and cell["right"] <= 360, cell
+        counts = [cell for cell in cells if cell["count"]]
+        assert all(cell["size"] >= 13 and cell["text"].isdigit() for cell in counts), counts
+        headers = page.locator("table.owners thead th.num").all_text_contents()
+        labels = [cell["label"] for cell in counts[:3]]
+        assert labels == [f'"{name}: "' for name in headers], (labels, headers)
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.locator("table.owners").screenshot(path=str(ARTIFACTS / f"owners-360-{language}.png"))
+    finally:
+        context.close()
