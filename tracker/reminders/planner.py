@@ -55,10 +55,6 @@ def _plan_lines(
     lines in them, lines recorded)."""
     programmes = list(session.exec(select(Programme).order_by(col(Programme.id))))
     newlines.begin(session)
-    if session.get_bind().dialect.name == "postgresql":
-        # Each statement runs once per tick: compiling it (JIT, above a cost the joins
-        # at 100,000 actions pass) costs more than it saves.
-        session.execute(sa.text("SET LOCAL jit = off"))
     scanned = due.has_due(session, now)  # else, when nothing is due, no temporary table
     reached = due.plan_due(session, now, on_scan) if scanned else 0
     if reached:
