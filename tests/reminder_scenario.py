@@ -142,3 +142,43 @@ def record_2030_extension(session: Session, programme: Programme, at: dt.datetim
         )
     session.commit()
     return result.moved_actions
+
+
+# Each reference a reminder row makes without a foreign key (migrations 0021, 0022),
+# as (table, column, referenced table).
+UNCHECKED_REFERENCES = [
+    ("reminder_line", "outbox_message_id", "outbox_message"),
+    ("reminder_line", "recipient_user_id", '"user"'),
+    ("reminder_line", "programme_id", "programme"),
+    ("reminder_line", "action_id", "action"),
+    ("reminder_schedule", "action_id", "action"),
+]
+
+
+def dangling_references(session: Session) -> dict[str, int]:
+    """How many reminder rows name a row that does not exist, by reference: what the
+    dropped foreign keys guarded, which the planner's writing must keep at zero."""
+    import sqlalchemy as sa
+
+    found = {}
+    for table, column, target in UNCHECKED_REFERENCES:
+        count = session.execute(
+            sa.text(
+                f"SELECT count(*) FROM {table} r WHERE r.{column} IS NOT NULL "
+                f"AND NOT EXISTS (SELECT 1 FROM {target} t WHERE t.id = r.{column})"
+            )
+        ).scalar_one()
+        found[f"{table}.{column}"] = int(count)
+    return found
+
+
+def rows_named(session: Session) -> dict[str, int]:
+    """How many reminder rows make each reference (so a check over none proves nothing)."""
+    import sqlalchemy as sa
+
+    return {
+        f"{table}.{column}": int(
+            session.execute(sa.text(f"SELECT count({column}) FROM {table}")).scalar_one()
+        )
+        for table, column, _target in UNCHECKED_REFERENCES
+    }

@@ -10,7 +10,13 @@ from typing import Any
 from flask import Flask
 from sqlmodel import Session
 
-from tests.reminder_scenario import load_cambodia, record_2030_extension, set_status
+from tests.reminder_scenario import (
+    dangling_references,
+    load_cambodia,
+    record_2030_extension,
+    rows_named,
+    set_status,
+)
 from tracker.db import get_engine
 from tracker.mail import MailSettings
 from tracker.models import Status, User
@@ -149,6 +155,10 @@ def test_cambodia_season_day_by_day(app: Flask, session: Session, smtp_server: A
         assert len(recipients) == len(set(recipients))
         assert all(items for _who, items in mails)
     assert skipped > 0  # superseded, stale (the 180-day countdown) and paused lines
+    # The rows lines and schedules name exist (no foreign key checks them: 0021, 0022).
+    session.rollback()
+    assert all(rows_named(session).values())
+    assert set(dangling_references(session).values()) == {0}
     slowest = max(timings) * 1000
     print(f"\n{len(timings)} ticks, {total} mails, {sum(timings):.2f}s, max {slowest:.0f}ms")
 
