@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask_babel import lazy_gettext
+from flask_babel import gettext, lazy_gettext
 
 from .formatting import format_day, format_instant
 from .models import DeadlineKind, MessageKind, MessageStatus, Role, Status, TokenScope
+
+if TYPE_CHECKING:
+    from .services.audit_subjects import AuditSubject
 
 # Keyed by enum class first: members of different enums may share a value.
 LABELS: dict[type[enum.Enum], dict[str, Any]] = {
@@ -123,6 +126,13 @@ AUDIT_SUBJECTS: dict[str, Any] = {
     "programme": lazy_gettext("programme"),
     "organisation": lazy_gettext("organisation"),
     "api_token": lazy_gettext("API token"),
+    "action": lazy_gettext("action"),
+}
+# What in a programme a change was about, beside its people and organisations
+# (services/audit_subjects): worded here, never read from the English the label holds.
+AUDIT_ASPECTS: dict[str, Any] = {
+    "deadline": lazy_gettext("treaty deadline"),
+    "verification": lazy_gettext("verification"),
 }
 
 
@@ -135,6 +145,32 @@ def audit_field(key: str) -> str:
 def audit_subject(subject_type: str) -> str:
     found = AUDIT_SUBJECTS.get(subject_type)
     return str(found) if found is not None else subject_type
+
+
+def audit_subject_name(subject: AuditSubject | None) -> str:
+    """An entry's subject as the page names it: the account, programme, organisation,
+    token or action by its name (as people typed it, for the template to escape), and
+    what in a programme changed in the reader's words; its type and number only when it
+    is no longer found."""
+    if subject is None:
+        return ""
+    name, detail = subject.name, subject.detail
+    if subject.subject_type == "action" and subject.subject_id is not None:
+        number = gettext("Action %(id)s", id=subject.subject_id)
+        return f"{number}: {name}" if name else number
+    if subject.subject_type == "api_token" and name and detail:
+        return gettext("%(token)s of %(person)s", token=name, person=detail)
+    aspect = AUDIT_ASPECTS.get(subject.aspect)
+    part = subject.part or (str(aspect) if aspect is not None else "")
+    if not name:
+        if detail or subject.subject_id is None:
+            name = detail or audit_subject(subject.subject_type)
+        else:
+            what = audit_subject(subject.subject_type)
+            name = gettext("%(what)s no. %(id)s", what=what, id=subject.subject_id)
+    elif detail:
+        name = f"{name} ({detail})"
+    return f"{name}: {part}" if part else name
 
 
 def audit_value(value: object, key: str) -> str:

@@ -137,6 +137,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["audit_field"] = labels.audit_field
     app.jinja_env.filters["audit_value"] = labels.audit_value
     app.jinja_env.filters["audit_subject"] = labels.audit_subject
+    app.jinja_env.filters["audit_subject_name"] = labels.audit_subject_name
     app.jinja_env.filters["message_status_label"] = labels.message_status_label
     app.jinja_env.globals["today_utc"] = lambda: dt.datetime.now(dt.UTC).date()
     app.jinja_env.globals["static_url"] = static_url

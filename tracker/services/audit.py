@@ -26,6 +26,7 @@ from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, col, select
 
 from ..models import AuditEntry, User, utcnow
+from .audit_subjects import AuditSubject, name_subjects
 
 MAX_ADDRESS = 64
 MAX_LABEL = 300
@@ -157,6 +158,8 @@ class AuditRow:
     entry: AuditEntry
     actor_name: str | None
     actor_email: str | None
+    # Named for the page (list_audit); the CSV writes the stored type, id and label.
+    subject: AuditSubject | None = None
 
     @property
     def old(self) -> dict[str, Any]:
@@ -179,14 +182,19 @@ def _query(audit_filter: AuditFilter) -> Any:
 def list_audit(
     session: Session, audit_filter: AuditFilter, *, page: int = 1, per_page: int = 100
 ) -> tuple[list[AuditRow], int]:
-    """One page of entries, newest first, and how many match in all."""
+    """One page of entries, newest first, each subject named (one query per subject
+    type on the page), and how many match in all."""
     total = int(
         session.execute(
             sa.select(sa.func.count()).select_from(AuditEntry).where(*audit_filter.conditions())
         ).scalar_one()
     )
-    rows = session.execute(_query(audit_filter).offset((page - 1) * per_page).limit(per_page))
-    return [AuditRow(entry, name, email) for entry, name, email in rows], total
+    rows = list(session.execute(_query(audit_filter).offset((page - 1) * per_page).limit(per_page)))
+    subjects = name_subjects(session, [entry for entry, _name, _email in rows])
+    return [
+        AuditRow(entry, name, email, subject)
+        for (entry, name, email), subject in zip(rows, subjects, strict=True)
+    ], total
 
 
 def iter_audit(session: Session, audit_filter: AuditFilter) -> Iterator[AuditRow]:
