@@ -6,7 +6,9 @@ entries it shows; the CSV keeps the stored type, id and label."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,11 +16,11 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from tests.factories import make_action, make_organisation, make_programme
 from tracker.db import get_engine
-from tracker.models import DeadlineKind, Role
+from tracker.models import AuditEntry, DeadlineKind, Role
 from tracker.services import memberships, organisations, tokens, verifiers
 from tracker.services import programmes as programme_service
 from tracker.services.audit import AuditActor, record_audit
@@ -133,6 +135,38 @@ def test_each_subject_is_named_as_people_know_it_in_the_readers_language(
     if language == "km":
         for english in ("verification", "treaty deadline", "account", "programme", " of "):
             assert english not in page, english
+
+
+def test_new_entries_store_names_and_the_csv_keeps_what_was_stored(
+    session: Session, make_user: Any, client_for: Any
+) -> None:
+    """A deadline decision and the verification switch are labelled by the programme's
+    name, no English made up by the application; the CSV keeps every entry's stored
+    type, id and label (the old "deadline record 12" too) and its columns."""
+    admin = make_user(role="admin", name="Ada Admin", language="km")
+    ids = _audited(session, admin, make_user)
+
+    def labels(kind: str) -> set[str]:
+        found = session.exec(select(AuditEntry.subject_label).where(AuditEntry.kind == kind))
+        return set(found)
+
+    # The service's entries, and those written as before (by _audited) for comparison.
+    assert labels("deadline.decided") == {"Cambodia APMBC", "deadline record 12"}
+    assert labels("programme.verification_changed") == {
+        "Cambodia APMBC", "Cambodia APMBC: verification"
+    }  # fmt: skip
+    exported = client_for(admin).get("/admin/audit.csv").get_data(as_text=True)
+    reader = csv.DictReader(io.StringIO(exported.lstrip("\ufeff")))
+    rows = list(reader)
+    assert reader.fieldnames == ["at_utc", "kind", "actor", "actor_email", "address",
+                                 "subject_type", "subject_id", "subject", "old", "new"]  # fmt: skip
+    old = {
+        (row["kind"], row["subject"]) for row in rows if row["subject_id"] == str(ids["programme"])
+    }
+    assert ("deadline.decided", "deadline record 12") in old
+    assert ("deadline.decided", "Cambodia APMBC") in old
+    action = next(row for row in rows if row["subject_type"] == "action")
+    assert (action["subject_id"], action["subject"]) == (str(ids["action"]), "")
 
 
 @contextmanager

@@ -197,9 +197,8 @@ def record_deadline_change(
         recorded_by_id=actor.id if actor else None,
     )
     _save_and_audit(
-        session, change, "deadline.recorded", programme.short_name,
-        {"deadline": previous}, actor=actor, audit=audit,
-    )  # fmt: skip
+        session, change, "deadline.recorded", {"deadline": previous}, actor=actor, audit=audit
+    )
     moved = 0
     if kind == DeadlineKind.original or decided_on is not None:
         moved = _move_following_actions(session, programme.id, change, actor)
@@ -229,7 +228,7 @@ def record_deadline_decision(
     if note:
         change.note = f"{change.note}\n{note}" if change.note else note
     _save_and_audit(
-        session, change, "deadline.decided", f"deadline record {change.id}",
+        session, change, "deadline.decided",
         {"decided_on": None, "deadline": change.previous_on}, actor=actor, audit=audit,
     )  # fmt: skip
     moved = 0 if refused else _move_following_actions(session, change.programme_id, change, actor)
@@ -240,18 +239,23 @@ def _save_and_audit(
     session: Session,
     change: DeadlineChange,
     kind: str,
-    label: str,
     old: dict[str, object],
     *,
     actor: User | None,
     audit: AuditActor | None,
 ) -> None:
-    """Store the deadline record and put it in the programme's audit trail with its details."""
+    """Store the deadline record and put it in the programme's audit trail with its details.
+
+    The entry's label is the programme's name alone (the audit page words "treaty
+    deadline" in the reader's language); entries before 2 Dec 2026 labelled a decision
+    "deadline record <id>" in English, and the page no longer reads that."""
     session.add(change)
     session.flush()
+    programme = session.get(Programme, change.programme_id)
     record_audit(
         session, audit or AuditActor.of(actor, None), kind,
-        subject_type="programme", subject_id=change.programme_id, subject_label=label,
+        subject_type="programme", subject_id=change.programme_id,
+        subject_label=programme.short_name if programme is not None else "",
         old=old, new=_deadline_details(change),
     )  # fmt: skip
 

@@ -78,9 +78,10 @@ def set_requires_verification(
     programme.requires_verification = required
     session.add(programme)
     session.flush()
+    # Labelled by the programme's name alone: the page words "verification" itself.
     record_audit(
         session, audit, "programme.verification_changed", subject_type="programme",
-        subject_id=programme.id, subject_label=_label(programme, "verification"),
+        subject_id=programme.id, subject_label=programme.short_name,
         old={"requires_verification": not required}, new={"requires_verification": required},
     )  # fmt: skip
     return True
