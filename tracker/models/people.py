@@ -210,7 +210,8 @@ class AuditEntry(SQLModel, table=True):
     kind: str = Field(max_length=60)
     subject_type: str = Field(max_length=40)
     subject_id: int | None = None
-    # The subject's name when it changed, so the entry reads well after a rename.
+    # The subject's name when it changed, as people typed it (the CSV writes it); the
+    # page names the subject as it is now, from its type and id (services/audit_subjects).
     subject_label: str = Field(default="", max_length=300)
     old: str | None = Field(default=None, sa_type=sa.Text)
     new: str | None = Field(default=None, sa_type=sa.Text)
