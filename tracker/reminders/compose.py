@@ -12,8 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import sqlalchemy as sa
 from flask_babel import get_locale, get_translations, gettext
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
 from ..formatting import relative_days
 from ..labels import label
@@ -162,26 +163,6 @@ def _bound_gettext() -> tuple[Callable[..., str], Callable[..., str]]:
     return ngettext, gettext
 
 
-def _owner_names(session: Session, actions: list[Action]) -> dict[int, str]:
-    user_ids = {a.owner_user_id for a in actions if a.owner_user_id}
-    org_ids = {a.owner_organisation_id for a in actions if a.owner_organisation_id}
-    users = {u.id: u.name for u in session.exec(select(User).where(col(User.id).in_(user_ids)))}
-    orgs = {
-        o.id: o.short_name
-        for o in session.exec(select(Organisation).where(col(Organisation.id).in_(org_ids)))
-    }
-    names: dict[int, str] = {}
-    for action in actions:
-        assert action.id is not None
-        if action.owner_user_id in users:
-            names[action.id] = users[action.owner_user_id]
-        elif action.owner_organisation_id in orgs:
-            names[action.id] = orgs[action.owner_organisation_id]
-        else:
-            names[action.id] = gettext("unassigned")
-    return names
-
-
 def _countdown(
     session: Session, programme: Programme, deadline: dt.date, today: dt.date,
     reads: RunReads | None = None,
@@ -198,23 +179,51 @@ def _countdown(
 def _read_countdown(
     session: Session, programme: Programme, deadline: dt.date, today: dt.date
 ) -> CountdownItem:
-    actions = list(session.exec(select(Action).where(Action.programme_id == programme.id)))
-    names = _owner_names(session, actions)
-    counted = [a for a in actions if a.status != Status.not_applicable]
-    open_actions = [a for a in counted if not a.status.is_closed]
+    """The countdown section's figures, counted in SQL per (status, owner): a programme's
+    actions as ORM objects (1,000 per programme at 100,000 actions, read by each
+    delivering process) were a fifth of a catch-up tick's delivery CPU."""
     soon = today + dt.timedelta(days=DUE_SOON_DAYS)
-    overdue = [a for a in open_actions if a.due_on and a.due_on < today]
-    open_by: Counter[str] = Counter(names[a.id or 0] for a in open_actions)
-    late_by: Counter[str] = Counter(names[a.id or 0] for a in overdue)
+    due_on = col(Action.due_on)
+    rows = session.execute(
+        sa.select(
+            col(Action.status),
+            sa.func.coalesce(col(User.name), col(Organisation.short_name)).label("owner"),
+            sa.func.count().label("actions"),
+            sa.func.count().filter(due_on < today).label("overdue"),
+            sa.func.count().filter(due_on.between(today, soon)).label("due_soon"),
+        )
+        .select_from(Action)
+        .outerjoin(User, col(User.id) == col(Action.owner_user_id))
+        .outerjoin(Organisation, col(Organisation.id) == col(Action.owner_organisation_id))
+        .where(col(Action.programme_id) == programme.id)
+        .group_by(col(Action.status), "owner")
+    ).all()
+    implemented = total = overdue = due_soon = 0
+    open_by: Counter[str] = Counter()
+    late_by: Counter[str] = Counter()
+    for code, owner, actions, late, soon_count in rows:
+        status = Status(code)
+        if status == Status.not_applicable:
+            continue
+        total += actions
+        if status == Status.implemented:
+            implemented += actions
+        if status.is_closed:
+            continue
+        name = gettext("unassigned") if owner is None else owner
+        open_by[name] += actions
+        late_by[name] += late
+        overdue += late
+        due_soon += soon_count
     return CountdownItem(
         programme=f"{programme.country} ({programme.treaty.value})",
         deadline=deadline,
         programme_label=programme.short_name,
         days_left=(deadline - today).days,
-        implemented=sum(1 for a in counted if a.status == Status.implemented),
-        total=len(counted),
-        overdue=len(overdue),
-        due_soon=sum(1 for a in open_actions if a.due_on and today <= a.due_on <= soon),
+        implemented=implemented,
+        total=total,
+        overdue=overdue,
+        due_soon=due_soon,
         by_owner=sorted((name, n, late_by[name]) for name, n in open_by.items()),
     )
 
