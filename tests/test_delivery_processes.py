@@ -52,8 +52,8 @@ def test_a_helper_process_delivers_what_is_due_with_the_ticks_settings(
     settings = _planned(app, session, make_user, smtp_server)
     engine = get_engine(app)
     result = delivery.DeliveryResult()
-    helper = processes._start()
-    helper.give(processes._job(engine, WEEK_BEFORE, settings, app.config))
+    helper = processes._start(processes._setup(engine, app.config))
+    helper.give(processes._job(WEEK_BEFORE, settings))
     processes._collect(helper, result, settings)
     assert result.errors == []
     assert result.sent == OWNERS + 1
@@ -113,8 +113,23 @@ def test_a_helper_that_fails_leaves_the_tick_to_deliver_alone(
     """A helper that cannot run is one error line; the tick still sends everything."""
     settings = _planned(app, session, make_user, smtp_server)
     result = delivery.deliver_pending(get_engine(app), WEEK_BEFORE, settings)
-    helper = processes._start()
+    helper = processes._start(processes._setup(get_engine(app), app.config))
     helper.give(b"not a job")
+    processes._collect(helper, result, settings)
+    assert result.sent == OWNERS + 1
+    assert len(result.errors) == 1 and "exited with 1" in result.errors[0]
+    _each_once(session, smtp_server)
+
+
+def test_a_helper_given_settings_it_cannot_use_fails_with_one_line(
+    app: Flask, session: Session, make_user: Any, smtp_server: Any
+) -> None:
+    """Settings that build no app: the helper says so and exits 1 before any job; the
+    tick, told by its exit status, delivers alone."""
+    settings = _planned(app, session, make_user, smtp_server)
+    result = delivery.deliver_pending(get_engine(app), WEEK_BEFORE, settings)
+    helper = processes._start(b'{"no config": true}\n')
+    helper.give(processes._job(WEEK_BEFORE, settings))
     processes._collect(helper, result, settings)
     assert result.sent == OWNERS + 1
     assert len(result.errors) == 1 and "exited with 1" in result.errors[0]

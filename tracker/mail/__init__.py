@@ -120,6 +120,14 @@ def render_mail(template: str, **context: Any) -> tuple[str, str]:
     )
 
 
+def compile_mail(template: str) -> None:
+    """Compile ``render_mail``'s two templates for the current locale ahead of the first
+    mail (each locale's environment keeps its own compiled copies)."""
+    environment = _mail_environment()
+    for suffix in ("txt", "html"):
+        environment.get_template(f"email/{template}.{suffix}")
+
+
 def _mail_environment() -> Any:
     """The app's Jinja environment for mail in the current locale: an overlay (same
     loader, filters, globals) whose ``_``/``ngettext`` are bound to that locale's

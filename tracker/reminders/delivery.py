@@ -136,6 +136,21 @@ class _Pace:
         return not self.over()
 
 
+def warm_up(engine: Engine | None = None) -> None:
+    """What delivery otherwise does at its first mail, done ahead while the tick plans:
+    the reminder templates compiled in each language mail is written in (0.2-0.3 s of
+    a process's CPU at 100,000 actions) and, given ``engine``, a database connection
+    opened. Needs an app context."""
+    from ..languages import available_languages
+
+    if engine is not None:
+        with engine.connect():
+            pass
+    for language in available_languages():
+        with force_locale(language):
+            mail.compile_mail("reminder")
+
+
 def deliver_pending(
     engine: Engine,
     now: dt.datetime,
