@@ -87,7 +87,7 @@ class ReminderLine(SQLModel, table=True):
     # rows they name, in the same transaction, and none of those rows is ever deleted
     # (a mail only when no line names it); the re-check cancels a line whose row is gone.
     outbox_message_id: int | None = Field(default=None, index=True)
-    recipient_user_id: int = Field(index=True)
+    recipient_user_id: int  # no index (0023): no query looks lines up by recipient
     kind: LineKind = Field(sa_type=_enum(LineKind))
     # None only for a token_expiry line, which belongs to no programme.
     programme_id: int | None = Field(default=None, index=True)
