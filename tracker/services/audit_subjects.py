@@ -16,7 +16,6 @@ entries the page has. Stored entries, their JSON and the CSV keep codes and ids.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -125,8 +124,7 @@ def name_subjects(session: Session, entries: Sequence[AuditEntry]) -> list[Audit
 
     def subject(entry: AuditEntry) -> AuditSubject:
         key, label = entry.subject_id or 0, entry.subject_label
-        found = AuditSubject(entry.subject_type, entry.subject_id)
-        named = functools.partial(dataclasses.replace, found)
+        named = functools.partial(AuditSubject, entry.subject_type, entry.subject_id)
         if entry.subject_type == "user":
             name, email = users.get(key, ("", ""))
             # The address it had then: the one the change was made under.
