@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+import sqlalchemy as sa
 import time_machine
 from sqlmodel import Session, col, select
 
@@ -158,8 +159,6 @@ UNCHECKED_REFERENCES = [
 def dangling_references(session: Session) -> dict[str, int]:
     """How many reminder rows name a row that does not exist, by reference: what the
     dropped foreign keys guarded, which the planner's writing must keep at zero."""
-    import sqlalchemy as sa
-
     found = {}
     for table, column, target in UNCHECKED_REFERENCES:
         count = session.execute(
@@ -174,8 +173,6 @@ def dangling_references(session: Session) -> dict[str, int]:
 
 def rows_named(session: Session) -> dict[str, int]:
     """How many reminder rows make each reference (so a check over none proves nothing)."""
-    import sqlalchemy as sa
-
     return {
         f"{table}.{column}": int(
             session.execute(sa.text(f"SELECT count({column}) FROM {table}")).scalar_one()

@@ -107,29 +107,21 @@ def test_helpers_started_while_planning_deliver_or_are_dismissed(
     _each_once(session, smtp_server)
 
 
+@pytest.mark.parametrize("broken", ["job", "settings"])
 def test_a_helper_that_fails_leaves_the_tick_to_deliver_alone(
-    app: Flask, session: Session, make_user: Any, smtp_server: Any
+    app: Flask, session: Session, make_user: Any, smtp_server: Any, broken: str
 ) -> None:
-    """A helper that cannot run is one error line; the tick still sends everything."""
+    """A helper that cannot run (a job it cannot read, or settings that build no app,
+    refused before any job) is one error line; the tick, told by its exit status, still
+    sends everything."""
     settings = _planned(app, session, make_user, smtp_server)
     result = delivery.deliver_pending(get_engine(app), WEEK_BEFORE, settings)
-    helper = processes._start(processes._setup(get_engine(app), app.config))
-    helper.give(b"not a job")
-    processes._collect(helper, result, settings)
-    assert result.sent == OWNERS + 1
-    assert len(result.errors) == 1 and "exited with 1" in result.errors[0]
-    _each_once(session, smtp_server)
-
-
-def test_a_helper_given_settings_it_cannot_use_fails_with_one_line(
-    app: Flask, session: Session, make_user: Any, smtp_server: Any
-) -> None:
-    """Settings that build no app: the helper says so and exits 1 before any job; the
-    tick, told by its exit status, delivers alone."""
-    settings = _planned(app, session, make_user, smtp_server)
-    result = delivery.deliver_pending(get_engine(app), WEEK_BEFORE, settings)
-    helper = processes._start(b'{"no config": true}\n')
-    helper.give(processes._job(WEEK_BEFORE, settings))
+    if broken == "job":
+        setup, job = processes._setup(get_engine(app), app.config), b"not a job"
+    else:
+        setup, job = b'{"no config": true}\n', processes._job(WEEK_BEFORE, settings)
+    helper = processes._start(setup)
+    helper.give(job)
     processes._collect(helper, result, settings)
     assert result.sent == OWNERS + 1
     assert len(result.errors) == 1 and "exited with 1" in result.errors[0]
